@@ -1,0 +1,27 @@
+"""batchsize-replications: `snakemake --cores all` rebuilds the quick-scale report.
+
+Another scale: `snakemake --configfile config/paper.yaml --cores all`.
+One replication: `snakemake keskar2017 --cores all`. Report only: `snakemake report --cores all`.
+"""
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+# The quick scale is the default; a --configfile replaces it rather than merging into it.
+if not workflow.overwrite_configfiles:
+    workflow.configfile("config/quick.yaml")
+
+validate(config, "config/schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/keskar2017.smk"
+include: "rules/benchmarks.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.report.output,

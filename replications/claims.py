@@ -1,0 +1,90 @@
+"""Claim rows: a paper's claim, its number, ours, a statistical test and a verdict by a rule fixed in the config."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+REPRODUCED = "reproduced"
+NOT_REPRODUCED = "not reproduced"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+
+CLAIM_COLUMNS = [
+    "paper", "claim_id", "statement", "paper_value", "our_value", "test", "statistic",
+    "p_value", "ci", "n_seeds", "verdict", "rule", "detail",
+]  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimRow:
+    paper: str
+    claim_id: str
+    statement: str
+    paper_value: str
+    our_value: str
+    test: str
+    statistic: float | None
+    p_value: float | None
+    ci: str
+    n_seeds: int
+    verdict: str
+    rule: str
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class GapTest:
+    """Welch's t-test of mean(a) - mean(b) > 0, with a two-sided (1 - 2 alpha) confidence interval."""
+
+    difference: float
+    statistic: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+
+
+def welch_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapTest:
+    """One-sided Welch test that `a` exceeds `b`; the interval's upper end is the one-sided 1 - alpha bound."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"a t-test needs at least 2 values per group, got {len(a)} and {len(b)}")
+    one_sided = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
+    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=1 - 2 * alpha)
+    return GapTest(
+        difference=float(a.mean() - b.mean()),
+        statistic=float(one_sided.statistic),
+        p_value=float(one_sided.pvalue),
+        ci_low=float(interval.low),
+        ci_high=float(interval.high),
+    )
+
+
+def gap_verdict(test: GapTest, alpha: float, min_effect: float, precondition_failure: str | None = None) -> tuple[str, str]:
+    """The verdict for a claimed positive gap, and why.
+
+    Inconclusive if the precondition fails; reproduced if p < alpha; not reproduced if the
+    upper confidence bound is below `min_effect` (any gap is smaller than what counts);
+    inconclusive otherwise (too few seeds to tell).
+    """
+    if precondition_failure:
+        return INCONCLUSIVE, precondition_failure
+    if not np.isfinite(test.p_value):
+        return INCONCLUSIVE, "the test is undefined (zero variance in both groups)"
+    if test.p_value < alpha:
+        return REPRODUCED, f"p = {test.p_value:.3g} < {alpha}"
+    if test.ci_high < min_effect:
+        return NOT_REPRODUCED, f"upper bound {test.ci_high:.4g} of the gap < smallest effect that counts {min_effect}"
+    return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, yet a gap of {min_effect} is not excluded (upper bound {test.ci_high:.4g})"
+
+
+def claims_frame(rows: Sequence[ClaimRow]) -> pd.DataFrame:
+    return pd.DataFrame([dataclasses.asdict(row) for row in rows], columns=CLAIM_COLUMNS)

@@ -1,0 +1,66 @@
+"""Loading and validating the suite's YAML configuration against config/schema.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = REPO_ROOT / "config" / "schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration that does not match the schema; the message names the key."""
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    validator_class = jsonschema.validators.validator_for(schema)
+    # Fill in schema defaults while validating, as Snakemake's validate(set_default=True) does.
+    set_defaults = _extend_with_defaults(validator_class)
+    return set_defaults(schema)
+
+
+def _extend_with_defaults(validator_class):
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(name, subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
+    """Validate `config` in place (filling defaults) and return it; raise ConfigError naming the key."""
+    errors = sorted(_validator().iter_errors(config), key=lambda error: list(error.absolute_path))
+    if errors:
+        lines = [f"{source}: {_key(error)}: {error.message}" for error in errors]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    return config
+
+
+def _key(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path) or "(top level)"
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file and validate it."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    config = yaml.safe_load(path.read_text()) or {}
+    return validate_config(config, source=str(path))
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """A short, stable hash of the validated config (provenance)."""
+    canonical = yaml.safe_dump(config, sort_keys=True).encode()
+    return hashlib.sha256(canonical).hexdigest()[:12]

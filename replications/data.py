@@ -1,0 +1,169 @@
+"""Data sets: offline sets for the quick scale, tensorflow-datasets for the paper scale.
+
+Every loader returns a `Dataset` of numpy arrays with a fixed, seeded train/test split.
+Offline sets are standardised with the training set's statistics; images from
+tensorflow-datasets are scaled by 1/255 only, as in Keskar et al.'s code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from typing import Any
+
+import numpy as np
+
+OFFLINE_SETS = ("mnist1d", "digits", "iris", "wine", "breast_cancer")
+TFDS_SETS = ("mnist", "cifar10", "cifar100")
+
+
+class DatasetUnavailableError(RuntimeError):
+    """A data set that needs a download this machine cannot make."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def num_train(self) -> int:
+        return len(self.y_train)
+
+
+def load_dataset(
+    name: str,
+    *,
+    num_samples: int | None = None,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    max_train_examples: int | None = None,
+    max_test_examples: int | None = None,
+    data_dir: str | None = None,
+) -> Dataset:
+    """Load a data set by its config name (see config/schema.yaml)."""
+    if name in OFFLINE_SETS:
+        dataset = _load_offline(name, num_samples, test_fraction, split_seed)
+    elif name in TFDS_SETS:
+        dataset = _load_tfds(name, data_dir or os.environ.get("TFDS_DATA_DIR"))
+    else:
+        raise ValueError(f"unknown data set {name!r}; known: {OFFLINE_SETS + TFDS_SETS}")
+    return _truncate(dataset, max_train_examples, max_test_examples)
+
+
+def dataset_from_config(data_config: dict[str, Any]) -> Dataset:
+    """`load_dataset` with the keys of a config's `data:` block."""
+    return load_dataset(**data_config)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_offline(name: str, num_samples: int | None, test_fraction: float, split_seed: int) -> Dataset:
+    from sklearn import datasets as sklearn_datasets
+    from sklearn.model_selection import train_test_split
+
+    if name == "mnist1d":
+        x, y = _generate_mnist1d(num_samples or 4000, split_seed)
+    else:
+        loader = {
+            "digits": sklearn_datasets.load_digits,
+            "iris": sklearn_datasets.load_iris,
+            "wine": sklearn_datasets.load_wine,
+            "breast_cancer": sklearn_datasets.load_breast_cancer,
+        }[name]
+        x, y = loader(return_X_y=True)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_fraction, random_state=split_seed, stratify=y
+    )
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)  # constant pixels of digits stay 0
+    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+    if name == "digits":  # 8x8 images, so the convolutional networks can use them
+        x_train, x_test = x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1)
+    return Dataset(
+        name=name,
+        x_train=x_train.astype("float32"),
+        y_train=y_train.astype("int32"),
+        x_test=x_test.astype("float32"),
+        y_test=y_test.astype("int32"),
+        num_classes=int(y.max()) + 1,
+    )
+
+
+def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Generate mnist1d locally (its get_dataset would download a pickle)."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples = num_samples
+    args.seed = seed
+    args.train_split = 1.0  # we split ourselves, stratified, like the other sets
+    state = np.random.get_state()  # make_dataset reseeds numpy's global generator
+    try:
+        generated = make_dataset(args)
+    finally:
+        np.random.set_state(state)
+    return generated["x"], generated["y"]
+
+
+def _load_tfds(name: str, data_dir: str | None) -> Dataset:
+    import tensorflow_datasets as tfds
+
+    try:
+        splits = tfds.load(name, split=["train", "test"], as_supervised=True, data_dir=data_dir)
+        (x_train, y_train), (x_test, y_test) = (_to_numpy(split) for split in splits)
+    except Exception as error:  # tfds raises many kinds when offline; all mean the same here
+        where = data_dir or "the default tensorflow-datasets folder (~/tensorflow_datasets)"
+        raise DatasetUnavailableError(
+            f"data set {name!r} is not prepared in {where} and could not be downloaded "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). "
+            f"The paper scale needs it: run once on a machine with internet "
+            f"(python -c \"import tensorflow_datasets as tfds; tfds.load('{name}')\"), "
+            f"or copy a prepared folder and point TFDS_DATA_DIR at it. "
+            f"The quick scale needs no download."
+        ) from error
+    num_classes = {"mnist": 10, "cifar10": 10, "cifar100": 100}[name]
+    return Dataset(
+        name=name,
+        x_train=(x_train / 255.0).astype("float32"),
+        y_train=y_train.astype("int32"),
+        x_test=(x_test / 255.0).astype("float32"),
+        y_test=y_test.astype("int32"),
+        num_classes=num_classes,
+    )
+
+
+def _to_numpy(split) -> tuple[np.ndarray, np.ndarray]:
+    """All of a tf.data split as arrays (batch_size=-1 crashes under tfds' mock_data)."""
+    images, labels = zip(*split.batch(10_000).as_numpy_iterator())
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def _truncate(dataset: Dataset, max_train: int | None, max_test: int | None) -> Dataset:
+    if max_train is None and max_test is None:
+        return dataset
+    return dataclasses.replace(
+        dataset,
+        x_train=dataset.x_train[:max_train],
+        y_train=dataset.y_train[:max_train],
+        x_test=dataset.x_test[:max_test],
+        y_test=dataset.y_test[:max_test],
+    )
+
+
+def holdout_split(dataset: Dataset, fraction: float, seed: int = 0) -> Dataset:
+    """Split a hold-out set off the training data; it replaces the test set (Wilson & Martinez)."""
+    from sklearn.model_selection import train_test_split
+
+    x_train, x_holdout, y_train, y_holdout = train_test_split(
+        dataset.x_train, dataset.y_train, test_size=fraction, random_state=seed, stratify=dataset.y_train
+    )
+    return dataclasses.replace(dataset, x_train=x_train, y_train=y_train, x_test=x_holdout, y_test=y_holdout)

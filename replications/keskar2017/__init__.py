@@ -1,0 +1,1 @@
+"""Keskar et al. 2017, On Large-Batch Training for Deep Learning: Generalization Gap and Sharp Minima."""

@@ -1,0 +1,142 @@
+"""Keskar et al. 2017: small-batch (SB) vs large-batch (LB) training, Table 2 and its claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replications import claims
+from replications.keskar2017 import paper
+from replications.runs import read_metrics, train_run
+
+REGIMES = ("SB", "LB")
+TFDS_TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
+
+
+def run_dir(results_dir: str | Path, network: str, regime: str, seed: int) -> Path:
+    return Path(results_dir) / "keskar2017" / network / regime / f"seed{seed}"
+
+
+def num_train_examples(data_config: dict[str, Any]) -> int:
+    """Training-set size, known without loading for tensorflow-datasets sets."""
+    if data_config["name"] in TFDS_TRAIN_SIZES:
+        return min(TFDS_TRAIN_SIZES[data_config["name"]], data_config.get("max_train_examples", np.inf))
+    from replications.data import dataset_from_config
+
+    return dataset_from_config(data_config).num_train
+
+
+def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
+    """SB: a fixed small batch; LB: a fraction of the training set (paper: 256 and 10%)."""
+    if regime == "SB":
+        return section["small_batch"]
+    if regime == "LB":
+        data_config = section["networks"][network]["data"]
+        return max(1, round(section["large_batch_fraction"] * num_train_examples(data_config)))
+    raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
+
+
+def train(config: dict[str, Any], network: str, regime: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
+    """Train one network in one regime with one seed (Adam, constant learning rate)."""
+    from replications.training import Budget, Schedule
+
+    section = config["keskar2017"]
+    if network not in section["networks"]:
+        raise ValueError(f"network {network!r} is not in the config; configured: {sorted(section['networks'])}")
+    spec = section["networks"][network]
+    return train_run(
+        data_config=spec["data"],
+        model_config=spec["model"],
+        optimizer_config=section["optimizer"],
+        schedule=Schedule.constant(section["optimizer"]["learning_rate"], batch_size(section, network, regime)),
+        budget=Budget.from_config(section["budget"]),
+        seed=seed,
+        run_dir=output_dir,
+        runtime=config.get("runtime", {}),
+    )
+
+
+def collect_runs(config: dict[str, Any]) -> pd.DataFrame:
+    """One row per finished run: network, regime, seed and its final metrics."""
+    section = config["keskar2017"]
+    rows = []
+    for network, spec in section["networks"].items():
+        for regime in REGIMES:
+            for seed in section["seeds"]:
+                metrics = read_metrics(run_dir(config["results_dir"], network, regime, seed) / "metrics.json")
+                rows.append({"network": network, "paper_row": spec["paper_row"], "regime": regime, "seed": seed, **metrics})
+    return pd.DataFrame(rows)
+
+
+def table2(runs: pd.DataFrame) -> pd.DataFrame:
+    """Train and test accuracy (%) per network and regime, mean and std over seeds, beside the paper's."""
+    rows = []
+    for (network, regime), group in runs.groupby(["network", "regime"], sort=False):
+        paper_row = group["paper_row"].iloc[0]
+        finished = group[~group["diverged"]]
+        published = paper.TABLE2[paper_row]
+        rows.append({
+            "network": network,
+            "paper_network": paper_row,
+            "regime": regime,
+            "batch_size": int(group["batch_size"].iloc[0]),
+            "n_seeds": len(group),
+            "n_diverged": int(group["diverged"].sum()),
+            "mean_epochs": group["epochs"].mean(),
+            "train_accuracy_mean": 100 * finished["train_accuracy"].mean(),
+            "train_accuracy_std": 100 * finished["train_accuracy"].std(),
+            "test_accuracy_mean": 100 * finished["test_accuracy"].mean(),
+            "test_accuracy_std": 100 * finished["test_accuracy"].std(),
+            "paper_train_accuracy_mean": published[f"train_{regime}"][0],
+            "paper_train_accuracy_std": published[f"train_{regime}"][1],
+            "paper_test_accuracy_mean": published[f"test_{regime}"][0],
+            "paper_test_accuracy_std": published[f"test_{regime}"][1],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> list[claims.ClaimRow]:
+    """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy."""
+    rule = config["keskar2017"]["claims"]["generalization_gap"]
+    rows = []
+    for network, group in runs.groupby("network", sort=False):
+        finished = group[~group["diverged"]]
+        sb, lb = (finished[finished["regime"] == regime] for regime in REGIMES)
+        published = paper.TABLE2[group["paper_row"].iloc[0]]
+        test = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule["alpha"])
+        train_difference = abs(sb["train_accuracy"].mean() - lb["train_accuracy"].mean())
+        precondition = None
+        if train_difference > rule["max_train_accuracy_difference"]:
+            precondition = (
+                f"training accuracies differ by {100 * train_difference:.2f} pp "
+                f"> {100 * rule['max_train_accuracy_difference']:.2f} pp: not the paper's comparison"
+            )
+        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"], precondition)
+        diverged = int(group["diverged"].sum())
+        rows.append(claims.ClaimRow(
+            paper=paper.PAPER,
+            claim_id=f"generalization_gap_{network}",
+            statement=f"{network}: LB test accuracy is lower than SB test accuracy at similar training accuracy",
+            paper_value=_gap_text(published["test_SB"][0], published["test_LB"][0]),
+            our_value=_gap_text(100 * sb["test_accuracy"].mean(), 100 * lb["test_accuracy"].mean()),
+            test="Welch t-test, one-sided (SB > LB), test accuracy over seeds",
+            statistic=test.statistic,
+            p_value=test.p_value,
+            ci=f"[{100 * test.ci_low:.2f}, {100 * test.ci_high:.2f}] pp ({100 * (1 - 2 * rule['alpha']):.0f}% CI of SB - LB)",
+            n_seeds=int(min(len(sb), len(lb))),
+            verdict=verdict,
+            rule=(
+                f"reproduced if p < {rule['alpha']} and train accuracies within "
+                f"{100 * rule['max_train_accuracy_difference']:.1f} pp; not reproduced if the upper CI bound "
+                f"< {100 * rule['min_effect']:.2f} pp; else inconclusive"
+            ),
+            detail=reason + (f"; {diverged} diverged run(s) left out" if diverged else ""),
+        ))  # fmt: skip
+    return rows
+
+
+def _gap_text(sb: float, lb: float) -> str:
+    return f"SB {sb:.2f}% vs LB {lb:.2f}% (gap {sb - lb:.2f} pp)"

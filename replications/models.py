@@ -1,0 +1,93 @@
+"""Networks of Keskar et al. (Table 1) and their quick-scale variants, as functional Keras models.
+
+Every network ends in a Dense layer named "logits" without softmax; the losses use
+`from_logits=True`, which is the paper's softmax + cross-entropy computed stably.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import layers
+
+# Filters of the VGG-16-like C2/C4 stacks (Keskar et al. Table 1).
+VGG16_STACKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
+
+
+def f1(input_shape: tuple[int, ...], num_classes: int, width: int = 512, depth: int = 5) -> keras.Model:
+    """F1: fully connected, `depth` x [Dense width, BN, ReLU] (paper: 784 -> 5 x 512 -> 10)."""
+    inputs = keras.Input(input_shape)
+    x = layers.Flatten()(inputs)
+    for _ in range(depth):
+        x = layers.Dense(width)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="f1")
+
+
+def c1(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    filters: int = 64,
+    dense_units: tuple[int, int] = (384, 192),
+) -> keras.Model:
+    """C1/C3: 2 x [Conv 5x5 same, BN, ReLU, MaxPool 3x3 stride 2] -> 2 x [Dense, BN, ReLU, Dropout 0.5].
+
+    Pooling uses Keras' default 'valid' padding (the paper does not say; our choice).
+    """
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for _ in range(2):
+        x = layers.Conv2D(filters, 5, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.MaxPooling2D(pool_size=3, strides=2)(x)
+    x = layers.Flatten()(x)
+    for units in dense_units:
+        x = layers.Dense(units)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="c1")
+
+
+def c2(input_shape: tuple[int, ...], num_classes: int, width_multiplier: float = 1.0) -> keras.Model:
+    """C2/C4: VGG-16-like 3x3 conv stacks with BN; dropout 0.3 in the first stack, 0.4 later.
+
+    Dropout follows every convolution of a stack but its last, as in Zagoruyko's cifar.torch VGG.
+    """
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for stack_index, (filters, convolutions) in enumerate(VGG16_STACKS):
+        for conv_index in range(convolutions):
+            x = layers.Conv2D(max(1, round(filters * width_multiplier)), 3, padding="same")(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.ReLU()(x)
+            if conv_index < convolutions - 1:
+                x = layers.Dropout(0.3 if stack_index == 0 else 0.4)(x)
+        x = layers.MaxPooling2D(pool_size=2, padding="same")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(max(1, round(512 * width_multiplier)))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="c2")
+
+
+BUILDERS = {"f1": f1, "c1": c1, "c2": c2}
+
+
+def build_model(model_config: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> keras.Model:
+    """Build the network a config's `model:` block names, e.g. {name: f1, width: 512, depth: 2}."""
+    options = dict(model_config)
+    name = options.pop("name")
+    if name not in BUILDERS:
+        raise ValueError(f"unknown model {name!r}; known: {sorted(BUILDERS)}")
+    if "dense_units" in options:
+        options["dense_units"] = tuple(options["dense_units"])
+    return BUILDERS[name](input_shape, num_classes, **options)

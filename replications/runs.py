@@ -1,0 +1,66 @@
+"""Running one configured training run end to end, and the command-line plumbing every paper shares."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from replications.config import load_config
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--config", default="config/quick.yaml", help="YAML config file (default: %(default)s)")
+    return parser
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout, force=True)
+
+
+def load_checked_config(path: str) -> dict[str, Any]:
+    """Load and validate the config; a bad config stops here with its key named, before any work."""
+    setup_logging()
+    return load_config(path)
+
+
+def train_run(
+    *,
+    data_config: dict[str, Any],
+    model_config: dict[str, Any],
+    optimizer_config: dict[str, Any],
+    schedule: "Schedule",
+    budget: "Budget",
+    seed: int,
+    run_dir: str | Path,
+    runtime: dict[str, Any],
+) -> dict[str, Any]:
+    """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there."""
+    from replications.training import configure_runtime
+
+    configure_runtime(runtime.get("threads_per_job", 1), runtime.get("deterministic_ops", False))
+    import keras
+
+    from replications.data import dataset_from_config
+    from replications.models import build_model
+    from replications.training import make_optimizer, save_run, train
+
+    dataset = dataset_from_config(data_config)
+    keras.utils.set_random_seed(seed)
+    model = build_model(model_config, dataset.input_shape, dataset.num_classes)
+    optimizer = make_optimizer(optimizer_config)
+    result = train(
+        model, optimizer, dataset, schedule, budget,
+        seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096),
+    )  # fmt: skip
+    save_run(run_dir, result, model)
+    logging.getLogger(__name__).info("run finished: %s", json.dumps(result.metrics))
+    return result.metrics
+
+
+def read_metrics(path: str | Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,373 @@
+"""The training engine shared by every replication.
+
+One epoch (or the part of it a budget allows) runs inside a single XLA-compiled
+`tf.function` that loops over minibatches, so batch 1 costs ~0.5 ms per update
+instead of the ~3 ms of `model.fit`. Around it, in plain Python, once per epoch:
+the piecewise learning-rate / batch-size schedule, full evaluation, the history
+row, divergence and stopping rules, and an atomic checkpoint for resuming.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from replications.data import Dataset
+
+logger = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = [
+    "epoch",  # 1-based count of finished epochs
+    "updates",  # parameter updates so far
+    "examples_seen",  # training examples processed so far
+    "learning_rate",
+    "batch_size",
+    "train_loss_running",  # mean minibatch loss during the epoch (training mode)
+    "train_loss",  # full training set, inference mode
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "wall_seconds",  # cumulative training + evaluation time, restarts excluded
+]
+
+CHECKPOINT_NAME = "checkpoint.npz"
+INITIAL_WEIGHTS_NAME = "initial_weights.npz"
+
+
+def configure_runtime(threads_per_job: int = 1, deterministic_ops: bool = False) -> None:
+    """Set TensorFlow's thread pools; call before any TensorFlow op runs."""
+    tf.config.threading.set_intra_op_parallelism_threads(threads_per_job)
+    tf.config.threading.set_inter_op_parallelism_threads(threads_per_job)
+    if deterministic_ops:  # GPU only: on CPU runs are bit-identical already, and this turns XLA off
+        tf.config.experimental.enable_op_determinism()
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    """From `start_epoch` (0-based) on, train with this learning rate and batch size."""
+
+    start_epoch: int
+    learning_rate: float
+    batch_size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A piecewise-constant learning-rate and batch-size schedule over epochs."""
+
+    phases: tuple[Phase, ...]
+
+    def __post_init__(self) -> None:
+        if not self.phases or self.phases[0].start_epoch != 0:
+            raise ValueError("a schedule's first phase must start at epoch 0")
+        starts = [phase.start_epoch for phase in self.phases]
+        if starts != sorted(set(starts)):
+            raise ValueError(f"schedule phases must start at increasing epochs, got {starts}")
+        for phase in self.phases:
+            if phase.batch_size < 1 or not phase.learning_rate > 0:
+                raise ValueError(f"invalid phase {phase}: batch size >= 1 and learning rate > 0 required")
+
+    @classmethod
+    def constant(cls, learning_rate: float, batch_size: int) -> "Schedule":
+        return cls((Phase(0, learning_rate, batch_size),))
+
+    def at(self, epoch: int) -> Phase:
+        """The phase in force during 0-based `epoch`."""
+        return [phase for phase in self.phases if phase.start_epoch <= epoch][-1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """When a run stops: whichever of these comes first."""
+
+    max_epochs: int
+    max_updates: int | None = None
+    patience: int | None = None  # epochs without a min_delta improvement of the running training loss
+    min_delta: float = 0.0
+    target_accuracy: float | None = None  # on the test (or hold-out) set
+
+    @classmethod
+    def from_config(cls, budget_config: dict[str, Any]) -> "Budget":
+        return cls(**budget_config)
+
+
+@dataclasses.dataclass
+class RunResult:
+    history: pd.DataFrame
+    metrics: dict[str, Any]
+
+
+def make_optimizer(optimizer_config: dict[str, Any]) -> keras.optimizers.Optimizer:
+    """Build the optimizer a config's `optimizer:` block names."""
+    options = dict(optimizer_config)
+    name = options.pop("name")
+    if name == "adam":
+        return keras.optimizers.Adam(**options)
+    if name == "sgd":
+        return keras.optimizers.SGD(**options)
+    raise ValueError(f"unknown optimizer {name!r}; known: adam, sgd")
+
+
+class Trainer:
+    """Compiled training and evaluation steps for one model, optimizer and data set."""
+
+    def __init__(
+        self,
+        model: keras.Model,
+        optimizer: keras.optimizers.Optimizer,
+        dataset: Dataset,
+        *,
+        eval_batch_size: int = 4096,
+        jit_compile: bool = True,
+    ) -> None:
+        self.model = model
+        self.optimizer = optimizer
+        self.dataset = dataset
+        self.eval_batch_size = eval_batch_size
+        self.jit_compile = jit_compile
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        self.x_train = tf.constant(dataset.x_train)
+        self.y_train = tf.constant(dataset.y_train)
+        optimizer.build(model.trainable_variables)
+        self._steps_by_batch_size: dict[int, tf.types.experimental.GenericFunction] = {}
+        self._evaluate_chunk = tf.function(self._evaluate_chunk_eager, jit_compile=jit_compile)
+
+    def _train_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            logits = self.model(x, training=True)
+            loss = self.loss_fn(y, logits)
+            regularised = loss + sum(self.model.losses) if self.model.losses else loss
+        gradients = tape.gradient(regularised, self.model.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.model.trainable_variables))
+        return loss
+
+    def steps_function(self, batch_size: int) -> tf.types.experimental.GenericFunction:
+        """A compiled loop of `num_steps` updates over `permutation[start:]`; one per batch size."""
+        if batch_size not in self._steps_by_batch_size:
+
+            def run_steps(permutation: tf.Tensor, start: tf.Tensor, num_steps: tf.Tensor) -> tf.Tensor:
+                total_loss = tf.constant(0.0)
+                for step in tf.range(num_steps):
+                    indices = tf.slice(permutation, [start + step * batch_size], [batch_size])
+                    total_loss += self._train_step(tf.gather(self.x_train, indices), tf.gather(self.y_train, indices))
+                return total_loss
+
+            self._steps_by_batch_size[batch_size] = tf.function(run_steps, jit_compile=self.jit_compile)
+        return self._steps_by_batch_size[batch_size]
+
+    def run_epoch(self, permutation: np.ndarray, batch_size: int, max_updates: int | None = None) -> tuple[int, int, float]:
+        """Train on one shuffled pass (the last batch may be smaller); return updates, examples, mean loss."""
+        num_examples = len(permutation)
+        full_batches, remainder = divmod(num_examples, batch_size)
+        allowed = math.inf if max_updates is None else max_updates
+        permutation = tf.constant(permutation, dtype=tf.int32)
+        updates, examples, total_loss = 0, 0, 0.0
+        num_full = int(min(full_batches, allowed))
+        if num_full:
+            total_loss += float(self.steps_function(batch_size)(permutation, tf.constant(0), tf.constant(num_full)))
+            updates, examples = num_full, num_full * batch_size
+        if remainder and updates < allowed:
+            start = tf.constant(full_batches * batch_size)
+            total_loss += float(self.steps_function(remainder)(permutation, start, tf.constant(1)))
+            updates, examples = updates + 1, examples + remainder
+        return updates, examples, total_loss / max(updates, 1)
+
+    def _evaluate_chunk_eager(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        logits = self.model(x, training=False)
+        losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+        correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), y), tf.float32)
+        return tf.reduce_sum(losses), tf.reduce_sum(correct)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """Mean cross-entropy and accuracy over a whole set, in inference mode."""
+        total_loss, total_correct = 0.0, 0.0
+        for start in range(0, len(y), self.eval_batch_size):
+            loss, correct = self._evaluate_chunk(x[start : start + self.eval_batch_size], y[start : start + self.eval_batch_size])
+            total_loss += float(loss)
+            total_correct += float(correct)
+        return total_loss / len(y), total_correct / len(y)
+
+
+def train(
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    dataset: Dataset,
+    schedule: Schedule,
+    budget: Budget,
+    *,
+    seed: int,
+    run_dir: str | Path | None = None,
+    eval_batch_size: int = 4096,
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+) -> RunResult:
+    """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
+
+    The model must have been built after `keras.utils.set_random_seed(seed)`; the
+    shuffling order depends only on (seed, epoch), so a resumed run repeats an
+    uninterrupted one exactly.
+    """
+    trainer = Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size)
+    run_dir = Path(run_dir) if run_dir is not None else None
+    state = _fresh_state()
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _save_initial_weights(run_dir / INITIAL_WEIGHTS_NAME, model)
+        if (run_dir / CHECKPOINT_NAME).exists():
+            state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer)
+            logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
+
+    while state["stop_reason"] is None:
+        epoch = state["epoch"]
+        phase = schedule.at(epoch)
+        optimizer.learning_rate = phase.learning_rate
+        remaining = None if budget.max_updates is None else budget.max_updates - state["updates"]
+        started = time.perf_counter()
+        permutation = np.random.default_rng([seed, epoch]).permutation(dataset.num_train)
+        updates, examples, running_loss = trainer.run_epoch(permutation, phase.batch_size, remaining)
+        train_loss, train_accuracy = trainer.evaluate(dataset.x_train, dataset.y_train)
+        test_loss, test_accuracy = trainer.evaluate(dataset.x_test, dataset.y_test)
+        state["wall_seconds"] += time.perf_counter() - started
+        state["epoch"] += 1
+        state["updates"] += updates
+        state["examples_seen"] += examples
+        row = {
+            "epoch": state["epoch"],
+            "updates": state["updates"],
+            "examples_seen": state["examples_seen"],
+            "learning_rate": phase.learning_rate,
+            "batch_size": phase.batch_size,
+            "train_loss_running": running_loss,
+            "train_loss": train_loss,
+            "train_accuracy": train_accuracy,
+            "test_loss": test_loss,
+            "test_accuracy": test_accuracy,
+            "wall_seconds": state["wall_seconds"],
+        }
+        state["history"].append(row)
+        _update_stop_reason(state, row, budget)
+        logger.info(
+            "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
+            row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], train_loss,
+            train_accuracy, test_accuracy, row["wall_seconds"],
+            f"  -> stop: {state['stop_reason']}" if state["stop_reason"] else "",
+        )  # fmt: skip
+        if on_epoch_end is not None:
+            on_epoch_end(row)
+        if run_dir is not None:
+            _save_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, state)
+
+    history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
+    return RunResult(history=history, metrics=_final_metrics(state, history, model, run_dir))
+
+
+def _fresh_state() -> dict[str, Any]:
+    return {
+        "epoch": 0,
+        "updates": 0,
+        "examples_seen": 0,
+        "wall_seconds": 0.0,
+        "history": [],
+        "best_train_loss": math.inf,
+        "epochs_without_improvement": 0,
+        "stop_reason": None,
+    }
+
+
+def _update_stop_reason(state: dict[str, Any], row: dict[str, Any], budget: Budget) -> None:
+    """Decide, after an epoch, whether and why the run ends (first rule that applies wins)."""
+    if not (math.isfinite(row["train_loss_running"]) and math.isfinite(row["train_loss"])):
+        state["stop_reason"] = "diverged"
+        return
+    # Keskar's "until the loss ceased to improve" watches the epoch's minibatch loss, as Keras'
+    # `loss` does: the inference-mode loss of a large batch lags behind its BN moving averages.
+    if row["train_loss_running"] < state["best_train_loss"] - budget.min_delta:
+        state["best_train_loss"] = row["train_loss_running"]
+        state["epochs_without_improvement"] = 0
+    else:
+        state["epochs_without_improvement"] += 1
+    if budget.target_accuracy is not None and row["test_accuracy"] >= budget.target_accuracy:
+        state["stop_reason"] = "target_accuracy"
+    elif budget.max_updates is not None and state["updates"] >= budget.max_updates:
+        state["stop_reason"] = "max_updates"
+    elif budget.patience is not None and state["epochs_without_improvement"] >= budget.patience:
+        state["stop_reason"] = "converged"
+    elif state["epoch"] >= budget.max_epochs:
+        state["stop_reason"] = "max_epochs"
+
+
+def _final_metrics(state: dict[str, Any], history: pd.DataFrame, model: keras.Model, run_dir: Path | None) -> dict[str, Any]:
+    last = history.iloc[-1]
+    metrics = {
+        "diverged": state["stop_reason"] == "diverged",
+        "stop_reason": state["stop_reason"],
+        "epochs": int(state["epoch"]),
+        "updates": int(state["updates"]),
+        "examples_seen": int(state["examples_seen"]),
+        "batch_size": int(last["batch_size"]),
+        "wall_seconds": float(state["wall_seconds"]),
+        **{key: _finite_or_none(last[key]) for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")},
+        "best_test_accuracy": _finite_or_none(history["test_accuracy"].max()),
+    }
+    if run_dir is not None:
+        initial = np.load(run_dir / INITIAL_WEIGHTS_NAME)
+        current = [variable.numpy() for variable in model.trainable_variables]
+        squared = sum(float(np.sum((now - initial[f"w{i}"]) ** 2)) for i, now in enumerate(current))
+        metrics["distance_from_init"] = _finite_or_none(math.sqrt(squared))
+    return metrics
+
+
+def _finite_or_none(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _save_initial_weights(path: Path, model: keras.Model) -> None:
+    """Keep x0 (for distances from the initial point); written once, before the first epoch."""
+    if not path.exists():
+        _atomic_savez(path, {f"w{i}": v.numpy() for i, v in enumerate(model.trainable_variables)})
+
+
+def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict[str, Any]) -> None:
+    # model.variables includes BN statistics and dropout seed states, so a resumed run is exact.
+    arrays = {f"model/{i}": variable.numpy() for i, variable in enumerate(model.variables)}
+    arrays |= {f"optimizer/{i}": variable.numpy() for i, variable in enumerate(optimizer.variables)}
+    arrays["state"] = np.array(json.dumps(state))
+    _atomic_savez(path, arrays)
+
+
+def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
+    with np.load(path) as arrays:
+        for i, variable in enumerate(model.variables):
+            variable.assign(arrays[f"model/{i}"])
+        for i, variable in enumerate(optimizer.variables):
+            variable.assign(arrays[f"optimizer/{i}"])
+        return json.loads(str(arrays["state"]))
+
+
+def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write to a temporary file and rename, so a kill never leaves half a checkpoint."""
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        np.savez(handle, **arrays)
+    os.replace(temporary, path)
+
+
+def save_run(run_dir: str | Path, result: RunResult, model: keras.Model) -> None:
+    """Write the run record: history.csv, metrics.json, model.weights.h5; drop the checkpoint."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    result.history.to_csv(run_dir / "history.csv", index=False)
+    model.save_weights(run_dir / "model.weights.h5")
+    (run_dir / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    (run_dir / CHECKPOINT_NAME).unlink(missing_ok=True)

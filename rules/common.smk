@@ -1,0 +1,42 @@
+# Shared paths and helpers of the workflow. The config is validated in the Snakefile.
+
+from pathlib import Path
+
+import yaml
+
+RESULTS = config["results_dir"]
+REPORT = config["report_dir"]
+THREADS = config["runtime"]["threads_per_job"]
+
+
+wildcard_constraints:
+    seed=r"\d+",
+    regime=r"SB|LB",
+    network=r"[A-Za-z0-9]+",
+
+
+def write_resolved_config(config: dict) -> str:
+    """The validated config (with --config overrides and defaults) as one file the jobs read.
+
+    Rewritten only when it changes, so its time stamp does not trigger reruns;
+    each rule's params carry its config section, so a change reruns what it touches.
+    """
+    path = Path(RESULTS) / "config.resolved.yaml"
+    text = yaml.safe_dump(config, sort_keys=False)
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(path)
+
+
+CONFIG_FILE = write_resolved_config(config)
+CONFIG_SOURCE = workflow.configfiles[-1] if workflow.configfiles else "config/quick.yaml"
+
+
+def log_path(name: str) -> str:
+    return f"{RESULTS}/logs/{name}.log"
+
+
+def benchmark_path(name: str) -> str:
+    """Snakemake's per-job timing (wall seconds, memory); the report sums them per rule."""
+    return f"{RESULTS}/rule_benchmarks/{name}.tsv"

@@ -1,0 +1,20 @@
+# The final report: every replication's claims, tables and benchmarks in one place.
+
+
+rule report:
+    input:
+        claims=[rules.keskar2017_claims.output[0]],
+        tables=[rules.keskar2017_table2.output[0]],
+        engine=rules.benchmark_engine.output[0],
+    output:
+        report=f"{REPORT}/report.md",
+        claims=f"{REPORT}/claims.csv",
+        benchmarks=f"{REPORT}/benchmarks.md",
+    log:
+        log_path("report"),
+    benchmark:
+        benchmark_path("report")
+    shell:
+        "python -m replications.report --config {CONFIG_FILE} --config-source {CONFIG_SOURCE}"
+        " --claims {input.claims} --engine-benchmark {input.engine}"
+        " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"

@@ -1,0 +1,70 @@
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from replications.config import ConfigError, config_hash, load_config, validate_config
+
+from conftest import REPO
+
+
+@pytest.fixture
+def quick():
+    with open(f"{REPO}/config/quick.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize("scale", ["quick", "paper", "smoke"])
+def test_shipped_configs_are_valid(scale):
+    config = load_config(f"{REPO}/config/{scale}.yaml")
+    assert config["scale"] == scale
+    assert config["runtime"]["threads_per_job"] >= 1  # default filled in when absent
+
+
+@pytest.mark.parametrize(
+    ("key_path", "value", "message"),
+    [
+        (("keskar2017", "small_batch"), "sixty-four", "keskar2017.small_batch: 'sixty-four' is not of type 'integer'"),
+        (("keskar2017", "small_batch"), -64, "keskar2017.small_batch: -64 is less than the minimum of 1"),
+        (("keskar2017", "networks", "F1", "data", "name"), "imagenet", "keskar2017.networks.F1.data.name: 'imagenet' is not one of"),
+        (("keskar2017", "optimizer", "learning_rate"), 0, "keskar2017.optimizer.learning_rate: 0 is less than or equal to the minimum of 0"),
+    ],
+)
+def test_bad_values_name_their_key(quick, key_path, value, message):
+    config = copy.deepcopy(quick)
+    node = config
+    for key in key_path[:-1]:
+        node = node[key]
+    node[key_path[-1]] = value
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        validate_config(config, source="quick.yaml")
+
+
+def test_unknown_key_is_rejected(quick):
+    quick["keskar2017"]["smal_batch"] = 64
+    with pytest.raises(ConfigError, match="smal_batch"):
+        validate_config(quick)
+
+
+def test_config_hash_is_stable_and_sensitive(quick):
+    first = config_hash(validate_config(copy.deepcopy(quick)))
+    assert first == config_hash(validate_config(copy.deepcopy(quick)))
+    quick["keskar2017"]["small_batch"] = 128
+    assert config_hash(validate_config(quick)) != first
+
+
+def test_snakemake_rejects_a_bad_config_before_any_job(quick, tmp_path):
+    quick["keskar2017"]["small_batch"] = -5
+    quick["results_dir"] = str(tmp_path / "results")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(quick))
+    completed = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--configfile", str(bad)], cwd=REPO, capture_output=True, text=True
+    )
+    assert completed.returncode != 0
+    output = completed.stdout + completed.stderr
+    assert "-5 is less than the minimum of 1" in output
+    assert "['keskar2017']['small_batch']" in output
+    assert not (tmp_path / "results").exists()  # nothing was written

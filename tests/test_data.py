@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+
+from replications import data
+
+
+@pytest.mark.parametrize(
+    ("name", "input_shape", "num_classes"),
+    [("digits", (8, 8, 1), 10), ("iris", (4,), 3), ("wine", (13,), 3), ("breast_cancer", (30,), 2), ("mnist1d", (40,), 10)],
+)
+def test_offline_sets_load_split_and_standardise(name, input_shape, num_classes):
+    dataset = data.load_dataset(name, num_samples=500, test_fraction=0.25, split_seed=3)
+    assert dataset.input_shape == input_shape
+    assert dataset.num_classes == num_classes
+    total = len(dataset.y_train) + len(dataset.y_test)
+    assert len(dataset.y_test) == pytest.approx(0.25 * total, abs=1)
+    assert dataset.x_train.dtype == np.float32 and dataset.y_train.dtype == np.int32
+    flat = dataset.x_train.reshape(len(dataset.x_train), -1)
+    varying = flat.std(axis=0) > 0
+    np.testing.assert_allclose(flat.mean(axis=0), 0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0)[varying], 1, atol=1e-4)
+    # stratified: every class in both parts
+    assert set(np.unique(dataset.y_test)) == set(range(num_classes))
+
+
+def test_split_is_fixed_by_split_seed_only():
+    first = data.load_dataset("wine", split_seed=1)
+    again = data._load_offline.__wrapped__("wine", None, 0.2, 1)  # bypass the cache
+    other = data.load_dataset("wine", split_seed=2)
+    np.testing.assert_array_equal(first.x_train, again.x_train)
+    assert not np.array_equal(first.x_train, other.x_train)
+
+
+def test_mnist1d_is_generated_locally_without_touching_numpy_global_state():
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    dataset = data._load_offline.__wrapped__("mnist1d", 300, 0.2, 0)
+    assert np.random.rand() == expected
+    assert len(dataset.y_train) + len(dataset.y_test) == 300
+
+
+def test_truncation_and_holdout_split(tiny_mnist1d):
+    small = data.load_dataset("mnist1d", num_samples=600, max_train_examples=100, max_test_examples=50)
+    assert (len(small.y_train), len(small.y_test)) == (100, 50)
+    holdout = data.holdout_split(tiny_mnist1d, 0.25, seed=0)
+    assert len(holdout.y_train) + len(holdout.y_test) == len(tiny_mnist1d.y_train)
+    assert len(holdout.y_test) == 120
+
+
+def test_unknown_dataset_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown data set 'imagenet'"):
+        data.load_dataset("imagenet")
+
+
+@pytest.mark.parametrize(("name", "shape", "num_classes"), [("mnist", (28, 28, 1), 10), ("cifar10", (32, 32, 3), 10), ("cifar100", (32, 32, 3), 100)])
+def test_tfds_sets_load_through_tensorflow_datasets(name, shape, num_classes):
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=12):
+        dataset = data.load_dataset(name)
+    assert dataset.input_shape == shape
+    assert dataset.num_classes == num_classes
+    assert len(dataset.y_train) == 12 and len(dataset.y_test) == 12
+    assert 0.0 <= dataset.x_train.min() and dataset.x_train.max() <= 1.0  # X / 255 as in Keskar's code
+    assert dataset.y_train.max() < num_classes
+
+
+def test_unavailable_tfds_set_says_what_and_how(monkeypatch, tmp_path):
+    import tensorflow_datasets as tfds
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Failed to establish a new connection: Name or service not known")
+
+    monkeypatch.setattr(tfds, "load", offline)
+    with pytest.raises(data.DatasetUnavailableError) as error:
+        data.load_dataset("cifar10", data_dir=str(tmp_path))
+    message = str(error.value)
+    assert "'cifar10'" in message and str(tmp_path) in message
+    assert "TFDS_DATA_DIR" in message and "internet" in message and "ConnectionError" in message
