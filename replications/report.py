@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from replications.claims import CLAIM_COLUMNS, VERDICTS
-from replications.config import config_hash, load_config
+from replications.config import REPO_ROOT, config_hash, load_config
 from replications.keskar2017 import section as keskar2017_section
 from replications.report_tools import markdown_table
 
@@ -159,7 +159,7 @@ def write_report(
     engine_benchmark: str,
     rule_benchmarks: str,
     output_dir: str,
-    repository: Path = Path("."),
+    repository: Path = REPO_ROOT,
 ) -> None:
     output_dir = Path(output_dir)
     claims = pd.concat([pd.read_csv(path) for path in claim_files], ignore_index=True)[CLAIM_COLUMNS]
@@ -179,6 +179,10 @@ def write_report(
         f"## Verdicts ({verdict_counts(claims)})",
         "",
         verdict_table(claims),
+        "",
+        "Decision rules, fixed in the config before the runs:",
+        "",
+        *[f"- `{claim_id}`: {rule}" for claim_id, rule in zip(claims["claim_id"], claims["rule"])],
         "",
         "Data: `claims.csv`. Columns: paper, claim_id, statement, paper_value, our_value, test, statistic, "
         "p_value, ci (confidence interval of the effect), n_seeds, verdict, rule (the decision rule), detail (why).",

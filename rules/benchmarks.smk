@@ -13,6 +13,8 @@ rule benchmark_engine:
         samples=config["benchmarks"]["samples"],
     # All cores reserved so no training job runs beside the measurement.
     threads: workflow.cores
+    conda:
+        CONDA_ENV
     shell:
-        "python -m replications.bench --batch-sizes {params.batch_sizes} --samples {params.samples}"
+        "{PYTHON} -m replications.bench --batch-sizes {params.batch_sizes} --samples {params.samples}"
         " --json {output} > {log} 2>&1"

@@ -1,5 +1,7 @@
 # Shared paths and helpers of the workflow. The config is validated in the Snakefile.
 
+import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -7,6 +9,11 @@ import yaml
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
+# Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
+# with --sdm conda, with the environment's python (`python -m` finds the package in the workdir).
+CONDA_ENV = "../envs/replications.yaml"
+USES_CONDA = "conda" in {str(method).lower() for method in workflow.deployment_settings.deployment_method}
+PYTHON = "python" if USES_CONDA else sys.executable
 
 
 wildcard_constraints:
@@ -30,7 +37,7 @@ def write_resolved_config(config: dict) -> str:
 
 
 CONFIG_FILE = write_resolved_config(config)
-CONFIG_SOURCE = workflow.configfiles[-1] if workflow.configfiles else "config/quick.yaml"
+CONFIG_SOURCE = os.path.relpath(workflow.configfiles[-1])
 
 
 def log_path(name: str) -> str:

@@ -25,8 +25,10 @@ rule keskar2017_train:
         section=KESKAR,
         run_dir=subpath(output.metrics, parent=True),
     threads: THREADS
+    conda:
+        CONDA_ENV
     shell:
-        "python -m replications.keskar2017 --config {CONFIG_FILE} train --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} train --network {wildcards.network}"
         " --regime {wildcards.regime} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
 
 
@@ -34,15 +36,20 @@ rule keskar2017_table2:
     input:
         keskar2017_metrics(),
     output:
-        f"{REPORT}/tables/keskar2017_table2.csv",
+        table=f"{REPORT}/tables/keskar2017_table2.csv",
+        figure=f"{REPORT}/figures/keskar2017_table2.png",
+        figure_svg=f"{REPORT}/figures/keskar2017_table2.svg",
     log:
         log_path("keskar2017/table2"),
     benchmark:
         benchmark_path("keskar2017_table2")
     params:
         section=KESKAR,
+    conda:
+        CONDA_ENV
     shell:
-        "python -m replications.keskar2017 --config {CONFIG_FILE} table2 --output {output} > {log} 2>&1"
+        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} table2 --output {output.table}"
+        " --figure {output.figure} > {log} 2>&1"
 
 
 rule keskar2017_claims:
@@ -56,8 +63,10 @@ rule keskar2017_claims:
         benchmark_path("keskar2017_claims")
     params:
         section=KESKAR,
+    conda:
+        CONDA_ENV
     shell:
-        "python -m replications.keskar2017 --config {CONFIG_FILE} claims --output {output} > {log} 2>&1"
+        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} claims --output {output} > {log} 2>&1"
 
 
 rule keskar2017:

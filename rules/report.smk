@@ -4,7 +4,8 @@
 rule report:
     input:
         claims=[rules.keskar2017_claims.output[0]],
-        tables=[rules.keskar2017_table2.output[0]],
+        tables=[rules.keskar2017_table2.output.table],
+        figures=[rules.keskar2017_table2.output.figure],
         engine=rules.benchmark_engine.output[0],
     output:
         report=f"{REPORT}/report.md",
@@ -14,7 +15,9 @@ rule report:
         log_path("report"),
     benchmark:
         benchmark_path("report")
+    conda:
+        CONDA_ENV
     shell:
-        "python -m replications.report --config {CONFIG_FILE} --config-source {CONFIG_SOURCE}"
+        "{PYTHON} -m replications.report --config {CONFIG_FILE} --config-source {CONFIG_SOURCE}"
         " --claims {input.claims} --engine-benchmark {input.engine}"
         " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"

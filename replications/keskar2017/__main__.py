@@ -1,8 +1,8 @@
 """Command line of the Keskar et al. 2017 replication; the Snakemake rules call these steps.
 
-  python -m replications.keskar2017 train  --config config/quick.yaml --network F1 --regime SB --seed 0 --output-dir DIR
-  python -m replications.keskar2017 table2 --config config/quick.yaml --output TABLE.csv
-  python -m replications.keskar2017 claims --config config/quick.yaml --output CLAIMS.csv
+  python -m replications.keskar2017 --config config/quick.yaml train --network F1 --regime SB --seed 0 --output-dir DIR
+  python -m replications.keskar2017 --config config/quick.yaml table2 --output TABLE.csv --figure FIGURE.png
+  python -m replications.keskar2017 --config config/quick.yaml claims --output CLAIMS.csv
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--regime", required=True, choices=experiment.REGIMES)
     train.add_argument("--seed", required=True, type=int)
     train.add_argument("--output-dir", required=True)
-    for name, help_text in (("table2", "Table 2: accuracy of SB and LB"), ("claims", "claim rows with verdicts")):
-        step = steps.add_parser(name, help=help_text)
-        step.add_argument("--output", required=True)
+    table2 = steps.add_parser("table2", help="Table 2 (accuracy of SB and LB) and its figure")
+    table2.add_argument("--output", required=True, help="CSV table")
+    table2.add_argument("--figure", required=True, help="PNG figure (an SVG is written beside it)")
+    claims = steps.add_parser("claims", help="claim rows with verdicts")
+    claims.add_argument("--output", required=True)
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments.config)
 
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
     if arguments.step == "table2":
         experiment.table2(runs).to_csv(arguments.output, index=False, float_format="%.4f")
+        experiment.table2_figure(config, runs, arguments.figure)
     else:
         from replications.claims import claims_frame
 

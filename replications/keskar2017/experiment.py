@@ -140,3 +140,29 @@ def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> lis
 
 def _gap_text(sb: float, lb: float) -> str:
     return f"SB {sb:.2f}% vs LB {lb:.2f}% (gap {sb - lb:.2f} pp)"
+
+
+def table2_figure(config: dict[str, Any], runs: pd.DataFrame, path: str | Path) -> None:
+    """Per network: accuracy against epochs for every run (left) and final test accuracy per seed (right)."""
+    from replications import plots
+
+    networks = list(config["keskar2017"]["networks"])
+    figure, axes = plots.new_figure(columns=2 * len(networks))
+    for index, network in enumerate(networks):
+        curves, finals = axes[2 * index], axes[2 * index + 1]
+        for regime in REGIMES:
+            color = plots.COLORS[regime]
+            selected = runs[(runs["network"] == network) & (runs["regime"] == regime)]
+            for seed in selected["seed"]:
+                history = pd.read_csv(run_dir(config["results_dir"], network, regime, seed) / "history.csv")
+                label = regime if seed == selected["seed"].iloc[0] else None
+                curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
+                curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)
+            position = REGIMES.index(regime)
+            finals.scatter(np.full(len(selected), position), 100 * selected["test_accuracy"], color=color, s=18)
+            finals.hlines(100 * selected["test_accuracy"].mean(), position - 0.25, position + 0.25, color=color)
+        curves.set(title=f"{network}: accuracy during training", xlabel="epoch", ylabel="accuracy (%)", xscale="log")
+        curves.legend(fontsize=7)
+        finals.set(title=f"{network}: final test accuracy", ylabel="test accuracy (%)", xlim=(-0.6, 1.6))
+        finals.set_xticks(range(len(REGIMES)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['regime'] == regime)]['batch_size'].iloc[0])})" for regime in REGIMES])
+    plots.save(figure, path)

@@ -1,0 +1,39 @@
+"""Matplotlib style and saving shared by every figure of the report (PNG for the report, SVG for papers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on CI or clusters
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+}
+# One colour per regime or schedule, the same in every figure.
+COLORS = {"SB": "#1f77b4", "LB": "#d62728"}
+
+
+def new_figure(columns: int = 1, width: float = 4.2, height: float = 3.2) -> tuple[plt.Figure, list[plt.Axes]]:
+    plt.rcParams.update(STYLE)
+    figure, axes = plt.subplots(1, columns, figsize=(width * columns, height), squeeze=False, layout="constrained")
+    return figure, list(axes[0])
+
+
+def save(figure: plt.Figure, path: str | Path) -> None:
+    """Write `path` (.png) and an .svg twin beside it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    figure.savefig(path.with_suffix(".svg"))
+    plt.close(figure)

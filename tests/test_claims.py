@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from replications import claims
+
+
+def test_welch_matches_a_hand_computation():
+    a, b = [0.80, 0.82, 0.81, 0.79, 0.83], [0.76, 0.77, 0.75, 0.78, 0.76]
+    test = claims.welch_greater(a, b, alpha=0.05)
+    va, vb = np.var(a, ddof=1) / 5, np.var(b, ddof=1) / 5
+    assert test.difference == pytest.approx(np.mean(a) - np.mean(b))
+    assert test.statistic == pytest.approx((np.mean(a) - np.mean(b)) / np.sqrt(va + vb))
+    assert test.ci_low < test.difference < test.ci_high
+    assert test.p_value < 0.001
+
+
+def test_gap_verdicts_follow_the_rule():
+    rng = np.random.default_rng(0)
+    base = 0.8 + 0.001 * rng.standard_normal(5)
+    clear_gap = claims.welch_greater(base, base - 0.02, alpha=0.05)
+    assert claims.gap_verdict(clear_gap, 0.05, 0.002)[0] == claims.REPRODUCED
+    reversed_gap = claims.welch_greater(base - 0.02, base, alpha=0.05)
+    verdict, why = claims.gap_verdict(reversed_gap, 0.05, 0.002)
+    assert verdict == claims.NOT_REPRODUCED and "upper bound" in why
+    noisy = claims.welch_greater([0.80, 0.70, 0.90], [0.78, 0.88, 0.69], alpha=0.05)
+    assert claims.gap_verdict(noisy, 0.05, 0.002)[0] == claims.INCONCLUSIVE
+    assert claims.gap_verdict(clear_gap, 0.05, 0.002, "training accuracies differ")[0] == claims.INCONCLUSIVE
+
+
+def test_claim_rows_reject_unknown_verdicts():
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        claims.ClaimRow("p", "c", "s", "1", "2", "t", 1.0, 0.5, "[0, 1]", 5, "probably", "rule")
+    with pytest.raises(ValueError, match="at least 2 values"):
+        claims.welch_greater([1.0], [0.5, 0.4], alpha=0.05)

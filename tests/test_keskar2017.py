@@ -1,0 +1,65 @@
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from replications.config import validate_config
+from replications.keskar2017 import experiment
+
+from conftest import REPO
+
+
+@pytest.fixture
+def config(tmp_path):
+    with open(f"{REPO}/config/smoke.yaml") as handle:
+        config = validate_config(yaml.safe_load(handle))
+    config["results_dir"] = str(tmp_path)
+    config["keskar2017"]["seeds"] = [0, 1, 2]
+    return config
+
+
+def write_runs(config, accuracies):
+    """Hand-made run records: {regime: [(train_accuracy, test_accuracy, diverged), ...]}."""
+    for regime, runs in accuracies.items():
+        for seed, (train_accuracy, test_accuracy, diverged) in zip(config["keskar2017"]["seeds"], runs):
+            folder = experiment.run_dir(config["results_dir"], "F1", regime, seed)
+            folder.mkdir(parents=True)
+            metrics = {"diverged": diverged, "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+                       "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100}  # fmt: skip
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_large_batch_is_ten_percent_of_the_training_set(config):
+    assert experiment.batch_size(config["keskar2017"], "F1", "SB") == 16
+    assert experiment.batch_size(config["keskar2017"], "F1", "LB") == 80  # 10% of 800
+    paper = {"small_batch": 256, "large_batch_fraction": 0.1, "networks": {"C1": {"data": {"name": "cifar10"}}}}
+    assert experiment.batch_size(paper, "C1", "LB") == 5000
+
+
+def test_table2_and_a_reproduced_gap(config):
+    write_runs(config, {
+        "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
+        "LB": [(1.0, 0.77, False), (1.0, 0.775, False), (0.999, 0.765, False)],
+    })  # fmt: skip
+    runs = experiment.collect_runs(config)
+    table = experiment.table2(runs).set_index("regime")
+    assert table.loc["SB", "test_accuracy_mean"] == pytest.approx(80.5)
+    assert table.loc["LB", "batch_size"] == 80
+    assert table.loc["SB", "paper_test_accuracy_mean"] == 98.03
+    (row,) = experiment.generalization_gap_claims(config, runs)
+    assert row.verdict == "reproduced" and row.p_value < 0.05 and row.n_seeds == 3
+    assert "SB 80.50% vs LB 77.00%" in row.our_value
+
+
+def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_runs_are_counted(config):
+    write_runs(config, {
+        "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
+        "LB": [(0.90, 0.70, False), (0.91, 0.71, False), (None, None, True)],
+    })  # fmt: skip
+    runs = experiment.collect_runs(config)
+    table = experiment.table2(runs).set_index("regime")
+    assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)
+    (row,) = experiment.generalization_gap_claims(config, runs)
+    assert row.verdict == "inconclusive"
+    assert "training accuracies differ" in row.detail and "1 diverged" in row.detail

@@ -1,0 +1,146 @@
+import math
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from replications.models import build_model
+from replications.training import (
+    CHECKPOINT_NAME,
+    Budget,
+    Phase,
+    Schedule,
+    Trainer,
+    make_optimizer,
+    save_run,
+    train,
+)
+
+MODEL = {"name": "f1", "width": 32, "depth": 1}
+
+
+def fresh(dataset, seed=0, learning_rate=1e-3, optimizer="adam", model=MODEL):
+    keras.utils.set_random_seed(seed)
+    network = build_model(model, dataset.input_shape, dataset.num_classes)
+    return network, make_optimizer({"name": optimizer, "learning_rate": learning_rate})
+
+
+def without_wall_time(history: pd.DataFrame) -> pd.DataFrame:
+    return history.drop(columns="wall_seconds")
+
+
+def test_schedule_is_piecewise_by_epoch_and_validated():
+    schedule = Schedule((Phase(0, 0.1, 128), Phase(3, 0.1, 640), Phase(6, 0.02, 640)))
+    assert [schedule.at(epoch).batch_size for epoch in range(8)] == [128] * 3 + [640] * 5
+    assert [schedule.at(epoch).learning_rate for epoch in (0, 5, 6, 100)] == [0.1, 0.1, 0.02, 0.02]
+    with pytest.raises(ValueError, match="must start at epoch 0"):
+        Schedule((Phase(1, 0.1, 8),))
+    with pytest.raises(ValueError, match="increasing epochs"):
+        Schedule((Phase(0, 0.1, 8), Phase(5, 0.1, 8), Phase(5, 0.1, 16)))
+    with pytest.raises(ValueError, match="batch size >= 1"):
+        Schedule.constant(0.1, 0)
+
+
+def test_history_has_every_column_and_counts_updates_with_a_remainder_batch(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d)
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 100), Budget(max_epochs=3), seed=0)
+    history = result.history
+    assert len(tiny_mnist1d.y_train) == 480  # 4 batches of 100 and one of 80 per epoch
+    assert history["updates"].tolist() == [5, 10, 15]
+    assert history["examples_seen"].tolist() == [480, 960, 1440]
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert history[["train_loss", "test_loss", "train_accuracy", "test_accuracy"]].notna().all().all()
+    assert history["wall_seconds"].is_monotonic_increasing
+    assert result.metrics["stop_reason"] == "max_epochs" and result.metrics["diverged"] is False
+    assert int(optimizer.iterations.numpy()) == 15
+
+
+def test_batch_size_changing_twice_compiles_once_per_batch_size(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d)
+    schedule = Schedule((Phase(0, 1e-3, 16), Phase(2, 1e-3, 80), Phase(3, 5e-4, 240)))
+    result = train(model, optimizer, tiny_mnist1d, schedule, Budget(max_epochs=5), seed=0)
+    history = result.history
+    assert history["batch_size"].tolist() == [16, 16, 80, 240, 240]
+    assert history["learning_rate"].tolist() == [1e-3, 1e-3, 1e-3, 5e-4, 5e-4]
+    assert np.diff(history["updates"], prepend=0).tolist() == [30, 30, 6, 2, 2]  # 480 / batch
+    # The Trainer keeps one compiled loop per batch size, traced once each.
+    trainer = Trainer(*fresh(tiny_mnist1d), tiny_mnist1d)
+    permutation, trainer_functions = np.arange(480), {}
+    for batch_size in (16, 80, 16, 80, 240):
+        trainer.run_epoch(permutation, batch_size)
+        trainer_functions[batch_size] = trainer.steps_function(batch_size)
+    assert {size: fn.experimental_get_tracing_count() for size, fn in trainer_functions.items()} == {16: 1, 80: 1, 240: 1}
+
+
+def test_update_budget_stops_mid_epoch_exactly(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d)
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 32), Budget(max_epochs=50, max_updates=37), seed=0)
+    assert result.metrics["updates"] == 37  # 15 per epoch: 15 + 15 + 7
+    assert result.history["updates"].tolist() == [15, 30, 37]
+    assert result.metrics["stop_reason"] == "max_updates"
+
+
+def test_patience_stops_when_the_loss_stops_improving(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d, learning_rate=1e-9)  # the loss barely moves
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-9, 480), Budget(max_epochs=100, patience=3, min_delta=0.01), seed=0)
+    assert result.metrics["stop_reason"] == "converged"
+    assert result.metrics["epochs"] == 4  # epoch 1 sets the best; 2, 3, 4 do not improve it
+
+
+def test_target_accuracy_stops_the_run(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d, learning_rate=1e-2)
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-2, 16), Budget(max_epochs=50, target_accuracy=0.3), seed=0)
+    assert result.metrics["stop_reason"] == "target_accuracy"
+    assert result.history["test_accuracy"].iloc[-1] >= 0.3
+    assert (result.history["test_accuracy"].iloc[:-1] < 0.3).all()
+
+
+def test_divergence_is_recorded_not_raised(tiny_mnist1d, tmp_path):
+    model, optimizer = fresh(tiny_mnist1d, learning_rate=1e12, optimizer="sgd")
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e12, 16), Budget(max_epochs=20), seed=0, run_dir=tmp_path)
+    assert result.metrics["diverged"] is True
+    assert result.metrics["stop_reason"] == "diverged"
+    assert result.metrics["epochs"] < 20
+    assert result.metrics["train_loss"] is None or not math.isfinite(result.history["train_loss"].iloc[-1])
+    save_run(tmp_path, result, model)  # a diverged run still writes its record
+    assert (tmp_path / "metrics.json").read_text().count('"diverged": true') == 1
+
+
+def test_same_seed_gives_bit_identical_runs_and_another_seed_does_not(tiny_mnist1d):
+    histories = []
+    for seed in (7, 7, 8):
+        model, optimizer = fresh(tiny_mnist1d, seed=seed)
+        histories.append(without_wall_time(train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 32), Budget(max_epochs=3), seed=seed).history))
+    pd.testing.assert_frame_equal(histories[0], histories[1], check_exact=True)
+    assert not histories[0].equals(histories[2])
+
+
+def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path):
+    """A model with dropout and BN: the checkpoint must carry RNG state and BN statistics too."""
+    from replications.data import load_dataset
+
+    digits = load_dataset("digits", split_seed=0, max_train_examples=400, max_test_examples=100)
+    cnn = {"name": "c1", "filters": 4, "dense_units": [16, 8]}
+    schedule, budget = Schedule.constant(1e-3, 32), Budget(max_epochs=4)
+
+    model, optimizer = fresh(digits, seed=3, model=cnn)
+    uninterrupted = train(model, optimizer, digits, schedule, budget, seed=3, run_dir=tmp_path / "whole")
+
+    class Killed(Exception):
+        pass
+
+    def kill_during_epoch_3(row):
+        if row["epoch"] == 3:
+            raise Killed  # before epoch 3's checkpoint: the last finished epoch on disk is 2
+
+    model, optimizer = fresh(digits, seed=3, model=cnn)
+    with pytest.raises(Killed):
+        train(model, optimizer, digits, schedule, budget, seed=3, run_dir=tmp_path / "resumed", on_epoch_end=kill_during_epoch_3)
+    assert (tmp_path / "resumed" / CHECKPOINT_NAME).exists()
+
+    model, optimizer = fresh(digits, seed=3, model=cnn)  # a new process would rebuild the same way
+    resumed = train(model, optimizer, digits, schedule, budget, seed=3, run_dir=tmp_path / "resumed")
+    pd.testing.assert_frame_equal(without_wall_time(resumed.history), without_wall_time(uninterrupted.history), check_exact=True)
+    for key in ("train_loss", "test_accuracy", "updates", "distance_from_init"):
+        assert resumed.metrics[key] == uninterrupted.metrics[key]
