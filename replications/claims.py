@@ -54,13 +54,34 @@ class GapTest:
 
 def welch_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapTest:
     """One-sided Welch test that `a` exceeds `b`; the interval's upper end is the one-sided 1 - alpha bound."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"a t-test needs at least 2 values per group, got {len(a)} and {len(b)}")
-    one_sided = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
-    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=1 - 2 * alpha)
+    a, b = _at_least_two(a), _at_least_two(b)
+    return _gap_test(
+        a.mean() - b.mean(),
+        stats.ttest_ind(a, b, equal_var=False, alternative="greater"),
+        stats.ttest_ind(a, b, equal_var=False),
+        alpha,
+    )
+
+
+def paired_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapTest:
+    """One-sided paired t-test that `a` exceeds `b` (pairs share a seed)."""
+    a, b = _at_least_two(a), _at_least_two(b)
+    if len(a) != len(b):
+        raise ValueError(f"a paired test needs pairs, got {len(a)} and {len(b)} values")
+    return _gap_test(a.mean() - b.mean(), stats.ttest_rel(a, b, alternative="greater"), stats.ttest_rel(a, b), alpha)
+
+
+def _at_least_two(values: Sequence[float]) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        raise ValueError(f"a t-test needs at least 2 values per group, got {len(values)}")
+    return values
+
+
+def _gap_test(difference: float, one_sided, two_sided, alpha: float) -> GapTest:
+    interval = two_sided.confidence_interval(confidence_level=1 - 2 * alpha)
     return GapTest(
-        difference=float(a.mean() - b.mean()),
+        difference=float(difference),
         statistic=float(one_sided.statistic),
         p_value=float(one_sided.pvalue),
         ci_low=float(interval.low),

@@ -4,7 +4,7 @@
 rule report:
     input:
         claims=[rules.keskar2017_claims.output[0]],
-        tables=[rules.keskar2017_table2.output.table],
+        tables=[rules.keskar2017_table2.output.table, rules.keskar2017_minima.output.sharpness],
         figures=[rules.keskar2017_table2.output.figure],
         engine=rules.benchmark_engine.output[0],
     output:

@@ -63,6 +63,90 @@ def table2_markdown(table: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
+def sharpness_markdown(table: pd.DataFrame, space: str) -> str:
+    rows = []
+    for (network, paper_network, epsilon), group in table[table["space"] == space].groupby(["network", "paper_network", "epsilon"], sort=False):
+        by_regime = group.set_index("regime")
+        rows.append({
+            "network (paper's)": f"{network} ({paper_network})",
+            "epsilon": f"{epsilon:g}",
+            "SB (ours)": plus_minus(by_regime["sharpness_mean"], by_regime["sharpness_std"]).get("SB"),
+            "LB (ours)": plus_minus(by_regime["sharpness_mean"], by_regime["sharpness_std"]).get("LB"),
+            "SB (paper)": plus_minus(by_regime["paper_sharpness_mean"], by_regime["paper_sharpness_std"]).get("SB"),
+            "LB (paper)": plus_minus(by_regime["paper_sharpness_mean"], by_regime["paper_sharpness_std"]).get("LB"),
+            "L-BFGS-B iterations / evaluations (mean)": f"{group['mean_iterations'].mean():.1f} / {group['mean_evaluations'].mean():.1f}",
+            "on the box (share of coordinates)": f"{group['mean_on_boundary'].mean():.2f}",
+            "gradient norm at the minimum, SB / LB": " / ".join(f"{value:.2g}" for value in by_regime["mean_gradient_norm"]),
+            "stalled": int(group["n_stalled"].sum()),
+        })  # fmt: skip
+    return markdown_table(pd.DataFrame(rows))
+
+
+def distance_markdown(table: pd.DataFrame) -> str:
+    shown = pd.DataFrame({
+        "network": table["network"],
+        "seed": table["seed"],
+        "‖x_SB − x0‖": table["sb_distance_from_init"].map("{:.2f}".format),
+        "‖x_LB − x0‖": table["lb_distance_from_init"].map("{:.2f}".format),
+        "ratio SB / LB": table["ratio_sb_to_lb"].map("{:.2f}".format),
+        "paper": [f"{low:g} to {high:g}" for low, high in zip(table["paper_ratio_low"], table["paper_ratio_high"])],
+    })  # fmt: skip
+    return markdown_table(shown)
+
+
+def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
+    section = config["keskar2017"]
+    settings, parametric = section["sharpness"], section["parametric"]
+    sharpness = pd.read_csv(report_dir / "tables" / "keskar2017_sharpness.csv")
+    distance = pd.read_csv(report_dir / "tables" / "keskar2017_distance.csv")
+    lines = [
+        "### Tables 3 and 4: sharpness of the minima",
+        "",
+        "φ(ε, A) = 100 · (max over the box of f(x + Ay) − f(x)) / (1 + f(x)), f the mean training cross-entropy, "
+        f"box |y_i| ≤ ε(|(A⁺x)_i| + 1), maximised with {settings['max_iterations']} iterations of L-BFGS-B from y = 0. "
+        "Only trainable weights are perturbed; BN statistics stay frozen (inference mode); our choice. "
+        "At a well-trained minimum the gradient is tiny and scipy's defaults stop at iteration 0 (φ = 0); we rescale "
+        "the objective so its starting gradient has the norm of the box and set the tolerances to 0. "
+        f"Subspace: A has {settings['subspace_dimension']} columns drawn uniform on [0, 1) and normalised to unit "
+        "length (the paper does not say; a public re-implementation does this), one A per seed shared by SB and LB. "
+        "What to look for: LB far above SB. Data: `tables/keskar2017_sharpness.csv`.",
+        "",
+        "Table 3, full space (A = I):",
+        "",
+        sharpness_markdown(sharpness, "full"),
+        "",
+        f"Table 4, random subspace (p = {settings['subspace_dimension']}):",
+        "",
+        sharpness_markdown(sharpness, "subspace"),
+        "",
+        "### Figure 3: the line from the SB minimum to the LB minimum",
+        "",
+        f"f(α x_LB + (1 − α) x_SB) for {parametric['points']} values of α in [{parametric['alpha_min']:g}, "
+        f"{parametric['alpha_max']:g}]; only trainable weights are interpolated, BN statistics are recomputed on "
+        f"{parametric['batch_norm_examples']} training examples at each α (our choice). The claim row measures the "
+        f"loss rise {parametric['offset']:g} beyond each minimum along this line, paired by seed.",
+        "",
+    ]
+    for network in section["networks"]:
+        lines += [
+            f"![Parametric plot {network}](figures/keskar2017_parametric_{network}.png)",
+            "",
+            f"*{network}, seed {section['seeds'][0]}: cross-entropy (blue, log scale) and accuracy (red); solid train, "
+            "dashed test. Look for a narrow valley at α = 1 (LB) and a wide one at α = 0 (SB).*",
+            "",
+        ]
+    lines += [
+        "### Distance from the initial point",
+        "",
+        "SB and LB of a seed start from the same x0. The paper found ‖x_SB − x0‖ / ‖x_LB − x0‖ between 3 and 10. "
+        "Data: `tables/keskar2017_distance.csv`.",
+        "",
+        distance_markdown(distance),
+        "",
+    ]
+    return lines
+
+
 def render(config: dict[str, Any], report_dir: Path) -> str:
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     section = config["keskar2017"]
@@ -92,6 +176,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "both reach similar training accuracy.*",
         "",
     ]
+    lines += minima_lines(config, report_dir)
     diverged = int(table["n_diverged"].sum())
     if diverged:
         lines += [f"**{diverged} run(s) diverged** and are left out of the means (counted in the table).", ""]

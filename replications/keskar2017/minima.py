@@ -1,0 +1,239 @@
+"""Keskar et al. 2017: the minima SB and LB find - sharpness (Tables 3-4), parametric plots (Fig. 3), distances."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replications import claims
+from replications.keskar2017 import paper
+from replications.keskar2017.experiment import REGIMES, run_dir
+
+SPACES = ("full", "subspace")
+
+
+def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int):
+    """The network of a finished run with its final weights, and its data set."""
+    import keras
+
+    from replications.data import dataset_from_config
+    from replications.models import build_model
+
+    spec = config["keskar2017"]["networks"][network]
+    dataset = dataset_from_config(spec["data"])
+    keras.utils.set_random_seed(seed)
+    model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
+    model.load_weights(run_dir(config["results_dir"], network, regime, seed) / "model.weights.h5")
+    return model, dataset
+
+
+def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: int) -> list[dict[str, Any]]:
+    """phi for every epsilon, in the full space and in a random subspace, of one trained model."""
+    from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
+
+    settings = config["keskar2017"]["sharpness"]
+    model, dataset = load_trained_model(config, network, regime, seed)
+    loss_and_gradient, weights = keras_loss_and_gradient(
+        model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"]
+    )
+    # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
+    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed)
+    rows = []
+    for space in SPACES:
+        for epsilon in settings["epsilons"]:
+            result = sharpness(
+                loss_and_gradient, weights, epsilon,
+                subspace=subspace if space == "subspace" else None,
+                max_iterations=settings["max_iterations"],
+            )  # fmt: skip
+            rows.append({"network": network, "regime": regime, "seed": seed, "space": space, "epsilon": epsilon, **result.as_dict()})
+    return rows
+
+
+def sharpness_path(config: dict[str, Any], network: str, regime: str, seed: int) -> Path:
+    return run_dir(config["results_dir"], network, regime, seed) / "sharpness.json"
+
+
+def parametric_path(config: dict[str, Any], network: str, seed: int) -> Path:
+    return Path(config["results_dir"]) / "keskar2017" / network / "parametric" / f"seed{seed}.csv"
+
+
+def collect_sharpness(config: dict[str, Any]) -> pd.DataFrame:
+    section = config["keskar2017"]
+    rows = [
+        row
+        for network in section["networks"]
+        for regime in REGIMES
+        for seed in section["seeds"]
+        for row in json.loads(sharpness_path(config, network, regime, seed).read_text())
+    ]
+    return pd.DataFrame(rows)
+
+
+def sharpness_table(config: dict[str, Any], measured: pd.DataFrame) -> pd.DataFrame:
+    """Tables 3 and 4: mean and std of phi over seeds per network, space, epsilon and regime, beside the paper."""
+    rows = []
+    for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "regime"], sort=False):
+        paper_row = config["keskar2017"]["networks"][network]["paper_row"]
+        published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon), {}).get(regime, (np.nan, np.nan))
+        rows.append({
+            "network": network, "paper_network": paper_row, "space": space, "epsilon": epsilon, "regime": regime,
+            "n_seeds": len(group), "sharpness_mean": group["sharpness"].mean(), "sharpness_std": group["sharpness"].std(),
+            "paper_sharpness_mean": published[0], "paper_sharpness_std": published[1],
+            "mean_iterations": group["iterations"].mean(), "mean_evaluations": group["evaluations"].mean(),
+            "mean_on_boundary": group["on_boundary"].mean(), "n_stalled": int(group["stalled"].sum()),
+            "mean_gradient_norm": group["gradient_norm"].mean(),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def sharpness_claims(config: dict[str, Any], measured: pd.DataFrame) -> list[claims.ClaimRow]:
+    """Claim: LB minima are sharper than SB minima, for each network, epsilon and space."""
+    rule = config["keskar2017"]["claims"]["sharper_minima"]
+    rows = []
+    for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
+        sb, lb = (group[group["regime"] == regime]["sharpness"] for regime in REGIMES)
+        paper_row = config["keskar2017"]["networks"][network]["paper_row"]
+        published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
+        test = claims.welch_greater(lb, sb, rule["alpha"])
+        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
+        stalled = int(group["stalled"].sum())
+        where = "Table 3, full space" if space == "full" else "Table 4, random subspace"
+        rows.append(claims.ClaimRow(
+            paper=paper.PAPER,
+            claim_id=f"sharper_minima_{network}_{space}_{epsilon:g}",
+            statement=f"{network}: LB minima are sharper than SB minima ({where}, eps = {epsilon:g})",
+            paper_value=f"SB {published['SB'][0]:.2f} vs LB {published['LB'][0]:.2f}" if published else "-",
+            our_value=f"SB {sb.mean():.3g} vs LB {lb.mean():.3g}",
+            test="Welch t-test, one-sided (LB > SB), sharpness over seeds",
+            statistic=test.statistic,
+            p_value=test.p_value,
+            ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of LB - SB)",
+            n_seeds=int(min(len(sb), len(lb))),
+            verdict=verdict,
+            rule=f"reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive",
+            detail=reason + (f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else ""),
+        ))  # fmt: skip
+    return rows
+
+
+def interpolate(config: dict[str, Any], network: str, seed: int) -> pd.DataFrame:
+    """Fig. 3: loss and accuracy of alpha * x_LB + (1 - alpha) * x_SB over the paper's grid of alpha.
+
+    Only trainable weights are interpolated; BN statistics are recomputed on the training set
+    for every alpha (interpolated variances can go negative outside [0, 1]).
+    """
+    from replications.training import Trainer, make_optimizer
+
+    settings = config["keskar2017"]["parametric"]
+    small, dataset = load_trained_model(config, network, "SB", seed)
+    large, _ = load_trained_model(config, network, "LB", seed)
+    x_sb = [variable.numpy() for variable in small.trainable_variables]
+    x_lb = [variable.numpy() for variable in large.trainable_variables]
+    trainer = Trainer(small, make_optimizer(config["keskar2017"]["optimizer"]), dataset, eval_batch_size=config["runtime"]["eval_batch_size"])
+    rows = []
+    for alpha in np.linspace(settings["alpha_min"], settings["alpha_max"], settings["points"]):
+        for variable, sb, lb in zip(small.trainable_variables, x_sb, x_lb):
+            variable.assign(alpha * lb + (1 - alpha) * sb)
+        recompute_batch_norm_statistics(small, dataset.x_train[: settings["batch_norm_examples"]])
+        train_loss, train_accuracy = trainer.evaluate(dataset.x_train, dataset.y_train)
+        test_loss, test_accuracy = trainer.evaluate(dataset.x_test, dataset.y_test)
+        rows.append({"network": network, "seed": seed, "alpha": round(float(alpha), 6), "train_loss": train_loss,
+                     "train_accuracy": train_accuracy, "test_loss": test_loss, "test_accuracy": test_accuracy})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def recompute_batch_norm_statistics(model, x: np.ndarray) -> None:
+    """Set every BN layer's moving mean and variance to the statistics of `x` (dropout off)."""
+    import keras
+
+    batch_norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
+    saved = [layer.momentum for layer in batch_norms], [layer.rate for layer in dropouts]
+    for layer in batch_norms:
+        layer.momentum = 0.0  # moving statistics := this batch's statistics
+    for layer in dropouts:
+        layer.rate = 0.0
+    try:
+        model(x, training=True)
+    finally:
+        for layer, momentum in zip(batch_norms, saved[0]):
+            layer.momentum = momentum
+        for layer, rate in zip(dropouts, saved[1]):
+            layer.rate = rate
+
+
+def steepness(curve: pd.DataFrame, offset: float) -> tuple[float, float]:
+    """Rise of the training loss a step `offset` beyond each minimum: (around x_SB at alpha=-offset, around x_LB at 1+offset)."""
+    loss = curve.set_index("alpha")["train_loss"]
+
+    def at(alpha: float) -> float:
+        return float(loss.iloc[np.argmin(np.abs(loss.index.to_numpy() - alpha))])
+
+    return at(-offset) - at(0.0), at(1.0 + offset) - at(1.0)
+
+
+def steepness_claims(config: dict[str, Any], curves: pd.DataFrame) -> list[claims.ClaimRow]:
+    """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB."""
+    settings = config["keskar2017"]["parametric"]
+    rule = config["keskar2017"]["claims"]["steeper_around_large_batch"]
+    rows = []
+    for network, group in curves.groupby("network", sort=False):
+        rises = np.array([steepness(curve, settings["offset"]) for _, curve in group.groupby("seed")])
+        sb_rise, lb_rise = rises[:, 0], rises[:, 1]
+        test = claims.paired_greater(lb_rise, sb_rise, rule["alpha"])
+        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
+        rows.append(claims.ClaimRow(
+            paper=paper.PAPER,
+            claim_id=f"steeper_around_large_batch_{network}",
+            statement=f"{network}: the training loss rises more steeply around the LB minimum than around the SB minimum (Fig. 3)",
+            paper_value="qualitative (Fig. 3)",
+            our_value=f"rise over {settings['offset']} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
+            test="paired t-test, one-sided (LB rise > SB rise), over seed pairs",
+            statistic=test.statistic,
+            p_value=test.p_value,
+            ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of LB - SB rise)",
+            n_seeds=len(rises),
+            verdict=verdict,
+            rule=(
+                f"rise = f(1 + {settings['offset']}) - f(1) for LB, f(-{settings['offset']}) - f(0) for SB; reproduced if "
+                f"p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive"
+            ),
+            detail=reason,
+        ))  # fmt: skip
+    return rows
+
+
+def parametric_figure(curves: pd.DataFrame, network: str, seed: int, path: str | Path) -> None:
+    """Fig. 3 layout: cross-entropy (left axis) and accuracy (right axis); solid train, dashed test."""
+    from replications import plots
+
+    curve = curves[(curves["network"] == network) & (curves["seed"] == seed)]
+    figure, (axis,) = plots.new_figure(width=5.0, height=3.4)
+    accuracy_axis = axis.twinx()
+    axis.plot(curve["alpha"], curve["train_loss"], color="tab:blue", label="train cross-entropy")
+    axis.plot(curve["alpha"], curve["test_loss"], color="tab:blue", ls="--", label="test cross-entropy")
+    accuracy_axis.plot(curve["alpha"], 100 * curve["train_accuracy"], color="tab:red", label="train accuracy")
+    accuracy_axis.plot(curve["alpha"], 100 * curve["test_accuracy"], color="tab:red", ls="--", label="test accuracy")
+    axis.set(xlabel="alpha  (0 = SB minimum, 1 = LB minimum)", ylabel="cross-entropy", yscale="log",
+             title=f"{network}, seed {seed}: f(alpha x_LB + (1 - alpha) x_SB)")  # fmt: skip
+    accuracy_axis.set_ylabel("accuracy (%)", color="tab:red")
+    accuracy_axis.grid(False)
+    for alpha in (0, 1):
+        axis.axvline(alpha, color="gray", lw=0.6)
+    lines = axis.get_legend_handles_labels()
+    more = accuracy_axis.get_legend_handles_labels()
+    axis.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="upper center")
+    plots.save(figure, path)
+
+
+def distance_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """||x_SB - x0|| / ||x_LB - x0|| per network and seed (SB and LB of a seed share x0)."""
+    pivot = runs.pivot_table(index=["network", "seed"], columns="regime", values="distance_from_init").reset_index()
+    pivot["ratio_sb_to_lb"] = pivot["SB"] / pivot["LB"]
+    pivot["paper_ratio_low"], pivot["paper_ratio_high"] = paper.DISTANCE_RATIO_RANGE
+    return pivot.rename(columns={"SB": "sb_distance_from_init", "LB": "lb_distance_from_init"})
