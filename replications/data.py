@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.metadata
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 OFFLINE_SETS = ("mnist1d", "digits", "iris", "wine", "breast_cancer")
 TFDS_SETS = ("mnist", "cifar10", "cifar100")
+MNIST1D_VERSION = importlib.metadata.version("mnist1d")
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -99,7 +102,22 @@ def _load_offline(name: str, num_samples: int | None, test_fraction: float, spli
 
 
 def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Generate mnist1d locally (its get_dataset would download a pickle)."""
+    """Generate mnist1d locally (its get_dataset would download a pickle); cached, as it takes seconds."""
+    cache = Path(os.environ.get("REPLICATIONS_CACHE", Path.home() / ".cache" / "batchsize-replications"))
+    path = cache / f"mnist1d_{num_samples}_seed{seed}_v{MNIST1D_VERSION}.npz"
+    if path.exists():
+        with np.load(path) as arrays:
+            return arrays["x"], arrays["y"]
+    x, y = _make_mnist1d(num_samples, seed)
+    cache.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")  # parallel jobs may write at once
+    with open(temporary, "wb") as handle:
+        np.savez(handle, x=x, y=y)
+    os.replace(temporary, path)
+    return x, y
+
+
+def _make_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     from mnist1d.data import get_dataset_args, make_dataset
 
     args = get_dataset_args()

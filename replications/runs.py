@@ -7,9 +7,9 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
-from replications.config import load_config
+from replications.config import ConfigError, load_config
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
@@ -25,7 +25,10 @@ def setup_logging() -> None:
 def load_checked_config(path: str) -> dict[str, Any]:
     """Load and validate the config; a bad config stops here with its key named, before any work."""
     setup_logging()
-    return load_config(path)
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        sys.exit(f"error: {error}")  # exit status 1, the message without a traceback
 
 
 def train_run(
@@ -38,8 +41,12 @@ def train_run(
     seed: int,
     run_dir: str | Path,
     runtime: dict[str, Any],
+    snapshot_epochs: Sequence[int] = (),
 ) -> dict[str, Any]:
-    """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there."""
+    """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
+
+    Weights at `snapshot_epochs` go to run_dir/snapshots/epoch<E>.weights.h5 (for measurements along training).
+    """
     from replications.training import configure_runtime
 
     configure_runtime(runtime.get("threads_per_job", 1), runtime.get("deterministic_ops", False))
@@ -53,9 +60,16 @@ def train_run(
     keras.utils.set_random_seed(seed)
     model = build_model(model_config, dataset.input_shape, dataset.num_classes)
     optimizer = make_optimizer(optimizer_config)
+    snapshots = Path(run_dir) / "snapshots"
+    snapshots.mkdir(parents=True, exist_ok=True)
+
+    def save_snapshot(row: dict[str, Any]) -> None:
+        if row["epoch"] in snapshot_epochs:
+            model.save_weights(snapshots / f"epoch{row['epoch']}.weights.h5")
+
     result = train(
         model, optimizer, dataset, schedule, budget,
-        seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096),
+        seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096), on_epoch_end=save_snapshot,
     )  # fmt: skip
     save_run(run_dir, result, model)
     logging.getLogger(__name__).info("run finished: %s", json.dumps(result.metrics))

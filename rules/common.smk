@@ -18,7 +18,7 @@ PYTHON = "python" if USES_CONDA else sys.executable
 
 wildcard_constraints:
     seed=r"\d+",
-    regime=r"SB|LB",
+    run=r"SB|LB|batch[0-9]+|warm[0-9]+",
     network=r"[A-Za-z0-9]+",
 
 

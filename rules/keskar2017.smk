@@ -3,30 +3,46 @@
 KESKAR = config["keskar2017"]
 
 
-def keskar2017_metrics() -> list[str]:
+def keskar2017_run_files(runs: list[str], seeds: list[int], name: str) -> list[str]:
     return expand(
-        f"{RESULTS}/keskar2017/{{network}}/{{regime}}/seed{{seed}}/metrics.json",
+        f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/{name}",
         network=list(KESKAR["networks"]),
-        regime=["SB", "LB"],
-        seed=KESKAR["seeds"],
+        run=runs,
+        seed=seeds,
     )
+
+
+def keskar2017_metrics() -> list[str]:
+    return keskar2017_run_files(["SB", "LB"], KESKAR["seeds"], "metrics.json")
+
+
+def keskar2017_sweep_files() -> list[str]:
+    """Metrics and sharpness of the batch-size sweep (Fig. 4) and warm-start (Fig. 5) runs."""
+    sweep = [f"batch{size}" for size in KESKAR["sweep"]["batch_sizes"]]
+    warm = [f"warm{epochs}" for epochs in KESKAR["warm_start"]["epochs"]]
+    return [
+        *keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], "metrics.json"),
+        *keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], "sharpness.json"),
+        *keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], "metrics.json"),
+        *keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], "sharpness.json"),
+    ]
 
 
 def keskar2017_training_settings(wildcards) -> dict:
     """What one training run depends on, so other settings' changes do not retrain it."""
-    keys = ("optimizer", "small_batch", "large_batch_fraction", "budget")
+    keys = ("optimizer", "small_batch", "large_batch_fraction", "budget", "trajectory")
     return {"network": KESKAR["networks"][wildcards.network], **{key: KESKAR[key] for key in keys}}
 
 
 rule keskar2017_train:
     output:
-        metrics=f"{RESULTS}/keskar2017/{{network}}/{{regime}}/seed{{seed}}/metrics.json",
-        history=f"{RESULTS}/keskar2017/{{network}}/{{regime}}/seed{{seed}}/history.csv",
-        weights=f"{RESULTS}/keskar2017/{{network}}/{{regime}}/seed{{seed}}/model.weights.h5",
+        metrics=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/metrics.json",
+        history=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/history.csv",
+        weights=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/model.weights.h5",
     log:
-        log_path("keskar2017/train_{network}_{regime}_seed{seed}"),
+        log_path("keskar2017/train_{network}_{run}_seed{seed}"),
     benchmark:
-        benchmark_path("keskar2017_train/{network}_{regime}_seed{seed}")
+        benchmark_path("keskar2017_train/{network}_{run}_seed{seed}")
     params:
         settings=keskar2017_training_settings,
         run_dir=subpath(output.metrics, parent=True),
@@ -35,11 +51,11 @@ rule keskar2017_train:
         CONDA_ENV
     shell:
         "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} train --network {wildcards.network}"
-        " --regime {wildcards.regime} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
+        " --run {wildcards.run} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
 
 
 def keskar2017_sharpness() -> list[str]:
-    return [path.replace("metrics.json", "sharpness.json") for path in keskar2017_metrics()]
+    return keskar2017_run_files(["SB", "LB"], KESKAR["seeds"], "sharpness.json")
 
 
 def keskar2017_parametric() -> list[str]:
@@ -54,11 +70,11 @@ rule keskar2017_sharpness:
     input:
         weights=rules.keskar2017_train.output.weights,
     output:
-        f"{RESULTS}/keskar2017/{{network}}/{{regime}}/seed{{seed}}/sharpness.json",
+        f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/sharpness.json",
     log:
-        log_path("keskar2017/sharpness_{network}_{regime}_seed{seed}"),
+        log_path("keskar2017/sharpness_{network}_{run}_seed{seed}"),
     benchmark:
-        benchmark_path("keskar2017_sharpness/{network}_{regime}_seed{seed}")
+        benchmark_path("keskar2017_sharpness/{network}_{run}_seed{seed}")
     params:
         settings=KESKAR["sharpness"],
     threads: THREADS
@@ -66,7 +82,7 @@ rule keskar2017_sharpness:
         CONDA_ENV
     shell:
         "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} sharpness --network {wildcards.network}"
-        " --regime {wildcards.regime} --seed {wildcards.seed} --output {output} > {log} 2>&1"
+        " --run {wildcards.run} --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
 rule keskar2017_parametric:
@@ -112,6 +128,48 @@ rule keskar2017_minima:
         " --distance-table {output.distance} --figure-dir {params.figure_dir} > {log} 2>&1"
 
 
+rule keskar2017_sweeps:
+    input:
+        keskar2017_sweep_files(),
+    output:
+        sweep=f"{REPORT}/tables/keskar2017_sweep.csv",
+        warm_start=f"{REPORT}/tables/keskar2017_warm_start.csv",
+        figures=expand(f"{REPORT}/figures/keskar2017_{{name}}.{{ext}}", name=["sweep", "warm_start"], ext=["png", "svg"]),
+    log:
+        log_path("keskar2017/sweeps"),
+    benchmark:
+        benchmark_path("keskar2017_sweeps")
+    params:
+        section=KESKAR,
+        figure_dir=f"{REPORT}/figures",
+    conda:
+        CONDA_ENV
+    shell:
+        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} sweeps --sweep-table {output.sweep}"
+        " --warm-start-table {output.warm_start} --figure-dir {params.figure_dir} > {log} 2>&1"
+
+
+rule keskar2017_trajectory:
+    input:
+        keskar2017_metrics(),
+    output:
+        table=f"{REPORT}/tables/keskar2017_trajectory_{{network}}.csv",
+        figure=f"{REPORT}/figures/keskar2017_trajectory_{{network}}.png",
+        figure_svg=f"{REPORT}/figures/keskar2017_trajectory_{{network}}.svg",
+    log:
+        log_path("keskar2017/trajectory_{network}"),
+    benchmark:
+        benchmark_path("keskar2017_trajectory/{network}")
+    params:
+        settings=KESKAR["trajectory"],
+    threads: THREADS
+    conda:
+        CONDA_ENV
+    shell:
+        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} trajectory --network {wildcards.network}"
+        " --output {output.table} --figure {output.figure} > {log} 2>&1"
+
+
 rule keskar2017_table2:
     input:
         keskar2017_metrics(),
@@ -135,6 +193,7 @@ rule keskar2017_table2:
 rule keskar2017_claims:
     input:
         keskar2017_metrics(),
+        keskar2017_sweep_files(),
         keskar2017_sharpness(),
         keskar2017_parametric(),
     output:
@@ -155,4 +214,6 @@ rule keskar2017:
     input:
         rules.keskar2017_table2.output,
         rules.keskar2017_minima.output,
+        rules.keskar2017_sweeps.output,
+        expand(rules.keskar2017_trajectory.output, network=list(KESKAR["networks"])),
         rules.keskar2017_claims.output,

@@ -5,7 +5,8 @@ rule report:
     input:
         claims=[rules.keskar2017_claims.output[0]],
         tables=[rules.keskar2017_table2.output.table, rules.keskar2017_minima.output.sharpness],
-        figures=[rules.keskar2017_table2.output.figure],
+        figures=[rules.keskar2017_table2.output.figure, rules.keskar2017_sweeps.output.figures],
+        trajectories=expand(rules.keskar2017_trajectory.output.table, network=list(KESKAR["networks"])),
         engine=rules.benchmark_engine.output[0],
     output:
         report=f"{REPORT}/report.md",

@@ -35,9 +35,9 @@ def test_mnist1d_is_generated_locally_without_touching_numpy_global_state():
     np.random.seed(123)
     expected = np.random.rand()
     np.random.seed(123)
-    dataset = data._load_offline.__wrapped__("mnist1d", 300, 0.2, 0)
+    x, y = data._make_mnist1d(300, 0)
     assert np.random.rand() == expected
-    assert len(dataset.y_train) + len(dataset.y_test) == 300
+    assert x.shape == (300, 40) and len(y) == 300
 
 
 def test_truncation_and_holdout_split(tiny_mnist1d):
@@ -78,3 +78,12 @@ def test_unavailable_tfds_set_says_what_and_how(monkeypatch, tmp_path):
     message = str(error.value)
     assert "'cifar10'" in message and str(tmp_path) in message
     assert "TFDS_DATA_DIR" in message and "internet" in message and "ConnectionError" in message
+
+
+def test_mnist1d_cache_returns_the_generated_arrays(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPLICATIONS_CACHE", str(tmp_path))
+    generated = data._generate_mnist1d(200, 5)
+    assert len(list(tmp_path.glob("mnist1d_200_seed5_*.npz"))) == 1
+    cached = data._generate_mnist1d(200, 5)
+    np.testing.assert_array_equal(generated[0], cached[0])
+    np.testing.assert_array_equal(data._make_mnist1d(200, 5)[0], cached[0])

@@ -1,7 +1,8 @@
-"""Keskar et al. 2017: small-batch (SB) vs large-batch (LB) training, Table 2 and its claim."""
+"""Keskar et al. 2017: the training runs (SB, LB, batch-size sweep, warm start), Table 2 and its claim."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ from replications.keskar2017 import paper
 from replications.runs import read_metrics, train_run
 
 REGIMES = ("SB", "LB")
+RUN_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
 TFDS_TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
 
 
-def run_dir(results_dir: str | Path, network: str, regime: str, seed: int) -> Path:
-    return Path(results_dir) / "keskar2017" / network / regime / f"seed{seed}"
+def run_dir(results_dir: str | Path, network: str, run: str, seed: int) -> Path:
+    return Path(results_dir) / "keskar2017" / network / run / f"seed{seed}"
 
 
 def num_train_examples(data_config: dict[str, Any]) -> int:
@@ -39,9 +41,29 @@ def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
     raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
 
 
-def train(config: dict[str, Any], network: str, regime: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
-    """Train one network in one regime with one seed (Adam, constant learning rate)."""
-    from replications.training import Budget, Schedule
+def schedule_for(section: dict[str, Any], network: str, run: str) -> "Schedule":
+    """The schedule a run name stands for (constant learning rate throughout, Adam as in the paper).
+
+    SB, LB: Table 2; batch<B>: the batch-size sweep (Fig. 4); warm<k>: SB for k epochs, then LB (Fig. 5).
+    """
+    from replications.training import Phase, Schedule
+
+    learning_rate = section["optimizer"]["learning_rate"]
+    if run in REGIMES:
+        return Schedule.constant(learning_rate, batch_size(section, network, run))
+    if match := re.fullmatch(r"batch(\d+)", run):
+        return Schedule.constant(learning_rate, int(match[1]))
+    if match := re.fullmatch(r"warm(\d+)", run):
+        large = batch_size(section, network, "LB")
+        if int(match[1]) == 0:
+            return Schedule.constant(learning_rate, large)
+        return Schedule((Phase(0, learning_rate, section["small_batch"]), Phase(int(match[1]), learning_rate, large)))
+    raise ValueError(f"unknown run {run!r}: expected SB, LB, batch<size> or warm<epochs>")
+
+
+def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
+    """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
+    from replications.training import Budget
 
     section = config["keskar2017"]
     if network not in section["networks"]:
@@ -51,23 +73,24 @@ def train(config: dict[str, Any], network: str, regime: str, seed: int, output_d
         data_config=spec["data"],
         model_config=spec["model"],
         optimizer_config=section["optimizer"],
-        schedule=Schedule.constant(section["optimizer"]["learning_rate"], batch_size(section, network, regime)),
+        schedule=schedule_for(section, network, run),
         budget=Budget.from_config(section["budget"]),
         seed=seed,
         run_dir=output_dir,
         runtime=config.get("runtime", {}),
+        snapshot_epochs=section["trajectory"]["epochs"] if run in REGIMES else (),
     )
 
 
-def collect_runs(config: dict[str, Any]) -> pd.DataFrame:
-    """One row per finished run: network, regime, seed and its final metrics."""
+def collect_runs(config: dict[str, Any], runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None) -> pd.DataFrame:
+    """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
     section = config["keskar2017"]
     rows = []
     for network, spec in section["networks"].items():
-        for regime in REGIMES:
-            for seed in section["seeds"]:
-                metrics = read_metrics(run_dir(config["results_dir"], network, regime, seed) / "metrics.json")
-                rows.append({"network": network, "paper_row": spec["paper_row"], "regime": regime, "seed": seed, **metrics})
+        for run in runs:
+            for seed in seeds if seeds is not None else section["seeds"]:
+                metrics = read_metrics(run_dir(config["results_dir"], network, run, seed) / "metrics.json")
+                rows.append({"network": network, "paper_row": spec["paper_row"], "regime": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
 

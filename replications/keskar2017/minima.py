@@ -16,8 +16,8 @@ from replications.keskar2017.experiment import REGIMES, run_dir
 SPACES = ("full", "subspace")
 
 
-def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int):
-    """The network of a finished run with its final weights, and its data set."""
+def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int, weights: Path | None = None):
+    """The network of a finished run with its final weights (or a snapshot's), and its data set."""
     import keras
 
     from replications.data import dataset_from_config
@@ -27,7 +27,7 @@ def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: 
     dataset = dataset_from_config(spec["data"])
     keras.utils.set_random_seed(seed)
     model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
-    model.load_weights(run_dir(config["results_dir"], network, regime, seed) / "model.weights.h5")
+    model.load_weights(weights or run_dir(config["results_dir"], network, regime, seed) / "model.weights.h5")
     return model, dataset
 
 

@@ -147,6 +147,46 @@ def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
     return lines
 
 
+def sweeps_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
+    section = config["keskar2017"]
+    sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")
+    warm_start = pd.read_csv(report_dir / "tables" / "keskar2017_warm_start.csv")
+    epsilon = section["sharpness"]["epsilons"][0]
+    lines = [
+        "### Figure 4: batch-size sweep",
+        "",
+        f"Batch sizes {section['sweep']['batch_sizes']}, seeds {section['sweep']['seeds']}, the same stopping rule; "
+        f"sharpness in the full space at ε = {epsilon:g}. Data: `tables/keskar2017_sweep.csv` "
+        f"({int(sweep['diverged'].sum())} diverged run(s)).",
+        "",
+        "![Batch-size sweep](figures/keskar2017_sweep.png)",
+        "",
+        "*Test accuracy (blue, left axis) and sharpness (red, right axis) against batch size; dots are runs, lines "
+        "the means. The paper's C1 curve drops sharply past batch ~500 while sharpness climbs.*",
+        "",
+        "### Figure 5: warm start",
+        "",
+        f"SB (batch {section['small_batch']}) for k epochs, then LB to the end, k in {section['warm_start']['epochs']}, "
+        f"seeds {section['warm_start']['seeds']}. Data: `tables/keskar2017_warm_start.csv`.",
+        "",
+        "![Warm start](figures/keskar2017_warm_start.png)",
+        "",
+        "*Test accuracy and sharpness of the final LB model against k. The paper: once k is large enough, LB "
+        "reaches SB-like accuracy and flat minima.*",
+        "",
+        "### Figure 6: sharpness along training",
+        "",
+        f"Full-space sharpness (ε = {section['trajectory']['epsilon']:g}) at weight snapshots (epochs "
+        f"{section['trajectory']['epochs']}, those the run reached) of the SB and LB runs of seed "
+        f"{section['trajectory']['seed']}. No claim row: one run per regime.",
+        "",
+    ]
+    for network in section["networks"]:
+        lines += [f"![Sharpness along training {network}](figures/keskar2017_trajectory_{network}.png)", ""]
+    lines += ["*Sharpness against training loss; the paper finds SB and LB alike early, LB sharpening as the loss falls.*", ""]
+    return lines
+
+
 def render(config: dict[str, Any], report_dir: Path) -> str:
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     section = config["keskar2017"]
@@ -177,6 +217,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
     ]
     lines += minima_lines(config, report_dir)
+    lines += sweeps_lines(config, report_dir)
     diverged = int(table["n_diverged"].sum())
     if diverged:
         lines += [f"**{diverged} run(s) diverged** and are left out of the means (counted in the table).", ""]

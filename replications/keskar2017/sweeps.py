@@ -1,0 +1,189 @@
+"""Keskar et al. 2017: batch-size sweep (Fig. 4), warm start (Fig. 5), sharpness along training (Fig. 6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from replications import claims, plots
+from replications.keskar2017 import paper
+from replications.keskar2017.experiment import REGIMES, collect_runs, run_dir
+
+SWEEP_EPSILON_SPACE = "full"
+
+
+def sweep_runs(section: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(f"batch{size}" for size in section["sweep"]["batch_sizes"])
+
+
+def warm_start_runs(section: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(f"warm{epochs}" for epochs in section["warm_start"]["epochs"])
+
+
+def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
+    """Add the full-space sharpness at the first epsilon to each run row."""
+    epsilon = config["keskar2017"]["sharpness"]["epsilons"][0]
+    values = []
+    for row in runs.itertuples():
+        measured = json.loads((run_dir(config["results_dir"], row.network, row.regime, row.seed) / "sharpness.json").read_text())
+        values.append(next(m["sharpness"] for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
+    return runs.assign(sharpness=values, epsilon=epsilon)
+
+
+def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
+    """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
+    section = config["keskar2017"]
+    runs = collect_runs(config, sweep_runs(section), section["sweep"]["seeds"])
+    return _with_sharpness(config, runs)[
+        ["network", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
+    ]
+
+
+def warm_start_table(config: dict[str, Any]) -> pd.DataFrame:
+    """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
+    section = config["keskar2017"]
+    runs = collect_runs(config, warm_start_runs(section), section["warm_start"]["seeds"])
+    runs["warm_start_epochs"] = runs["regime"].str.removeprefix("warm").astype(int)
+    return _with_sharpness(config, runs)[
+        ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
+    ]
+
+
+def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign: int, rule: dict[str, Any], paper_value: str) -> claims.ClaimRow:
+    """A monotone trend of y with x, tested by Spearman's rank correlation in the claimed direction (sign)."""
+    claimed = stats.spearmanr(x, y, alternative="greater" if sign > 0 else "less")
+    opposite = stats.spearmanr(x, y, alternative="less" if sign > 0 else "greater")
+    if claimed.pvalue < rule["alpha"]:
+        verdict, reason = claims.REPRODUCED, f"p = {claimed.pvalue:.3g} < {rule['alpha']}"
+    elif opposite.pvalue < rule["alpha"]:
+        verdict, reason = claims.NOT_REPRODUCED, f"significant trend the other way (p = {opposite.pvalue:.3g})"
+    else:
+        verdict, reason = claims.INCONCLUSIVE, f"no significant trend either way (p = {claimed.pvalue:.3g})"
+    return claims.ClaimRow(
+        paper=paper.PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value,
+        our_value=f"Spearman rho = {claimed.statistic:.2f} over {len(x)} runs",
+        test=f"Spearman rank correlation, one-sided ({'increasing' if sign > 0 else 'decreasing'})",
+        statistic=float(claimed.statistic), p_value=float(claimed.pvalue), ci="-", n_seeds=len(x), verdict=verdict,
+        rule=f"reproduced if p < {rule['alpha']} in the claimed direction; not reproduced if p < {rule['alpha']} the other way; else inconclusive",
+        detail=reason,
+    )  # fmt: skip
+
+
+def sweep_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claims.ClaimRow]:
+    rule = config["keskar2017"]["claims"]["batch_size_trend"]
+    rows = []
+    for network, group in table.groupby("network", sort=False):
+        finished = group[~group["diverged"]]
+        rows.append(trend_claim(
+            f"sweep_accuracy_falls_{network}", f"{network}: test accuracy falls as the batch size grows (Fig. 4)",
+            finished["batch_size"], finished["test_accuracy"], -1, rule, "C1: sharp drop past batch ~500 (Fig. 4)",
+        ))  # fmt: skip
+        rows.append(trend_claim(
+            f"sweep_sharpness_rises_{network}", f"{network}: sharpness rises as the batch size grows (Fig. 4)",
+            finished["batch_size"], finished["sharpness"], +1, rule, "rises with batch size (Fig. 4)",
+        ))  # fmt: skip
+    return rows
+
+
+def warm_start_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claims.ClaimRow]:
+    """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch."""
+    rule = config["keskar2017"]["claims"]["warm_start"]
+    rows = []
+    for network, group in table.groupby("network", sort=False):
+        finished = group[~group["diverged"]]
+        longest = finished["warm_start_epochs"].max()
+        scratch = finished[finished["warm_start_epochs"] == 0]
+        warmed = finished[finished["warm_start_epochs"] == longest]
+        for quantity, higher, lower, sign_text in (
+            ("test_accuracy", warmed, scratch, "higher test accuracy"),
+            ("sharpness", scratch, warmed, "lower sharpness"),
+        ):
+            test = claims.welch_greater(higher[quantity], lower[quantity], rule["alpha"])
+            verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
+            rows.append(claims.ClaimRow(
+                paper=paper.PAPER,
+                claim_id=f"warm_start_{quantity}_{network}",
+                statement=f"{network}: after {longest} SB epochs, LB training ends with {sign_text} than LB from scratch (Fig. 5)",
+                paper_value="improves once k is large enough (Fig. 5)",
+                our_value=f"k = 0: {scratch[quantity].mean():.4g}; k = {longest}: {warmed[quantity].mean():.4g}",
+                test="Welch t-test, one-sided, over seeds",
+                statistic=test.statistic, p_value=test.p_value,
+                ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of the improvement)",
+                n_seeds=int(min(len(scratch), len(warmed))), verdict=verdict,
+                rule=f"reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive",
+                detail=reason,
+            ))  # fmt: skip
+    return rows
+
+
+def _accuracy_and_sharpness_figure(table: pd.DataFrame, x: str, xlabel: str, title: str, path: str | Path, log_x: bool) -> None:
+    """Test accuracy (left axis) and sharpness (right axis) against x, one dot per run, lines through the means."""
+    networks = list(table["network"].unique())
+    figure, axes = plots.new_figure(columns=len(networks), width=4.6)
+    for axis, network in zip(axes, networks):
+        group = table[(table["network"] == network) & ~table["diverged"]]
+        means = group.groupby(x)[["test_accuracy", "sharpness"]].mean()
+        sharpness_axis = axis.twinx()
+        axis.scatter(group[x], 100 * group["test_accuracy"], color="tab:blue", s=12)
+        axis.plot(means.index, 100 * means["test_accuracy"], color="tab:blue", label="test accuracy")
+        sharpness_axis.scatter(group[x], group["sharpness"], color="tab:red", s=12, marker="s")
+        sharpness_axis.plot(means.index, means["sharpness"], color="tab:red", label="sharpness")
+        axis.set(xlabel=xlabel, ylabel="test accuracy (%)", title=f"{network}: {title}")
+        if log_x:
+            axis.set_xscale("log")
+        sharpness_axis.set_ylabel(f"sharpness φ (ε = {group['epsilon'].iloc[0]:g}, full space)", color="tab:red")
+        sharpness_axis.grid(False)
+        handles = [*axis.get_legend_handles_labels()[0], *sharpness_axis.get_legend_handles_labels()[0]]
+        axis.legend(handles, [handle.get_label() for handle in handles], fontsize=7, loc="center left")
+    plots.save(figure, path)
+
+
+def sweep_figure(table: pd.DataFrame, path: str | Path) -> None:
+    _accuracy_and_sharpness_figure(table, "batch_size", "batch size (examples, log scale)", "batch-size sweep", path, log_x=True)
+
+
+def warm_start_figure(table: pd.DataFrame, path: str | Path) -> None:
+    shown = table.assign(warm_start_epochs=table["warm_start_epochs"])
+    _accuracy_and_sharpness_figure(shown, "warm_start_epochs", "SB epochs before switching to LB (k)", "warm start", path, log_x=False)
+
+
+def trajectory(config: dict[str, Any], network: str) -> pd.DataFrame:
+    """Fig. 6: full-space sharpness and training loss at the weight snapshots of one SB and one LB run."""
+    from replications.keskar2017.minima import load_trained_model
+    from replications.sharpness import keras_loss_and_gradient, sharpness
+
+    settings = config["keskar2017"]["trajectory"]
+    rows = []
+    for regime in REGIMES:
+        folder = run_dir(config["results_dir"], network, regime, settings["seed"]) / "snapshots"
+        for epoch in settings["epochs"]:
+            snapshot = folder / f"epoch{epoch}.weights.h5"
+            if not snapshot.exists():  # the run stopped before this epoch
+                continue
+            model, dataset = load_trained_model(config, network, regime, settings["seed"], weights=snapshot)
+            loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"])
+            result = sharpness(loss_and_gradient, weights, settings["epsilon"], max_iterations=config["keskar2017"]["sharpness"]["max_iterations"])
+            rows.append({"network": network, "regime": regime, "epoch": epoch, "train_loss": result.loss_at_minimum,
+                         "sharpness": result.sharpness, "epsilon": settings["epsilon"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def trajectory_figure(table: pd.DataFrame, path: str | Path) -> None:
+    networks = list(table["network"].unique())
+    figure, axes = plots.new_figure(columns=len(networks))
+    for axis, network in zip(axes, networks):
+        for regime in REGIMES:
+            run = table[(table["network"] == network) & (table["regime"] == regime)]
+            axis.plot(run["train_loss"], run["sharpness"], marker="o", ms=3, color=plots.COLORS[regime], label=regime)
+            for row in run.iloc[[0, -1]].itertuples():
+                axis.annotate(f"epoch {row.epoch}", (row.train_loss, row.sharpness), fontsize=6)
+        axis.set(xscale="log", yscale="log", xlabel="training cross-entropy (log scale; training runs right to left)",
+                 ylabel=f"sharpness φ (ε = {table['epsilon'].iloc[0]:g}, full space)", title=f"{network}: sharpness along training")  # fmt: skip
+        axis.invert_xaxis()
+        axis.legend(fontsize=7)
+    plots.save(figure, path)
