@@ -3,10 +3,10 @@
 KESKAR = config["keskar2017"]
 
 
-def keskar2017_run_files(runs: list[str], seeds: list[int], name: str) -> list[str]:
+def keskar2017_run_files(runs: list[str], seeds: list[int], name: str, networks: list[str] | None = None) -> list[str]:
     return expand(
         f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/{name}",
-        network=list(KESKAR["networks"]),
+        network=networks or list(KESKAR["networks"]),
         run=runs,
         seed=seeds,
     )
@@ -20,12 +20,11 @@ def keskar2017_sweep_files() -> list[str]:
     """Metrics and sharpness of the batch-size sweep (Fig. 4) and warm-start (Fig. 5) runs."""
     sweep = [f"batch{size}" for size in KESKAR["sweep"]["batch_sizes"]]
     warm = [f"warm{epochs}" for epochs in KESKAR["warm_start"]["epochs"]]
-    return [
-        *keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], "metrics.json"),
-        *keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], "sharpness.json"),
-        *keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], "metrics.json"),
-        *keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], "sharpness.json"),
-    ]
+    files = []
+    for name in ("metrics.json", "sharpness.json"):
+        files += keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], name, KESKAR["sweep"]["networks"])
+        files += keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], name, KESKAR["warm_start"]["networks"])
+    return files
 
 
 def keskar2017_training_settings(wildcards) -> dict:

@@ -82,11 +82,14 @@ def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir:
     )
 
 
-def collect_runs(config: dict[str, Any], runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None) -> pd.DataFrame:
+def collect_runs(
+    config: dict[str, Any], runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None, networks: list[str] | None = None
+) -> pd.DataFrame:
     """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
     section = config["keskar2017"]
     rows = []
-    for network, spec in section["networks"].items():
+    for network in networks or list(section["networks"]):
+        spec = section["networks"][network]
         for run in runs:
             for seed in seeds if seeds is not None else section["seeds"]:
                 metrics = read_metrics(run_dir(config["results_dir"], network, run, seed) / "metrics.json")

@@ -38,7 +38,7 @@ def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
 def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
     section = config["keskar2017"]
-    runs = collect_runs(config, sweep_runs(section), section["sweep"]["seeds"])
+    runs = collect_runs(config, sweep_runs(section), section["sweep"]["seeds"], section["sweep"]["networks"])
     return _with_sharpness(config, runs)[
         ["network", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
@@ -47,7 +47,7 @@ def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
 def warm_start_table(config: dict[str, Any]) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
     section = config["keskar2017"]
-    runs = collect_runs(config, warm_start_runs(section), section["warm_start"]["seeds"])
+    runs = collect_runs(config, warm_start_runs(section), section["warm_start"]["seeds"], section["warm_start"]["networks"])
     runs["warm_start_epochs"] = runs["regime"].str.removeprefix("warm").astype(int)
     return _with_sharpness(config, runs)[
         ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
