@@ -6,6 +6,8 @@ One replication: `snakemake keskar2017 --cores all`. Report only: `snakemake rep
 
 from snakemake.utils import min_version, validate
 
+from replications.config import check_references
+
 min_version("9.0")
 
 # The quick scale is the default; a --configfile replaces it rather than merging into it.
@@ -13,6 +15,7 @@ if not workflow.overwrite_configfiles:
     workflow.configfile("config/quick.yaml")
 
 validate(config, "config/schema.yaml")
+check_references(config)  # keys that name other keys
 
 
 include: "rules/common.smk"

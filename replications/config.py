@@ -42,9 +42,34 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
     """Validate `config` in place (filling defaults) and return it; raise ConfigError naming the key."""
     errors = sorted(_validator().iter_errors(config), key=lambda error: list(error.absolute_path))
     if errors:
-        lines = [f"{source}: {_key(error)}: {error.message}" for error in errors]
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+        _raise([f"{source}: {_key(error)}: {error.message}" for error in errors])
+    check_references(config, source)
     return config
+
+
+def check_references(config: dict[str, Any], source: str = "config") -> None:
+    """Raise ConfigError if keys that name other keys name ones that do not exist."""
+    if errors := _reference_errors(config):
+        _raise([f"{source}: {message}" for message in errors])
+
+
+def _raise(lines: list[str]) -> None:
+    raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+
+
+def _reference_errors(config: dict[str, Any]) -> list[str]:
+    """Checks across keys that JSON Schema cannot express."""
+    section = config.get("keskar2017", {})
+    networks = set(section.get("networks", {}))
+    errors = [
+        f"keskar2017.{figure}.networks: {name!r} is not one of keskar2017.networks {sorted(networks)}"
+        for figure in ("sweep", "warm_start")
+        for name in section.get(figure, {}).get("networks", [])
+        if name not in networks
+    ]
+    if "trajectory" in section and section["trajectory"]["seed"] not in section["seeds"]:
+        errors.append(f"keskar2017.trajectory.seed: {section['trajectory']['seed']} is not one of keskar2017.seeds")
+    return errors
 
 
 def _key(error: jsonschema.ValidationError) -> str:

@@ -135,6 +135,16 @@ def _make_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def _load_tfds(name: str, data_dir: str | None) -> Dataset:
     import tensorflow_datasets as tfds
 
+    if mock_examples := os.environ.get("REPLICATIONS_TFDS_MOCK_EXAMPLES"):
+        # Tests of the paper scale: tfds' own mock serves random data of the real shapes, no download.
+        with tfds.testing.mock_data(num_examples=int(mock_examples)):
+            return _read_tfds(name, data_dir)
+    return _read_tfds(name, data_dir)
+
+
+def _read_tfds(name: str, data_dir: str | None) -> Dataset:
+    import tensorflow_datasets as tfds
+
     try:
         splits = tfds.load(name, split=["train", "test"], as_supervised=True, data_dir=data_dir)
         (x_train, y_train), (x_test, y_test) = (_to_numpy(split) for split in splits)

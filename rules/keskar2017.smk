@@ -112,6 +112,7 @@ rule keskar2017_minima:
     output:
         sharpness=f"{REPORT}/tables/keskar2017_sharpness.csv",
         distance=f"{REPORT}/tables/keskar2017_distance.csv",
+        rescaling=f"{REPORT}/tables/keskar2017_rescaling.csv",
         figures=expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.{{ext}}", network=list(KESKAR["networks"]), ext=["png", "svg"]),
     log:
         log_path("keskar2017/minima"),
@@ -124,7 +125,8 @@ rule keskar2017_minima:
         CONDA_ENV
     shell:
         "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} minima --sharpness-table {output.sharpness}"
-        " --distance-table {output.distance} --figure-dir {params.figure_dir} > {log} 2>&1"
+        " --distance-table {output.distance} --rescaling-table {output.rescaling}"
+        " --figure-dir {params.figure_dir} > {log} 2>&1"
 
 
 rule keskar2017_sweeps:

@@ -42,6 +42,12 @@ def test_bad_values_name_their_key(quick, key_path, value, message):
         validate_config(config, source="quick.yaml")
 
 
+def test_references_between_keys_are_checked(quick):
+    quick["keskar2017"]["sweep"]["networks"] = ["F9"]
+    with pytest.raises(ConfigError, match="keskar2017.sweep.networks: 'F9' is not one of keskar2017.networks"):
+        validate_config(quick)
+
+
 def test_unknown_key_is_rejected(quick):
     quick["keskar2017"]["smal_batch"] = 64
     with pytest.raises(ConfigError, match="smal_batch"):

@@ -25,18 +25,30 @@ def test_smoke_workflow_writes_the_report(tmp_path):
     report_dir = tmp_path / "results" / "smoke" / "report"
     report = (report_dir / "report.md").read_text()
     claims = pd.read_csv(report_dir / "claims.csv")
-    assert list(claims["claim_id"]) == ["generalization_gap_F1"]
-    assert claims["verdict"].iloc[0] in {"reproduced", "not reproduced", "inconclusive"}
+    assert list(claims["claim_id"]) == [
+        "generalization_gap_F1",
+        *[f"sharper_minima_F1_{space}_{epsilon}" for space in ("full", "subspace") for epsilon in ("0.001", "0.0005")],
+        "steeper_around_large_batch_F1",
+        "sweep_accuracy_falls_F1",
+        "sweep_sharpness_rises_F1",
+        "warm_start_test_accuracy_F1",
+        "warm_start_sharpness_F1",
+    ]
+    assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 4 |" in report
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     assert set(table["regime"]) == {"SB", "LB"} and (table["n_seeds"] == 2).all()
-    assert (report_dir / "figures" / "keskar2017_table2.png").stat().st_size > 10_000
+    for figure in ("table2", "parametric_F1", "sweep", "warm_start", "trajectory_F1"):
+        assert (report_dir / "figures" / f"keskar2017_{figure}.png").stat().st_size > 10_000
+        assert f"figures/keskar2017_{figure}.png" in report
+    for table in ("table2", "sharpness", "distance", "rescaling", "sweep", "warm_start", "trajectory_F1"):
+        assert (report_dir / "tables" / f"keskar2017_{table}.csv").exists()
     engine = json.loads((tmp_path / "results" / "smoke" / "benchmarks" / "engine.json").read_text())
     assert [row["batch_size"] for row in engine["results"]] == [1, 64]
     assert "engine / reference" in (report_dir / "benchmarks.md").read_text()
-    for rule in ("keskar2017_table2", "keskar2017_claims", "benchmark_engine", "report"):
-        assert (tmp_path / "results" / "smoke" / "logs").rglob("*.log")
+    for rule in ("keskar2017_table2", "keskar2017_claims", "keskar2017_minima", "benchmark_engine", "report"):
+        assert (tmp_path / "results" / "smoke" / "logs" / ("keskar2017" if "keskar" in rule else "")).is_dir()
         assert (tmp_path / "results" / "smoke" / "rule_benchmarks" / f"{rule}.tsv").exists()
 
 
@@ -80,3 +92,40 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
     whole, again = (pd.read_csv(folder / "history.csv").drop(columns="wall_seconds") for folder in (tmp_path / "whole", killed))
     pd.testing.assert_frame_equal(whole, again, check_exact=True)
     assert not (killed / "checkpoint.npz").exists()
+
+
+def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
+    """config/paper.yaml with tiny epochs, F1 (MNIST) and C1 (CIFAR-10), on tfds.testing.mock_data."""
+    with open(f"{REPO}/config/paper.yaml") as handle:
+        config = yaml.safe_load(handle)
+    section = config["keskar2017"]
+    config["results_dir"], config["report_dir"] = "results/paper", "results/paper/report"
+    config["runtime"] = {"threads_per_job": 1, "eval_batch_size": 64, "deterministic_ops": False}
+    config["benchmarks"] = {"batch_sizes": [1, 8], "samples": 64}
+    section["networks"] = {name: section["networks"][name] for name in ("F1", "C1")}
+    for spec in section["networks"].values():
+        spec["data"]["max_train_examples"] = spec["data"]["max_test_examples"] = 40
+    section["not_reproduced"].update(C2="left out of this test", C3="left out of this test", C4="left out of this test")
+    section["seeds"], section["budget"] = [0, 1], {"max_epochs": 2}
+    section["sweep"].update(batch_sizes=[2, 4, 8], seeds=[0])
+    section["warm_start"].update(epochs=[0, 1], seeds=[0, 1])
+    section["trajectory"]["epochs"] = [1, 2]
+    section["sharpness"]["subspace_dimension"] = 5
+    section["parametric"].update(points=7, batch_norm_examples=40)
+    config_file = tmp_path / "paper-tiny.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+
+    environment = {**os.environ, "REPLICATIONS_TFDS_MOCK_EXAMPLES": "40"}
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(config_file), "--cores", "2"],
+        capture_output=True, text=True, timeout=900, env=environment,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    report_dir = tmp_path / "results" / "paper" / "report"
+    table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
+    assert set(table["network"]) == {"F1", "C1"}
+    assert table.set_index(["network", "regime"]).loc[("C1", "LB"), "batch_size"] == 4  # 10% of 40 examples
+    report = (report_dir / "report.md").read_text()
+    assert "`paper` scale" in report and "F2 not run: TIMIT" in report
+    claims = pd.read_csv(report_dir / "claims.csv")
+    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1"} <= set(claims["claim_id"])

@@ -4,7 +4,8 @@
   python -m replications.keskar2017 --config config/quick.yaml sharpness --network F1 --run SB --seed 0 --output FILE.json
   python -m replications.keskar2017 --config config/quick.yaml parametric --network F1 --seed 0 --output FILE.csv
   python -m replications.keskar2017 --config config/quick.yaml table2 --output TABLE.csv --figure FIGURE.png
-  python -m replications.keskar2017 --config config/quick.yaml minima --sharpness-table T.csv --distance-table D.csv --figure-dir DIR
+  python -m replications.keskar2017 --config config/quick.yaml minima --sharpness-table T.csv --distance-table D.csv \\
+      --rescaling-table R.csv --figure-dir DIR
   python -m replications.keskar2017 --config config/quick.yaml sweeps --sweep-table S.csv --warm-start-table W.csv --figure-dir DIR
   python -m replications.keskar2017 --config config/quick.yaml trajectory --network F1 --output T.csv --figure F.png
   python -m replications.keskar2017 --config config/quick.yaml claims --output CLAIMS.csv
@@ -42,6 +43,7 @@ def parse(argv: list[str] | None):
     minima_step = steps.add_parser("minima", help="sharpness and distance tables, parametric figures")
     minima_step.add_argument("--sharpness-table", required=True)
     minima_step.add_argument("--distance-table", required=True)
+    minima_step.add_argument("--rescaling-table", required=True)
     minima_step.add_argument("--figure-dir", required=True)
     sweeps = steps.add_parser("sweeps", help="batch-size sweep (Fig. 4) and warm start (Fig. 5): tables and figures")
     sweeps.add_argument("--sweep-table", required=True)
@@ -67,7 +69,7 @@ def parametric_curves(config) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     config = load_checked_config(arguments.config)
-    for name in ("output", "sharpness_table", "distance_table", "sweep_table", "warm_start_table"):
+    for name in ("output", "sharpness_table", "distance_table", "rescaling_table", "sweep_table", "warm_start_table"):
         if getattr(arguments, name, None):
             Path(getattr(arguments, name)).parent.mkdir(parents=True, exist_ok=True)
 
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     elif arguments.step == "minima":
         minima.sharpness_table(config, minima.collect_sharpness(config)).to_csv(arguments.sharpness_table, index=False)
         minima.distance_table(experiment.collect_runs(config)).to_csv(arguments.distance_table, index=False)
+        pd.concat(
+            [minima.rescaling_check(config, network, config["keskar2017"]["seeds"][0]) for network in config["keskar2017"]["networks"]]
+        ).to_csv(arguments.rescaling_table, index=False)
         curves = parametric_curves(config)
         for network in config["keskar2017"]["networks"]:
             path = Path(arguments.figure_dir) / f"keskar2017_parametric_{network}.png"

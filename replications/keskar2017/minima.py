@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,17 @@ def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: i
     rows = []
     for space in SPACES:
         for epsilon in settings["epsilons"]:
+            started = time.perf_counter()
             result = sharpness(
                 loss_and_gradient, weights, epsilon,
                 subspace=subspace if space == "subspace" else None,
                 max_iterations=settings["max_iterations"],
             )  # fmt: skip
-            rows.append({"network": network, "regime": regime, "seed": seed, "space": space, "epsilon": epsilon, **result.as_dict()})
+            rows.append({
+                "network": network, "regime": regime, "seed": seed, "space": space, "epsilon": epsilon,
+                "seconds": time.perf_counter() - started, "num_parameters": len(weights),
+                "num_examples": len(dataset.y_train), **result.as_dict(),
+            })  # fmt: skip
     return rows
 
 
@@ -86,7 +92,8 @@ def sharpness_table(config: dict[str, Any], measured: pd.DataFrame) -> pd.DataFr
             "paper_sharpness_mean": published[0], "paper_sharpness_std": published[1],
             "mean_iterations": group["iterations"].mean(), "mean_evaluations": group["evaluations"].mean(),
             "mean_on_boundary": group["on_boundary"].mean(), "n_stalled": int(group["stalled"].sum()),
-            "mean_gradient_norm": group["gradient_norm"].mean(),
+            "mean_gradient_norm": group["gradient_norm"].mean(), "mean_seconds": group["seconds"].mean(),
+            "num_parameters": int(group["num_parameters"].iloc[0]), "num_examples": int(group["num_examples"].iloc[0]),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -237,3 +244,44 @@ def distance_table(runs: pd.DataFrame) -> pd.DataFrame:
     pivot["ratio_sb_to_lb"] = pivot["SB"] / pivot["LB"]
     pivot["paper_ratio_low"], pivot["paper_ratio_high"] = paper.DISTANCE_RATIO_RANGE
     return pivot.rename(columns={"SB": "sb_distance_from_init", "LB": "lb_distance_from_init"})
+
+
+def rescale_relu_pair(model, alpha: float) -> None:
+    """Dinh et al. 2017: multiply the first BN layer's gamma and beta by alpha and divide the next kernel by alpha.
+
+    ReLU (and max pooling, flattening, dropout at inference) are positively homogeneous, so for
+    alpha > 0 the network computes exactly the same function.
+    """
+    import keras
+
+    if not alpha > 0:
+        raise ValueError(f"the rescaling needs alpha > 0, got {alpha}")
+    layers = model.layers
+    first = next(index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.BatchNormalization))
+    following = next(layer for layer in layers[first + 1 :] if hasattr(layer, "kernel"))
+    layers[first].gamma.assign(layers[first].gamma * alpha)
+    layers[first].beta.assign(layers[first].beta * alpha)
+    following.kernel.assign(following.kernel / alpha)
+
+
+def rescaling_check(config: dict[str, Any], network: str, seed: int) -> pd.DataFrame:
+    """Outputs and full-space sharpness (first epsilon) of the SB model of `seed` after rescaling by each alpha."""
+    from replications.sharpness import keras_loss_and_gradient, sharpness
+
+    settings = config["keskar2017"]
+    epsilon = settings["sharpness"]["epsilons"][0]
+    rows = []
+    for alpha in settings["rescaling"]["alphas"]:
+        model, dataset = load_trained_model(config, network, "SB", seed)
+        reference = model(dataset.x_train, training=False).numpy()
+        rescale_relu_pair(model, alpha)
+        outputs = model(dataset.x_train, training=False).numpy()
+        loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"])
+        result = sharpness(loss_and_gradient, weights, epsilon, max_iterations=settings["sharpness"]["max_iterations"])
+        rows.append({
+            "network": network, "seed": seed, "alpha": alpha, "epsilon": epsilon,
+            "max_abs_logit_change": float(np.max(np.abs(outputs - reference))),
+            "max_abs_logit": float(np.max(np.abs(reference))),
+            "train_loss": result.loss_at_minimum, "sharpness": result.sharpness,
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -135,7 +135,24 @@ def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
             "dashed test. Look for a narrow valley at α = 1 (LB) and a wide one at α = 0 (SB).*",
             "",
         ]
+    rescaling = pd.read_csv(report_dir / "tables" / "keskar2017_rescaling.csv")
+    shown = pd.DataFrame({
+        "network": rescaling["network"], "alpha": rescaling["alpha"],
+        "largest logit change (largest logit)": [f"{c:.1e} ({m:.1f})" for c, m in zip(rescaling["max_abs_logit_change"], rescaling["max_abs_logit"])],
+        "training loss": rescaling["train_loss"].map("{:.5f}".format),
+        f"sharpness (full space, ε = {rescaling['epsilon'].iloc[0]:g})": rescaling["sharpness"].map("{:.3g}".format),
+    })  # fmt: skip
     lines += [
+        "### Caveat: sharpness is not invariant to reparametrisation (Dinh et al. 2017)",
+        "",
+        "The SB model of the first seed, with the γ and β of its first BN layer multiplied by α and the next layer's "
+        "kernel divided by α: ReLU is positively homogeneous, so the network computes the same function (logits "
+        "unchanged up to rounding), yet its sharpness changes with α. Sharpness comparisons are therefore only "
+        "meaningful between models of the same parametrisation and scale, as SB and LB are here. "
+        "Data: `tables/keskar2017_rescaling.csv`.",
+        "",
+        markdown_table(shown),
+        "",
         "### Distance from the initial point",
         "",
         "SB and LB of a seed start from the same x0. The paper found ‖x_SB − x0‖ / ‖x_LB − x0‖ between 3 and 10. "
