@@ -71,6 +71,18 @@ def paired_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapT
     return _gap_test(a.mean() - b.mean(), stats.ttest_rel(a, b, alternative="greater"), stats.ttest_rel(a, b), alpha)
 
 
+def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: str) -> tuple[float, float]:
+    """Spearman's rho and its permutation p-value (exact for n <= 8), honest for the few runs of a sweep."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 3:
+        raise ValueError(f"a rank correlation needs at least 3 points, got {len(x)}")
+    result = stats.permutation_test(
+        (x, y), lambda a, b: stats.spearmanr(a, b).statistic,
+        permutation_type="pairings", alternative=alternative, n_resamples=9999, rng=0,
+    )  # fmt: skip
+    return float(result.statistic), float(result.pvalue)
+
+
 def _at_least_two(values: Sequence[float]) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if len(values) < 2:

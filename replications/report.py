@@ -21,6 +21,7 @@ import pandas as pd
 
 from replications.claims import CLAIM_COLUMNS, VERDICTS
 from replications.config import REPO_ROOT, config_hash, load_config
+from replications.html import render_html
 from replications.keskar2017 import section as keskar2017_section
 from replications.report_tools import markdown_table
 
@@ -122,7 +123,31 @@ def _version(name: str) -> str:
         return "not installed"
 
 
-def benchmarks_markdown(engine: dict[str, Any]) -> str:
+def sharpness_speed_markdown(report_dir: Path) -> list[str]:
+    """Seconds per sharpness measurement (10 L-BFGS-B iterations), from the Keskar sharpness table."""
+    path = report_dir / "tables" / "keskar2017_sharpness.csv"
+    if not path.exists():
+        return []
+    table = pd.read_csv(path)
+    speed = table.groupby(["network", "space"], sort=False).agg(
+        parameters=("num_parameters", "first"), examples=("num_examples", "first"),
+        iterations=("mean_iterations", "mean"), evaluations=("mean_evaluations", "mean"), seconds=("mean_seconds", "mean"),
+    ).reset_index()  # fmt: skip
+    speed["seconds"] = speed["seconds"].map("{:.2f}".format)
+    speed["iterations"] = speed["iterations"].map("{:.1f}".format)
+    speed["evaluations"] = speed["evaluations"].map("{:.1f}".format)
+    return [
+        "## Sharpness metric",
+        "",
+        "Wall seconds per sharpness measurement (one model, one ε, one space; the loss and gradient over the whole "
+        "training set at every evaluation), averaged over the models of Tables 3-4; one TensorFlow thread.",
+        "",
+        markdown_table(speed),
+        "",
+    ]
+
+
+def benchmarks_markdown(engine: dict[str, Any], report_dir: Path) -> str:
     frame = pd.DataFrame(engine["results"])
     shown = pd.DataFrame({
         "batch size": frame["batch_size"],
@@ -149,6 +174,7 @@ def benchmarks_markdown(engine: dict[str, Any]) -> str:
         "",
         "Produced by `python -m replications.bench` (Snakemake rule `benchmark_engine`).",
         "",
+        *sharpness_speed_markdown(report_dir),
     ])  # fmt: skip
 
 
@@ -165,7 +191,7 @@ def write_report(
     claims = pd.concat([pd.read_csv(path) for path in claim_files], ignore_index=True)[CLAIM_COLUMNS]
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text())
-    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine))
+    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir))
     provenance_text, _ = provenance(config, config_source, Path(rule_benchmarks), repository)
     parts = [
         f"# Batch size in neural-network training: replication report (`{config['scale']}` scale)",
@@ -191,6 +217,7 @@ def write_report(
     parts += [render(config, output_dir) for name, render in SECTIONS.items() if name in config]
     parts += ["## Speed", "", "See [benchmarks.md](benchmarks.md) for the training engine's throughput.", "", provenance_text]
     (output_dir / "report.md").write_text("\n".join(parts))
+    render_html(output_dir / "report.md", output_dir / "report.html")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,10 +110,14 @@ rule keskar2017_minima:
         keskar2017_sharpness(),
         keskar2017_parametric(),
     output:
-        sharpness=f"{REPORT}/tables/keskar2017_sharpness.csv",
-        distance=f"{REPORT}/tables/keskar2017_distance.csv",
-        rescaling=f"{REPORT}/tables/keskar2017_rescaling.csv",
-        figures=expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.{{ext}}", network=list(KESKAR["networks"]), ext=["png", "svg"]),
+        sharpness=report(f"{REPORT}/tables/keskar2017_sharpness.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        distance=report(f"{REPORT}/tables/keskar2017_distance.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        rescaling=report(f"{REPORT}/tables/keskar2017_rescaling.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        figures=report(
+            expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.png", network=list(KESKAR["networks"])),
+            caption="captions/keskar2017_parametric.rst", category="Keskar 2017", subcategory="figures",
+        ),
+        svg=expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.svg", network=list(KESKAR["networks"])),
     log:
         log_path("keskar2017/minima"),
     benchmark:
@@ -133,9 +137,13 @@ rule keskar2017_sweeps:
     input:
         keskar2017_sweep_files(),
     output:
-        sweep=f"{REPORT}/tables/keskar2017_sweep.csv",
-        warm_start=f"{REPORT}/tables/keskar2017_warm_start.csv",
-        figures=expand(f"{REPORT}/figures/keskar2017_{{name}}.{{ext}}", name=["sweep", "warm_start"], ext=["png", "svg"]),
+        sweep=report(f"{REPORT}/tables/keskar2017_sweep.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        warm_start=report(f"{REPORT}/tables/keskar2017_warm_start.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        figures=report(
+            expand(f"{REPORT}/figures/keskar2017_{{name}}.png", name=["sweep", "warm_start"]),
+            caption="captions/keskar2017_sweeps.rst", category="Keskar 2017", subcategory="figures",
+        ),
+        svg=expand(f"{REPORT}/figures/keskar2017_{{name}}.svg", name=["sweep", "warm_start"]),
     log:
         log_path("keskar2017/sweeps"),
     benchmark:
@@ -154,8 +162,8 @@ rule keskar2017_trajectory:
     input:
         keskar2017_metrics(),
     output:
-        table=f"{REPORT}/tables/keskar2017_trajectory_{{network}}.csv",
-        figure=f"{REPORT}/figures/keskar2017_trajectory_{{network}}.png",
+        table=report(f"{REPORT}/tables/keskar2017_trajectory_{{network}}.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        figure=report(f"{REPORT}/figures/keskar2017_trajectory_{{network}}.png", caption="captions/keskar2017_trajectory.rst", category="Keskar 2017", subcategory="figures"),
         figure_svg=f"{REPORT}/figures/keskar2017_trajectory_{{network}}.svg",
     log:
         log_path("keskar2017/trajectory_{network}"),
@@ -175,8 +183,8 @@ rule keskar2017_table2:
     input:
         keskar2017_metrics(),
     output:
-        table=f"{REPORT}/tables/keskar2017_table2.csv",
-        figure=f"{REPORT}/figures/keskar2017_table2.png",
+        table=report(f"{REPORT}/tables/keskar2017_table2.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
+        figure=report(f"{REPORT}/figures/keskar2017_table2.png", caption="captions/keskar2017_table2.rst", category="Keskar 2017", subcategory="figures"),
         figure_svg=f"{REPORT}/figures/keskar2017_table2.svg",
     log:
         log_path("keskar2017/table2"),

@@ -10,7 +10,8 @@ rule report:
         engine=rules.benchmark_engine.output[0],
     output:
         report=f"{REPORT}/report.md",
-        claims=f"{REPORT}/claims.csv",
+        html=report(f"{REPORT}/report.html", caption="captions/report.rst", category="Report"),
+        claims=report(f"{REPORT}/claims.csv", caption="captions/report.rst", category="Report"),
         benchmarks=f"{REPORT}/benchmarks.md",
     log:
         log_path("report"),

@@ -32,3 +32,12 @@ def test_claim_rows_reject_unknown_verdicts():
         claims.ClaimRow("p", "c", "s", "1", "2", "t", 1.0, 0.5, "[0, 1]", 5, "probably", "rule")
     with pytest.raises(ValueError, match="at least 2 values"):
         claims.welch_greater([1.0], [0.5, 0.4], alpha=0.05)
+
+
+def test_spearman_permutation_p_values_are_exact_for_few_points():
+    rho, p_value = claims.spearman_permutation([1, 2, 3], [10, 20, 30], "greater")
+    assert rho == 1.0 and p_value == pytest.approx(1 / 6)  # 1 of the 3! orderings is as extreme
+    rho, p_value = claims.spearman_permutation(range(10), [0, 2, 1, 3, 5, 4, 6, 8, 7, 9], "less")
+    assert rho > 0.9 and p_value > 0.99
+    with pytest.raises(ValueError, match="at least 3 points"):
+        claims.spearman_permutation([1, 2], [1, 2], "greater")

@@ -2,10 +2,13 @@
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,12 +19,20 @@ from conftest import REPO
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", f"{REPO}/Snakefile"]
 
 
-def test_smoke_workflow_writes_the_report(tmp_path):
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    """The whole workflow on the smoke config, once for the tests of this module."""
+    workdir = tmp_path_factory.mktemp("smoke")
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", f"{REPO}/config/smoke.yaml", "--cores", "2"],
-        capture_output=True, text=True, timeout=300,
+        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/smoke.yaml", "--cores", "2"],
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return workdir
+
+
+def test_smoke_workflow_writes_the_report(smoke_run):
+    tmp_path = smoke_run
     report_dir = tmp_path / "results" / "smoke" / "report"
     report = (report_dir / "report.md").read_text()
     claims = pd.read_csv(report_dir / "claims.csv")
@@ -129,3 +140,44 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     assert "`paper` scale" in report and "F2 not run: TIMIT" in report
     claims = pd.read_csv(report_dir / "claims.csv")
     assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1"} <= set(claims["claim_id"])
+
+
+def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):
+    started = time.time()
+    completed = subprocess.run(
+        [*SNAKEMAKE, "report", "--directory", str(smoke_run), "--configfile", f"{REPO}/config/smoke.yaml",
+         "--cores", "2", "--forcerun", "report"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    log = completed.stdout + completed.stderr
+    assert "keskar2017_train" not in log and "rule report" in log.replace("localrule", "rule")
+    assert time.time() - started < 120
+
+
+def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
+    """Headless Chromium loads the self-contained HTML; a script counts the images that decoded."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    page = (smoke_run / "results" / "smoke" / "report" / "report.html").read_text()
+    assert "src=\"figures/" not in page  # every figure is embedded
+    probe = (
+        "<script>window.addEventListener('load', () => { const images = [...document.images];"
+        " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
+        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced').length; });</script>"
+    )
+    checked = tmp_path / "report-check.html"
+    checked.write_text(page.replace("</body>", probe + "</body>"))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]  # fmt: skip
+    dom = subprocess.run([chromium, *flags, "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    title = re.search(r"<title>(.*?)</title>", dom).group(1)
+    loaded, total, rows = map(int, re.fullmatch(r"loaded (\d+) of (\d+); verdict rows (\d+)", title).groups())
+    assert total >= 5 and loaded == total
+    assert rows == 10  # one coloured row per claim of the smoke run
+    artifacts = Path(REPO) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],
+                   capture_output=True, timeout=120)  # fmt: skip
+    assert (artifacts / "report.png").stat().st_size > 10_000
