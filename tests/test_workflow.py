@@ -47,7 +47,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     ]
     assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
-    assert "config/smoke.yaml" in report and "keskar2017_train | 4 |" in report
+    assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     assert set(table["regime"]) == {"SB", "LB"} and (table["n_seeds"] == 2).all()
     for figure in ("table2", "parametric_F1", "sweep", "warm_start", "trajectory_F1"):
@@ -83,7 +83,7 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
 
     def command(output_dir):
         return [sys.executable, "-m", "replications.keskar2017", "--config", str(config_file), "train",
-                "--network", "F1", "--regime", "SB", "--seed", "0", "--output-dir", str(output_dir)]  # fmt: skip
+                "--network", "F1", "--run", "SB", "--seed", "0", "--output-dir", str(output_dir)]  # fmt: skip
 
     subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True, timeout=300)
 
