@@ -76,6 +76,8 @@ def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: st
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 3:
         raise ValueError(f"a rank correlation needs at least 3 points, got {len(x)}")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant has no ranks to correlate: no evidence either way
+        return float("nan"), float("nan")
     result = stats.permutation_test(
         (x, y), lambda a, b: stats.spearmanr(a, b).statistic,
         permutation_type="pairings", alternative=alternative, n_resamples=9999, rng=0,
@@ -117,6 +119,38 @@ def gap_verdict(test: GapTest, alpha: float, min_effect: float, precondition_fai
     if test.ci_high < min_effect:
         return NOT_REPRODUCED, f"upper bound {test.ci_high:.4g} of the gap < smallest effect that counts {min_effect}"
     return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, yet a gap of {min_effect} is not excluded (upper bound {test.ci_high:.4g})"
+
+
+def gap_claim(
+    *,
+    paper: str,
+    claim_id: str,
+    statement: str,
+    paper_value: str,
+    our_value: str,
+    test_name: str,
+    gap: GapTest,
+    rule: dict,
+    n_seeds: int,
+    difference: str,
+    precondition_failure: str | None = None,
+    rule_prefix: str = "",
+    detail_suffix: str = "",
+    scale: float = 1.0,
+    unit: str = "",
+) -> ClaimRow:
+    """A claim row for a claimed positive gap, with the three-way rule of `gap_verdict` (values shown x `scale`)."""
+    verdict, reason = gap_verdict(gap, rule["alpha"], rule["min_effect"], precondition_failure)
+    confidence = 100 * (1 - 2 * rule["alpha"])
+    return ClaimRow(
+        paper=paper, claim_id=claim_id, statement=statement, paper_value=paper_value, our_value=our_value, test=test_name,
+        statistic=gap.statistic, p_value=gap.p_value,
+        ci=f"[{scale * gap.ci_low:.3g}, {scale * gap.ci_high:.3g}]{unit} ({confidence:.0f}% CI of {difference})",
+        n_seeds=n_seeds, verdict=verdict,
+        rule=(f"{rule_prefix}reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound "
+              f"< {scale * rule['min_effect']:g}{unit}; else inconclusive"),
+        detail=reason + detail_suffix,
+    )  # fmt: skip
 
 
 def claims_frame(rows: Sequence[ClaimRow]) -> pd.DataFrame:

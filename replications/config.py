@@ -69,6 +69,12 @@ def _reference_errors(config: dict[str, Any]) -> list[str]:
     ]
     if "trajectory" in section and section["trajectory"]["seed"] not in section["seeds"]:
         errors.append(f"keskar2017.trajectory.seed: {section['trajectory']['seed']} is not one of keskar2017.seeds")
+    if wilson := config.get("wilson2003"):
+        if wilson["large_task"] not in wilson["tasks"]:
+            errors.append(f"wilson2003.large_task: {wilson['large_task']!r} is not one of wilson2003.tasks")
+        budgets = {str(size) for size in wilson["batch_sizes"]} | {"full"}
+        if missing := sorted(budgets - set(wilson["max_epochs"])):
+            errors.append(f"wilson2003.max_epochs: no budget for batch size(s) {missing}")
     return errors
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.metadata
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -52,15 +53,40 @@ def load_dataset(
     max_train_examples: int | None = None,
     max_test_examples: int | None = None,
     data_dir: str | None = None,
+    uci_id: int | None = None,
+    num_examples: int | None = None,
 ) -> Dataset:
     """Load a data set by its config name (see config/schema.yaml)."""
     if name in OFFLINE_SETS:
         dataset = _load_offline(name, num_samples, test_fraction, split_seed)
+    elif name == "uci":
+        dataset = _load_uci(uci_id, test_fraction, split_seed)
     elif name in TFDS_SETS:
         dataset = _load_tfds(name, data_dir or os.environ.get("TFDS_DATA_DIR"))
     else:
-        raise ValueError(f"unknown data set {name!r}; known: {OFFLINE_SETS + TFDS_SETS}")
+        raise ValueError(f"unknown data set {name!r}; known: {OFFLINE_SETS + TFDS_SETS + ('uci',)}")
     return _truncate(dataset, max_train_examples, max_test_examples)
+
+
+OFFLINE_SIZES = {"iris": 150, "wine": 178, "breast_cancer": 569, "digits": 1797}
+TFDS_TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
+
+
+def train_size(data_config: dict[str, Any], holdout_fraction: float = 0.0) -> int:
+    """The number of training examples a `data:` block gives, without loading it (workflow planning)."""
+    name = data_config["name"]
+    if name in TFDS_TRAIN_SIZES:
+        size = TFDS_TRAIN_SIZES[name]
+    elif name == "uci":
+        if "num_examples" not in data_config:
+            raise ValueError("data set 'uci' needs num_examples (its size) to plan the workflow without a download")
+        total = data_config["num_examples"]
+        size = total - math.ceil(data_config.get("test_fraction", 0.2) * total)
+    else:
+        total = (data_config.get("num_samples", 4000) // 10) * 10 if name == "mnist1d" else OFFLINE_SIZES[name]
+        size = total - math.ceil(data_config.get("test_fraction", 0.2) * total)  # as train_test_split rounds
+    size = min(size, data_config.get("max_train_examples", size))
+    return size - math.ceil(holdout_fraction * size) if holdout_fraction else size
 
 
 def dataset_from_config(data_config: dict[str, Any]) -> Dataset:
@@ -71,7 +97,6 @@ def dataset_from_config(data_config: dict[str, Any]) -> Dataset:
 @functools.lru_cache(maxsize=8)
 def _load_offline(name: str, num_samples: int | None, test_fraction: float, split_seed: int) -> Dataset:
     from sklearn import datasets as sklearn_datasets
-    from sklearn.model_selection import train_test_split
 
     if name == "mnist1d":
         x, y = _generate_mnist1d(num_samples or 4000, split_seed)
@@ -83,6 +108,12 @@ def _load_offline(name: str, num_samples: int | None, test_fraction: float, spli
             "breast_cancer": sklearn_datasets.load_breast_cancer,
         }[name]
         x, y = loader(return_X_y=True)
+    return _split_and_standardise(name, x, y, test_fraction, split_seed)
+
+
+def _split_and_standardise(name: str, x: np.ndarray, y: np.ndarray, test_fraction: float, split_seed: int) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_fraction, random_state=split_seed, stratify=y
     )
@@ -99,6 +130,27 @@ def _load_offline(name: str, num_samples: int | None, test_fraction: float, spli
         y_test=y_test.astype("int32"),
         num_classes=int(y.max()) + 1,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_uci(uci_id: int | None, test_fraction: float, split_seed: int) -> Dataset:
+    """A UCI Machine Learning Repository set through ucimlrepo (downloads; the paper scale of Wilson & Martinez)."""
+    import pandas as pd
+    from ucimlrepo import fetch_ucirepo
+
+    if uci_id is None:
+        raise ValueError("data set 'uci' needs uci_id, the set's id in the UCI repository")
+    try:
+        repository = fetch_ucirepo(id=uci_id)
+    except Exception as error:  # ucimlrepo raises ConnectionError or its own errors when offline
+        raise DatasetUnavailableError(
+            f"UCI data set {uci_id} could not be fetched ({type(error).__name__}: {error}). It needs internet "
+            "(ucimlrepo downloads it); the quick scale uses the copies scikit-learn ships instead."
+        ) from error
+    features = pd.get_dummies(repository.data.features, dtype=float)  # categorical columns become indicators
+    features = features.fillna(features.mean())
+    labels, _ = pd.factorize(repository.data.targets.iloc[:, 0])
+    return _split_and_standardise(f"uci{uci_id}", features.to_numpy(dtype=float), labels, test_fraction, split_seed)
 
 
 def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

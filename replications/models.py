@@ -79,7 +79,16 @@ def c2(input_shape: tuple[int, ...], num_classes: int, width_multiplier: float =
     return keras.Model(inputs, outputs, name="c2")
 
 
-BUILDERS = {"f1": f1, "c1": c1, "c2": c2}
+def shallow(input_shape: tuple[int, ...], num_classes: int, hidden_units: int = 64, activation: str = "sigmoid") -> keras.Model:
+    """One hidden layer, as in Wilson & Martinez 2003 (sigmoid units; the output is logits here)."""
+    inputs = keras.Input(input_shape)
+    x = layers.Flatten()(inputs)
+    x = layers.Dense(hidden_units, activation=activation)(x)
+    outputs = layers.Dense(num_classes, name="logits")(x)
+    return keras.Model(inputs, outputs, name="shallow")
+
+
+BUILDERS = {"f1": f1, "c1": c1, "c2": c2, "shallow": shallow}
 
 
 def build_model(model_config: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> keras.Model:

@@ -23,10 +23,12 @@ from replications.claims import CLAIM_COLUMNS, VERDICTS
 from replications.config import REPO_ROOT, config_hash, load_config
 from replications.html import render_html
 from replications.keskar2017 import section as keskar2017_section
+from replications.wilson2003 import section as wilson2003_section
 from replications.report_tools import markdown_table
 
 # Paper sections in report order; each renders Markdown from the tables in report_dir.
-SECTIONS = {"keskar2017": keskar2017_section.render}
+SECTIONS = {"keskar2017": keskar2017_section.render, "wilson2003": wilson2003_section.render}
+TABLE_DICTIONARIES = {"keskar2017": keskar2017_section.TABLES, "wilson2003": wilson2003_section.TABLES}
 LIBRARIES = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "snakemake", "mnist1d")
 
 
@@ -147,7 +149,21 @@ def sharpness_speed_markdown(report_dir: Path) -> list[str]:
     ]
 
 
-def benchmarks_markdown(engine: dict[str, Any], report_dir: Path) -> str:
+def rule_times_markdown(benchmark_dir: Path) -> list[str]:
+    per_rule, elapsed = rule_wall_times(benchmark_dir)
+    return [
+        "## Wall time of the replications",
+        "",
+        f"Job-seconds per Snakemake rule (from its `benchmark:` files; jobs run {os.cpu_count()} at a time here), "
+        f"and {elapsed / 60:.1f} minutes from the first job's start to the last job's end. The batch-1 runs of "
+        "Wilson & Martinez are the rule `wilson2003_train`.",
+        "",
+        markdown_table(per_rule),
+        "",
+    ]
+
+
+def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir: Path) -> str:
     frame = pd.DataFrame(engine["results"])
     shown = pd.DataFrame({
         "batch size": frame["batch_size"],
@@ -175,7 +191,19 @@ def benchmarks_markdown(engine: dict[str, Any], report_dir: Path) -> str:
         "Produced by `python -m replications.bench` (Snakemake rule `benchmark_engine`).",
         "",
         *sharpness_speed_markdown(report_dir),
+        *rule_times_markdown(benchmark_dir),
     ])  # fmt: skip
+
+
+def data_dictionary(papers: list[str]) -> list[str]:
+    """What each column of each table under tables/ means, with its unit."""
+    lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`; `claims.csv` has the verdict table's columns.", ""]
+    for paper in papers:
+        for table, columns in TABLE_DICTIONARIES[paper].items():
+            lines += [f"`{table}`", ""]
+            lines += [f"- `{column}`: {meaning}" for column, meaning in columns.items()]
+            lines += [""]
+    return lines
 
 
 def write_report(
@@ -191,7 +219,7 @@ def write_report(
     claims = pd.concat([pd.read_csv(path) for path in claim_files], ignore_index=True)[CLAIM_COLUMNS]
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text())
-    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir))
+    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks)))
     provenance_text, _ = provenance(config, config_source, Path(rule_benchmarks), repository)
     parts = [
         f"# Batch size in neural-network training: replication report (`{config['scale']}` scale)",
@@ -215,7 +243,9 @@ def write_report(
         "",
     ]
     parts += [render(config, output_dir) for name, render in SECTIONS.items() if name in config]
-    parts += ["## Speed", "", "See [benchmarks.md](benchmarks.md) for the training engine's throughput.", "", provenance_text]
+    parts += ["## Speed", "", "See [benchmarks.md](benchmarks.md) for the training engine's throughput.", ""]
+    parts += data_dictionary([name for name in SECTIONS if name in config])
+    parts += [provenance_text]
     (output_dir / "report.md").write_text("\n".join(parts))
     render_html(output_dir / "report.md", output_dir / "report.html")
 

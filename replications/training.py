@@ -210,8 +210,12 @@ def train(
     run_dir: str | Path | None = None,
     eval_batch_size: int = 4096,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+    checkpoint_seconds: float = 0.0,
 ) -> RunResult:
     """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
+
+    A checkpoint is written after every epoch, or, with `checkpoint_seconds` > 0, after the first
+    epoch that ends that long after the last checkpoint (for runs of thousands of millisecond epochs).
 
     The model must have been built after `keras.utils.set_random_seed(seed)`; the
     shuffling order depends only on (seed, epoch), so a resumed run repeats an
@@ -227,6 +231,7 @@ def train(
             state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer)
             logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
 
+    last_checkpoint = time.perf_counter()
     while state["stop_reason"] is None:
         epoch = state["epoch"]
         phase = schedule.at(epoch)
@@ -264,8 +269,9 @@ def train(
         )  # fmt: skip
         if on_epoch_end is not None:
             on_epoch_end(row)
-        if run_dir is not None:
+        if run_dir is not None and time.perf_counter() - last_checkpoint >= checkpoint_seconds:
             _save_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, state)
+            last_checkpoint = time.perf_counter()
 
     history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
     return RunResult(history=history, metrics=_final_metrics(state, history, model, run_dir))
@@ -322,7 +328,7 @@ def _final_metrics(state: dict[str, Any], history: pd.DataFrame, model: keras.Mo
     if run_dir is not None:
         initial = np.load(run_dir / INITIAL_WEIGHTS_NAME)
         current = [variable.numpy() for variable in model.trainable_variables]
-        squared = sum(float(np.sum((now - initial[f"w{i}"]) ** 2)) for i, now in enumerate(current))
+        squared = sum(float(np.sum((now.astype(np.float64) - initial[f"w{i}"]) ** 2)) for i, now in enumerate(current))
         metrics["distance_from_init"] = _finite_or_none(math.sqrt(squared))
     return metrics
 
@@ -342,7 +348,9 @@ def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers
     # model.variables includes BN statistics and dropout seed states, so a resumed run is exact.
     arrays = {f"model/{i}": variable.numpy() for i, variable in enumerate(model.variables)}
     arrays |= {f"optimizer/{i}": variable.numpy() for i, variable in enumerate(optimizer.variables)}
-    arrays["state"] = np.array(json.dumps(state))
+    # The history as columns: a JSON dump of every row grows with the run and dominates tiny epochs.
+    arrays |= {f"history/{column}": np.array([row[column] for row in state["history"]]) for column in HISTORY_COLUMNS}
+    arrays["state"] = np.array(json.dumps({key: value for key, value in state.items() if key != "history"}))
     _atomic_savez(path, arrays)
 
 
@@ -352,7 +360,10 @@ def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers
             variable.assign(arrays[f"model/{i}"])
         for i, variable in enumerate(optimizer.variables):
             variable.assign(arrays[f"optimizer/{i}"])
-        return json.loads(str(arrays["state"]))
+        state = json.loads(str(arrays["state"]))
+        columns = {column: arrays[f"history/{column}"].tolist() for column in HISTORY_COLUMNS}
+    state["history"] = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    return state
 
 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:

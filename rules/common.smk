@@ -20,6 +20,8 @@ wildcard_constraints:
     seed=r"\d+",
     run=r"SB|LB|batch[0-9]+|warm[0-9]+",
     network=r"[A-Za-z0-9]+",
+    task=r"[a-z0-9_]+",
+    batch=r"[0-9]+|full",
 
 
 def write_resolved_config(config: dict) -> str:

@@ -39,5 +39,7 @@ def test_spearman_permutation_p_values_are_exact_for_few_points():
     assert rho == 1.0 and p_value == pytest.approx(1 / 6)  # 1 of the 3! orderings is as extreme
     rho, p_value = claims.spearman_permutation(range(10), [0, 2, 1, 3, 5, 4, 6, 8, 7, 9], "less")
     assert rho > 0.9 and p_value > 0.99
+    rho, p_value = claims.spearman_permutation([1, 2, 3, 4], [0.1, 0.1, 0.1, 0.1], "less")
+    assert np.isnan(rho) and np.isnan(p_value)  # never "significant" for a constant
     with pytest.raises(ValueError, match="at least 3 points"):
         claims.spearman_permutation([1, 2], [1, 2], "greater")

@@ -87,3 +87,54 @@ def test_mnist1d_cache_returns_the_generated_arrays(tmp_path, monkeypatch):
     cached = data._generate_mnist1d(200, 5)
     np.testing.assert_array_equal(generated[0], cached[0])
     np.testing.assert_array_equal(data._make_mnist1d(200, 5)[0], cached[0])
+
+
+@pytest.mark.parametrize(
+    "data_config",
+    [{"name": "iris"}, {"name": "wine", "test_fraction": 0.3}, {"name": "breast_cancer"}, {"name": "digits", "max_train_examples": 500},
+     {"name": "mnist1d", "num_samples": 1234, "test_fraction": 0.25}],
+)
+@pytest.mark.parametrize("holdout_fraction", [0.0, 0.2])
+def test_train_size_is_known_without_loading(data_config, holdout_fraction):
+    dataset = data.dataset_from_config(data_config)
+    if holdout_fraction:
+        dataset = data.holdout_split(dataset, holdout_fraction)
+    assert data.train_size(data_config, holdout_fraction) == dataset.num_train
+
+
+def test_uci_sets_load_through_ucimlrepo(monkeypatch):
+    import types
+
+    import pandas as pd
+    import ucimlrepo
+
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame({"length": rng.normal(size=60), "colour": rng.choice(["red", "blue"], 60), "width": rng.normal(size=60)})
+    features.loc[3, "width"] = np.nan  # missing values are filled with the column mean
+    targets = pd.DataFrame({"class": np.repeat(["a", "b", "c"], 20)})
+    calls = []
+
+    def fake_fetch(id=None, name=None):
+        calls.append(id)
+        return types.SimpleNamespace(data=types.SimpleNamespace(features=features, targets=targets))
+
+    monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", fake_fetch)
+    data._load_uci.cache_clear()
+    dataset = data.load_dataset("uci", uci_id=999, test_fraction=0.25)
+    assert calls == [999]
+    assert dataset.input_shape == (4,)  # length, width and two indicator columns for colour
+    assert dataset.num_classes == 3 and len(dataset.y_test) == 15
+    assert np.isfinite(dataset.x_train).all()
+    assert data.train_size({"name": "uci", "uci_id": 999, "num_examples": 60, "test_fraction": 0.25}) == dataset.num_train
+
+
+def test_uci_offline_error_says_what_and_how(monkeypatch):
+    import ucimlrepo
+
+    def offline(id=None, name=None):
+        raise ConnectionError("Error connecting to server")
+
+    monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", offline)
+    data._load_uci.cache_clear()
+    with pytest.raises(data.DatasetUnavailableError, match="UCI data set 53 could not be fetched .*internet"):
+        data.load_dataset("uci", uci_id=53)

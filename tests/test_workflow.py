@@ -44,10 +44,17 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "sweep_sharpness_rises_F1",
         "warm_start_test_accuracy_F1",
         "warm_start_sharpness_F1",
+        "online_fewer_epochs_iris",
+        "online_fewer_epochs_wine",
+        "online_fewer_epochs_across_tasks",
+        "batch_no_accuracy_gain",
+        "epochs_grow_linearly",
+        "stable_rate_falls",
     ]
     assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
+    assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     assert set(table["regime"]) == {"SB", "LB"} and (table["n_seeds"] == 2).all()
     for figure in ("table2", "parametric_F1", "sweep", "warm_start", "trajectory_F1"):
@@ -55,6 +62,9 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         assert f"figures/keskar2017_{figure}.png" in report
     for table in ("table2", "sharpness", "distance", "rescaling", "sweep", "warm_start", "trajectory_F1"):
         assert (report_dir / "tables" / f"keskar2017_{table}.csv").exists()
+    for name in ("epochs", "curves"):
+        assert f"figures/wilson2003_{name}.png" in report
+    assert "## Wilson & Martinez 2003" in report and "## Data dictionary" in report
     engine = json.loads((tmp_path / "results" / "smoke" / "benchmarks" / "engine.json").read_text())
     assert [row["batch_size"] for row in engine["results"]] == [1, 64]
     assert "engine / reference" in (report_dir / "benchmarks.md").read_text()
@@ -123,6 +133,9 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     section["trajectory"]["epochs"] = [1, 2]
     section["sharpness"]["subspace_dimension"] = 5
     section["parametric"].update(points=7, batch_norm_examples=40)
+    wilson = config["wilson2003"]
+    wilson["tasks"] = {name: {"data": {"name": name}} for name in ("iris", "wine")}  # ucimlrepo would download
+    wilson.update(large_task="wine", batch_sizes=[10], learning_rates=[0.1], seeds=[0, 1], max_epochs={"10": 3, "full": 3})
     config_file = tmp_path / "paper-tiny.yaml"
     config_file.write_text(yaml.safe_dump(config))
 
@@ -174,8 +187,8 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     dom = subprocess.run([chromium, *flags, "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
     loaded, total, rows = map(int, re.fullmatch(r"loaded (\d+) of (\d+); verdict rows (\d+)", title).groups())
-    assert total >= 5 and loaded == total
-    assert rows == 10  # one coloured row per claim of the smoke run
+    assert total >= 7 and loaded == total
+    assert rows == 16  # one coloured row per claim of the smoke run
     artifacts = Path(REPO) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],

@@ -15,7 +15,6 @@ from replications.runs import read_metrics, train_run
 
 REGIMES = ("SB", "LB")
 RUN_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
-TFDS_TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
 
 
 def run_dir(results_dir: str | Path, network: str, run: str, seed: int) -> Path:
@@ -23,12 +22,10 @@ def run_dir(results_dir: str | Path, network: str, run: str, seed: int) -> Path:
 
 
 def num_train_examples(data_config: dict[str, Any]) -> int:
-    """Training-set size, known without loading for tensorflow-datasets sets."""
-    if data_config["name"] in TFDS_TRAIN_SIZES:
-        return min(TFDS_TRAIN_SIZES[data_config["name"]], data_config.get("max_train_examples", np.inf))
-    from replications.data import dataset_from_config
+    """Training-set size, known without loading the data."""
+    from replications.data import train_size
 
-    return dataset_from_config(data_config).num_train
+    return train_size(data_config)
 
 
 def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
@@ -132,7 +129,7 @@ def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> lis
         finished = group[~group["diverged"]]
         sb, lb = (finished[finished["regime"] == regime] for regime in REGIMES)
         published = paper.TABLE2[group["paper_row"].iloc[0]]
-        test = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule["alpha"])
+        gap = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule["alpha"])
         train_difference = abs(sb["train_accuracy"].mean() - lb["train_accuracy"].mean())
         precondition = None
         if train_difference > rule["max_train_accuracy_difference"]:
@@ -140,26 +137,19 @@ def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> lis
                 f"training accuracies differ by {100 * train_difference:.2f} pp "
                 f"> {100 * rule['max_train_accuracy_difference']:.2f} pp: not the paper's comparison"
             )
-        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"], precondition)
         diverged = int(group["diverged"].sum())
-        rows.append(claims.ClaimRow(
+        rows.append(claims.gap_claim(
             paper=paper.PAPER,
             claim_id=f"generalization_gap_{network}",
             statement=f"{network}: LB test accuracy is lower than SB test accuracy at similar training accuracy",
             paper_value=_gap_text(published["test_SB"][0], published["test_LB"][0]),
             our_value=_gap_text(100 * sb["test_accuracy"].mean(), 100 * lb["test_accuracy"].mean()),
-            test="Welch t-test, one-sided (SB > LB), test accuracy over seeds",
-            statistic=test.statistic,
-            p_value=test.p_value,
-            ci=f"[{100 * test.ci_low:.2f}, {100 * test.ci_high:.2f}] pp ({100 * (1 - 2 * rule['alpha']):.0f}% CI of SB - LB)",
-            n_seeds=int(min(len(sb), len(lb))),
-            verdict=verdict,
-            rule=(
-                f"reproduced if p < {rule['alpha']} and train accuracies within "
-                f"{100 * rule['max_train_accuracy_difference']:.1f} pp; not reproduced if the upper CI bound "
-                f"< {100 * rule['min_effect']:.2f} pp; else inconclusive"
-            ),
-            detail=reason + (f"; {diverged} diverged run(s) left out" if diverged else ""),
+            test_name="Welch t-test, one-sided (SB > LB), test accuracy over seeds",
+            gap=gap, rule=rule, n_seeds=int(min(len(sb), len(lb))), difference="SB - LB",
+            precondition_failure=precondition,
+            rule_prefix=f"inconclusive unless training accuracies are within {100 * rule['max_train_accuracy_difference']:.1f} pp; ",
+            detail_suffix=f"; {diverged} diverged run(s) left out" if diverged else "",
+            scale=100, unit=" pp",
         ))  # fmt: skip
     return rows
 

@@ -33,7 +33,8 @@ def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: 
 
 
 def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: int) -> list[dict[str, Any]]:
-    """phi for every epsilon, in the full space and in a random subspace, of one trained model."""
+    """phi of one trained model: every epsilon in both spaces for SB and LB (Tables 3-4);
+    the full space at the first epsilon for the sweep and warm-start runs (all their figures use)."""
     from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
 
     settings = config["keskar2017"]["sharpness"]
@@ -42,10 +43,11 @@ def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: i
         model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"]
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
-    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed)
+    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed) if regime in REGIMES else None
+    tables = regime in REGIMES
     rows = []
-    for space in SPACES:
-        for epsilon in settings["epsilons"]:
+    for space in SPACES if tables else ("full",):
+        for epsilon in settings["epsilons"] if tables else settings["epsilons"][:1]:
             started = time.perf_counter()
             result = sharpness(
                 loss_and_gradient, weights, epsilon,
@@ -106,24 +108,18 @@ def sharpness_claims(config: dict[str, Any], measured: pd.DataFrame) -> list[cla
         sb, lb = (group[group["regime"] == regime]["sharpness"] for regime in REGIMES)
         paper_row = config["keskar2017"]["networks"][network]["paper_row"]
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
-        test = claims.welch_greater(lb, sb, rule["alpha"])
-        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
         stalled = int(group["stalled"].sum())
         where = "Table 3, full space" if space == "full" else "Table 4, random subspace"
-        rows.append(claims.ClaimRow(
+        rows.append(claims.gap_claim(
             paper=paper.PAPER,
             claim_id=f"sharper_minima_{network}_{space}_{epsilon:g}",
             statement=f"{network}: LB minima are sharper than SB minima ({where}, eps = {epsilon:g})",
             paper_value=f"SB {published['SB'][0]:.2f} vs LB {published['LB'][0]:.2f}" if published else "-",
             our_value=f"SB {sb.mean():.3g} vs LB {lb.mean():.3g}",
-            test="Welch t-test, one-sided (LB > SB), sharpness over seeds",
-            statistic=test.statistic,
-            p_value=test.p_value,
-            ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of LB - SB)",
-            n_seeds=int(min(len(sb), len(lb))),
-            verdict=verdict,
-            rule=f"reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive",
-            detail=reason + (f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else ""),
+            test_name="Welch t-test, one-sided (LB > SB), sharpness over seeds",
+            gap=claims.welch_greater(lb, sb, rule["alpha"]), rule=rule, n_seeds=int(min(len(sb), len(lb))),
+            difference="LB - SB",
+            detail_suffix=f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else "",
         ))  # fmt: skip
     return rows
 
@@ -192,25 +188,16 @@ def steepness_claims(config: dict[str, Any], curves: pd.DataFrame) -> list[claim
     for network, group in curves.groupby("network", sort=False):
         rises = np.array([steepness(curve, settings["offset"]) for _, curve in group.groupby("seed")])
         sb_rise, lb_rise = rises[:, 0], rises[:, 1]
-        test = claims.paired_greater(lb_rise, sb_rise, rule["alpha"])
-        verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
-        rows.append(claims.ClaimRow(
+        rows.append(claims.gap_claim(
             paper=paper.PAPER,
             claim_id=f"steeper_around_large_batch_{network}",
             statement=f"{network}: the training loss rises more steeply around the LB minimum than around the SB minimum (Fig. 3)",
             paper_value="qualitative (Fig. 3)",
             our_value=f"rise over {settings['offset']} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
-            test="paired t-test, one-sided (LB rise > SB rise), over seed pairs",
-            statistic=test.statistic,
-            p_value=test.p_value,
-            ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of LB - SB rise)",
-            n_seeds=len(rises),
-            verdict=verdict,
-            rule=(
-                f"rise = f(1 + {settings['offset']}) - f(1) for LB, f(-{settings['offset']}) - f(0) for SB; reproduced if "
-                f"p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive"
-            ),
-            detail=reason,
+            test_name="paired t-test, one-sided (LB rise > SB rise), over seed pairs",
+            gap=claims.paired_greater(lb_rise, sb_rise, rule["alpha"]), rule=rule, n_seeds=len(rises),
+            difference="LB - SB rise",
+            rule_prefix=f"rise = f(1 + {settings['offset']}) - f(1) for LB, f(-{settings['offset']}) - f(0) for SB; ",
         ))  # fmt: skip
     return rows
 

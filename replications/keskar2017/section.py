@@ -10,6 +10,46 @@ import pandas as pd
 from replications.keskar2017 import paper
 from replications.report_tools import markdown_table, plus_minus
 
+# Data dictionary of the CSV tables this section writes (shown in the report).
+TABLES = {
+    "keskar2017_table2.csv": {
+        "network / paper_network": "our network id / the paper's network it stands for",
+        "regime, batch_size": "SB or LB, and its batch size (examples)",
+        "n_seeds, n_diverged, mean_epochs": "runs, runs that diverged, epochs until the stopping rule",
+        "train_/test_accuracy_mean, _std": "final accuracy over seeds, % (diverged runs left out)",
+        "paper_train_/paper_test_accuracy_mean, _std": "Keskar et al. Table 2, %",
+    },
+    "keskar2017_sharpness.csv": {
+        "space, epsilon": "full space (A = I) or random subspace; box size ε",
+        "sharpness_mean, _std": "φ(ε, A) over seeds, in % of 1 + f(x) (dimensionless)",
+        "paper_sharpness_mean, _std": "Keskar et al. Tables 3-4",
+        "mean_iterations, mean_evaluations": "L-BFGS-B iterations and loss/gradient evaluations",
+        "mean_on_boundary": "share of the coordinates of y ending on the box",
+        "n_stalled": "measurements where the solver could not move (zero gradient)",
+        "mean_gradient_norm": "‖Aᵀ∇f(x)‖ at the minimum",
+        "mean_seconds, num_parameters, num_examples": "wall seconds per measurement; size of x; training examples in f",
+    },
+    "keskar2017_distance.csv": {
+        "sb_/lb_distance_from_init": "‖x − x0‖ over trainable weights (Euclidean norm)",
+        "ratio_sb_to_lb": "‖x_SB − x0‖ / ‖x_LB − x0‖ (the paper: 3 to 10)",
+    },
+    "keskar2017_rescaling.csv": {
+        "alpha": "scale of the first BN's γ and β (the next kernel is divided by it)",
+        "max_abs_logit_change, max_abs_logit": "largest change of any logit over the training set, and the largest logit",
+        "train_loss, sharpness": "training cross-entropy and full-space φ after rescaling",
+    },
+    "keskar2017_sweep.csv / keskar2017_warm_start.csv": {
+        "batch_size / warm_start_epochs": "the sweep's batch size; SB epochs before switching to LB",
+        "epochs, updates": "epochs and parameter updates until the stopping rule",
+        "train_accuracy, test_accuracy": "final accuracy (fraction)",
+        "epsilon, sharpness": "full-space φ at this ε",
+    },
+    "keskar2017_trajectory_<network>.csv": {
+        "regime, epoch": "the SB or LB run of the trajectory seed; the epoch of the weight snapshot",
+        "train_loss, sharpness": "training cross-entropy at the snapshot and its full-space φ",
+    },
+}
+
 
 
 def deviations(config: dict[str, Any]) -> list[str]:
@@ -25,6 +65,11 @@ def deviations(config: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{network}: {model.get('depth', 5)} hidden layers of {model.get('width', 512)} units "
                 "instead of 5 of 512 (F1)."
+            )
+        if model["name"] == "c1" and (model.get("filters", 64), tuple(model.get("dense_units", (384, 192)))) != (64, (384, 192)):
+            lines.append(
+                f"{network}: convolutions of {model.get('filters', 64)} filters and dense layers of "
+                f"{tuple(model.get('dense_units', (384, 192)))} units instead of 64 and (384, 192) (C1)."
             )
         if data.get("max_train_examples"):
             lines.append(f"{network}: only the first {data['max_train_examples']} training examples.")

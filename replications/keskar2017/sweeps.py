@@ -102,20 +102,15 @@ def warm_start_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claim
             ("test_accuracy", warmed, scratch, "higher test accuracy"),
             ("sharpness", scratch, warmed, "lower sharpness"),
         ):
-            test = claims.welch_greater(higher[quantity], lower[quantity], rule["alpha"])
-            verdict, reason = claims.gap_verdict(test, rule["alpha"], rule["min_effect"])
-            rows.append(claims.ClaimRow(
+            rows.append(claims.gap_claim(
                 paper=paper.PAPER,
                 claim_id=f"warm_start_{quantity}_{network}",
                 statement=f"{network}: after {longest} SB epochs, LB training ends with {sign_text} than LB from scratch (Fig. 5)",
                 paper_value="improves once k is large enough (Fig. 5)",
                 our_value=f"k = 0: {scratch[quantity].mean():.4g}; k = {longest}: {warmed[quantity].mean():.4g}",
-                test="Welch t-test, one-sided, over seeds",
-                statistic=test.statistic, p_value=test.p_value,
-                ci=f"[{test.ci_low:.3g}, {test.ci_high:.3g}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of the improvement)",
-                n_seeds=int(min(len(scratch), len(warmed))), verdict=verdict,
-                rule=f"reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound < {rule['min_effect']}; else inconclusive",
-                detail=reason,
+                test_name="Welch t-test, one-sided, over seeds",
+                gap=claims.welch_greater(higher[quantity], lower[quantity], rule["alpha"]), rule=rule,
+                n_seeds=int(min(len(scratch), len(warmed))), difference="the improvement",
             ))  # fmt: skip
     return rows
 

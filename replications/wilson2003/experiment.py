@@ -1,0 +1,141 @@
+"""Wilson & Martinez 2003: online (batch 1) vs batch gradient descent, epochs to the best hold-out accuracy.
+
+Plain gradient descent (no momentum) on a one-hidden-layer network; a grid of batch sizes and
+learning rates per task; the hold-out set is split off the training data. As in the paper, a
+batch update is the *sum* of the per-example updates, so the engine (which averages the loss
+over the batch) runs at learning rate x batch size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FULL = "full"
+
+
+def batch_labels(section: dict[str, Any], num_train: int) -> list[str]:
+    """The grid's batch sizes below the training-set size, then 'full' (the whole training set)."""
+    return [str(size) for size in section["batch_sizes"] if size < num_train] + [FULL]
+
+
+def resolve_batch_size(label: str, num_train: int) -> int:
+    return num_train if label == FULL else int(label)
+
+
+def holdout_dataset(section: dict[str, Any], task: str):
+    """The task's training data split into training and hold-out parts (the test set is not used)."""
+    from replications.data import dataset_from_config, holdout_split
+
+    spec = section["tasks"][task]
+    return holdout_split(dataset_from_config(spec["data"]), section["holdout_fraction"], seed=spec["data"].get("split_seed", 0))
+
+
+def run_dir(results_dir: str | Path, task: str, label: str, learning_rate: float, seed: int) -> Path:
+    return Path(results_dir) / "wilson2003" / task / f"batch{label}" / f"lr{learning_rate:g}" / f"seed{seed}"
+
+
+def epochs_to_best(accuracy: pd.Series) -> tuple[float, int]:
+    """The best hold-out accuracy and the first epoch (1-based) that reached it."""
+    values = accuracy.to_numpy()
+    if len(values) == 0 or not np.isfinite(values).any():
+        return float("nan"), 0
+    best = np.nanmax(values)
+    return float(best), int(np.flatnonzero(values >= best)[0]) + 1
+
+
+def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, seed: int, history: pd.DataFrame,
+                  metrics: dict[str, Any], max_epochs: int, majority_rate: float) -> dict[str, Any]:  # fmt: skip
+    best, epoch = epochs_to_best(history["test_accuracy"])
+    return {
+        "task": task, "batch_label": label, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+        "majority_rate": majority_rate,
+        "diverged": metrics["diverged"], "best_holdout_accuracy": best, "epochs_to_best": epoch,
+        "epochs_run": metrics["epochs"], "updates_to_best": int(history["updates"].iloc[epoch - 1]) if epoch else 0,
+        # best still at the last epoch of the budget: the true epochs-to-best may be larger
+        "censored": bool(not metrics["diverged"] and epoch == max_epochs),
+    }  # fmt: skip
+
+
+def run_group(config: dict[str, Any], task: str, label: str) -> pd.DataFrame:
+    """Every learning rate and seed of one task and batch size, in one process (they share a compiled step)."""
+    import keras
+
+    from replications.models import build_model
+    from replications.training import Budget, Schedule, configure_runtime, make_optimizer, save_run, train
+
+    runtime = config["runtime"]
+    configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
+    section = config["wilson2003"]
+    dataset = holdout_dataset(section, task)
+    batch_size = resolve_batch_size(label, dataset.num_train)
+    max_epochs = section["max_epochs"][label]
+    majority_rate = float(np.bincount(dataset.y_test).max() / len(dataset.y_test))
+    rows = []
+    for learning_rate in section["learning_rates"]:
+        for seed in section["seeds"]:
+            folder = run_dir(config["results_dir"], task, label, learning_rate, seed)
+            summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
+            keras.utils.set_random_seed(seed)
+            model = build_model(section["model"], dataset.input_shape, dataset.num_classes)
+            result = train(
+                model, make_optimizer({"name": "sgd", "learning_rate": summed}), dataset,
+                Schedule.constant(summed, batch_size), Budget(max_epochs=max_epochs),
+                seed=seed, run_dir=folder, eval_batch_size=runtime["eval_batch_size"],
+                checkpoint_seconds=section["checkpoint_seconds"],
+            )  # fmt: skip
+            save_run(folder, result, model)
+            rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
+    return pd.DataFrame(rows)
+
+
+def group_path(results_dir: str | Path, task: str, label: str) -> Path:
+    return Path(results_dir) / "wilson2003" / task / f"batch{label}" / "runs.csv"
+
+
+def collect(config: dict[str, Any]) -> pd.DataFrame:
+    """Every run's summary row, over the whole grid."""
+    paths = [group_path(config["results_dir"], task, label) for task, label in grid(config)]
+    return pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in paths], ignore_index=True)
+
+
+def grid(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
+    section = config["wilson2003"]
+    return [(task, label) for task in section["tasks"] for label in batch_labels(section, task_train_size(section, task))]
+
+
+def task_train_size(section: dict[str, Any], task: str) -> int:
+    from replications.data import train_size
+
+    return train_size(section["tasks"][task]["data"], section["holdout_fraction"])
+
+
+def best_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per task and batch size: the learning rate with the best mean hold-out accuracy, and its numbers."""
+    finished = runs[~runs["diverged"]]
+    means = (
+        finished.groupby(["task", "batch_label", "batch_size", "learning_rate"])
+        .agg(best_holdout_accuracy=("best_holdout_accuracy", "mean"), epochs_to_best=("epochs_to_best", "mean"),
+             censored=("censored", "any"), n_seeds=("seed", "size"))
+        .reset_index()
+    )  # fmt: skip
+    # Highest accuracy first; among equals, the fewest epochs.
+    ordered = means.sort_values(["best_holdout_accuracy", "epochs_to_best"], ascending=[False, True])
+    return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
+
+
+def largest_stable_learning_rates(runs: pd.DataFrame, margin: float) -> pd.DataFrame:
+    """Per task and batch size, the largest learning rate whose runs were all stable.
+
+    Stable: no divergence, and a best hold-out accuracy at least `margin` above the hold-out
+    majority-class rate (a learning rate at which the network never learns is not stable either).
+    """
+    stable = ~runs["diverged"] & (runs["best_holdout_accuracy"] >= runs["majority_rate"] + margin)
+    per_rate = runs.assign(stable=stable).groupby(["task", "batch_size", "learning_rate"])["stable"].all().reset_index()
+    largest = per_rate[per_rate["stable"]].groupby(["task", "batch_size"])["learning_rate"].max()
+    every_cell = runs[["task", "batch_size"]].drop_duplicates().set_index(["task", "batch_size"]).index
+    return largest.reindex(every_cell).rename("largest_stable_learning_rate").reset_index()

@@ -1,0 +1,64 @@
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from replications.config import validate_config
+from replications.wilson2003 import analysis, experiment
+
+from conftest import REPO
+
+
+@pytest.fixture
+def config(tmp_path):
+    with open(f"{REPO}/config/smoke.yaml") as handle:
+        config = validate_config(yaml.safe_load(handle))
+    config["results_dir"] = str(tmp_path)
+    return config
+
+
+def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
+    accuracy = pd.Series([0.50, 0.70, 0.90, 0.85, 0.90, 0.60])
+    assert experiment.epochs_to_best(accuracy) == (0.90, 3)
+    assert experiment.epochs_to_best(pd.Series([0.5, np.nan, 0.7])) == (0.7, 3)
+    assert experiment.epochs_to_best(pd.Series([np.nan, np.nan]))[1] == 0
+
+
+def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
+    config["wilson2003"]["batch_sizes"] = [1, 10, 100, 1000]
+    config["wilson2003"]["max_epochs"].update({"100": 5, "1000": 5})
+    grid = experiment.grid(config)
+    # iris: 150 -> 120 train -> 96 after the hold-out; wine: 178 -> 142 -> 113
+    assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full")]
+    assert experiment.resolve_batch_size("full", 96) == 96 and experiment.resolve_batch_size("10", 96) == 10
+
+
+def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
+    section = config["wilson2003"]
+    section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
+    runs = experiment.run_group(config, "iris", "full")
+    by_rate = runs.groupby("learning_rate")["diverged"].all()
+    assert by_rate[1e6] and not by_rate[0.1]
+    assert (runs[runs["diverged"]]["epochs_run"] < section["max_epochs"]["full"]).all()
+    assert set(runs.columns) >= {"best_holdout_accuracy", "epochs_to_best", "censored", "majority_rate"}
+    stable = experiment.largest_stable_learning_rates(runs, margin=0.0)
+    assert stable["largest_stable_learning_rate"].tolist() == [0.1]
+
+
+def test_claims_from_a_hand_made_grid(config):
+    rows = []
+    for task in ("a", "b", "c", "d", "e"):
+        for seed in (0, 1):
+            for batch, label, epochs, accuracy in ((1, "1", 10, 0.90), (10, "10", 30, 0.90), (100, "100", 300, 0.895), (1000, "full", 2900, 0.89)):
+                rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": seed,
+                             "majority_rate": 0.3, "diverged": False, "best_holdout_accuracy": accuracy + 0.001 * seed,
+                             "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})  # fmt: skip
+    runs = pd.DataFrame(rows)
+    config["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 10
+    by_id = {row.claim_id: row for row in analysis.all_claims(config, runs)}
+    assert by_id["online_fewer_epochs_a"].verdict == "reproduced"
+    assert by_id["online_fewer_epochs_across_tasks"].verdict == "reproduced"  # 5 of 5 tasks: p = 1/32
+    assert by_id["online_fewer_epochs_across_tasks"].p_value == pytest.approx(1 / 32)
+    assert by_id["batch_no_accuracy_gain"].verdict == "reproduced"  # full batch is 1 pp worse
+    assert by_id["epochs_grow_linearly"].verdict == "reproduced"  # 30 -> 300 -> 2900: slope ~ 0.99
+    assert by_id["stable_rate_falls"].verdict == "inconclusive"  # one learning rate: no trend to test
