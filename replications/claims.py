@@ -103,7 +103,9 @@ def _gap_test(difference: float, one_sided, two_sided, alpha: float) -> GapTest:
     )
 
 
-def gap_verdict(test: GapTest, alpha: float, min_effect: float, precondition_failure: str | None = None) -> tuple[str, str]:
+def gap_verdict(
+    test: GapTest, alpha: float, min_effect: float, precondition_failure: str | None = None, scale: float = 1.0, unit: str = ""
+) -> tuple[str, str]:
     """The verdict for a claimed positive gap, and why.
 
     Inconclusive if the precondition fails; reproduced if p < alpha; not reproduced if the
@@ -116,9 +118,10 @@ def gap_verdict(test: GapTest, alpha: float, min_effect: float, precondition_fai
         return INCONCLUSIVE, "the test is undefined (zero variance in both groups)"
     if test.p_value < alpha:
         return REPRODUCED, f"p = {test.p_value:.3g} < {alpha}"
+    upper, smallest = f"{scale * test.ci_high:.3g}{unit}", f"{scale * min_effect:g}{unit}"
     if test.ci_high < min_effect:
-        return NOT_REPRODUCED, f"upper bound {test.ci_high:.4g} of the gap < smallest effect that counts {min_effect}"
-    return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, yet a gap of {min_effect} is not excluded (upper bound {test.ci_high:.4g})"
+        return NOT_REPRODUCED, f"upper bound {upper} of the gap < smallest effect that counts {smallest}"
+    return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, and the upper bound {upper} does not exclude a gap of {smallest}"
 
 
 def gap_claim(
@@ -140,7 +143,7 @@ def gap_claim(
     unit: str = "",
 ) -> ClaimRow:
     """A claim row for a claimed positive gap, with the three-way rule of `gap_verdict` (values shown x `scale`)."""
-    verdict, reason = gap_verdict(gap, rule["alpha"], rule["min_effect"], precondition_failure)
+    verdict, reason = gap_verdict(gap, rule["alpha"], rule["min_effect"], precondition_failure, scale, unit)
     confidence = 100 * (1 - 2 * rule["alpha"])
     return ClaimRow(
         paper=paper, claim_id=claim_id, statement=statement, paper_value=paper_value, our_value=our_value, test=test_name,

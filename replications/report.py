@@ -40,13 +40,17 @@ def verdict_table(claims: pd.DataFrame) -> str:
         "paper's value": claims["paper_value"],
         "ours": claims["our_value"],
         "test": claims["test"],
-        "statistic": claims["statistic"].map("{:.3g}".format),
-        "p": claims["p_value"].map("{:.3g}".format),
+        "statistic": claims["statistic"].map(_number),
+        "p": claims["p_value"].map(_number),
         "CI": claims["ci"],
         "seeds": claims["n_seeds"],
         "why": claims["detail"],
     })  # fmt: skip
     return markdown_table(shown)
+
+
+def _number(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.3g}"
 
 
 def verdict_counts(claims: pd.DataFrame) -> str:
@@ -92,10 +96,23 @@ def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     if not rows:
         return pd.DataFrame(columns=["rule", "jobs", "wall seconds"]), 0.0
     frame = pd.DataFrame(rows)
-    elapsed = frame["end"].max() - (frame["end"] - frame["seconds"]).min()
+    elapsed = busy_seconds(list(zip(frame["end"] - frame["seconds"], frame["end"])))
     per_rule = frame.groupby("rule").agg(jobs=("seconds", "size"), seconds=("seconds", "sum")).reset_index()
     per_rule["wall seconds"] = per_rule.pop("seconds").map("{:.1f}".format)
     return per_rule, elapsed
+
+
+def busy_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of (start, end) intervals: wall time with at least one job running.
+
+    Unlike last end - first start, a later rerun of a few rules adds only their own time.
+    """
+    total, covered_until = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > covered_until:
+            total += end - max(start, covered_until)
+            covered_until = end
+    return total
 
 
 def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path) -> tuple[str, float]:
@@ -109,8 +126,8 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         f"- Python {platform.python_version()}; {versions}",
         f"- Device: {device_description()}",
         f"- Report written: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        f"- Elapsed wall time of the workflow's jobs: **{elapsed / 60:.1f} minutes** "
-        f"(first job start to last job end; job-seconds summed per rule below)",
+        f"- Wall time of the workflow: **{elapsed / 60:.1f} minutes** with at least one job running "
+        f"({os.cpu_count()} cores; job-seconds summed per rule below)",
         "",
         markdown_table(per_rule),
         "",
@@ -155,7 +172,7 @@ def rule_times_markdown(benchmark_dir: Path) -> list[str]:
         "## Wall time of the replications",
         "",
         f"Job-seconds per Snakemake rule (from its `benchmark:` files; jobs run {os.cpu_count()} at a time here), "
-        f"and {elapsed / 60:.1f} minutes from the first job's start to the last job's end. The batch-1 runs of "
+        f"and {elapsed / 60:.1f} minutes of wall time with at least one job running. The batch-1 runs of "
         "Wilson & Martinez are the rule `wilson2003_train`.",
         "",
         markdown_table(per_rule),
@@ -180,7 +197,7 @@ def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir:
         "## Training engine vs a minimal reference loop",
         "",
         f"Network: {engine['model']}; data: {data['name']} ({data['train_examples']} training examples, "
-        f"{data['test_examples']} test examples); device: {engine['device']}, {engine['threads']} TensorFlow thread(s). "
+        f"{data['test_examples']} test examples); device: {device_description()}, {engine['threads']} TensorFlow thread(s). "
         "The reference runs a whole epoch inside one XLA-compiled `tf.function` (gather, forward, backward, Adam). "
         "'Engine' is the same epoch through `Trainer.run_epoch` (shuffling, schedule, remainder batch); "
         "'incl. evaluation' is a whole epoch of `train()`: training, full evaluation of the training and test sets, "

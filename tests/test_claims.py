@@ -43,3 +43,11 @@ def test_spearman_permutation_p_values_are_exact_for_few_points():
     assert np.isnan(rho) and np.isnan(p_value)  # never "significant" for a constant
     with pytest.raises(ValueError, match="at least 3 points"):
         claims.spearman_permutation([1, 2], [1, 2], "greater")
+
+
+def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
+    from replications.report import busy_seconds
+
+    assert busy_seconds([(0, 10), (5, 12), (11, 13)]) == 13
+    assert busy_seconds([(0, 10), (100, 105)]) == 15  # a later rerun adds only its own time
+    assert busy_seconds([]) == 0

@@ -172,6 +172,8 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     """Headless Chromium loads the self-contained HTML; a script counts the images that decoded."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run should have installed Debian's chromium")
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
     page = (smoke_run / "results" / "smoke" / "report" / "report.html").read_text()
     assert "src=\"figures/" not in page  # every figure is embedded
