@@ -196,3 +196,17 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],
                    capture_output=True, timeout=120)  # fmt: skip
     assert (artifacts / "report.png").stat().st_size > 10_000
+
+
+def test_snakemake_report_packs_the_annotated_results(smoke_run, tmp_path):
+    archive = tmp_path / "snakemake-report.zip"
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(smoke_run), "--configfile", f"{REPO}/config/smoke.yaml", "--report", str(archive)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    import zipfile
+
+    names = zipfile.ZipFile(archive).namelist()
+    for expected in ("keskar2017_table2.png", "wilson2003_epochs.png", "report.html", "claims.csv"):
+        assert any(name.endswith(expected) for name in names), expected
