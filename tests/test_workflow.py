@@ -80,7 +80,9 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     output = completed.stdout + completed.stderr
-    assert "keskar2017_train" in output and "50" in output  # 5 networks x 2 regimes x 5 seeds
+    # Table 2: 5 networks x 2 regimes x 5 seeds; sweep: 6 batch sizes x 3 seeds; warm start: 5 k x 3 seeds (C1)
+    assert re.search(r"keskar2017_train\s+83\b", output), output[-2000:]
+    assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
 
 
 def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
