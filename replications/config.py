@@ -72,6 +72,8 @@ def _reference_errors(config: dict[str, Any]) -> list[str]:
     if wilson := config.get("wilson2003"):
         if wilson["large_task"] not in wilson["tasks"]:
             errors.append(f"wilson2003.large_task: {wilson['large_task']!r} is not one of wilson2003.tasks")
+        if 1 not in wilson["batch_sizes"]:
+            errors.append("wilson2003.batch_sizes: must include 1 (online training, the reference of every claim)")
         budgets = {str(size) for size in wilson["batch_sizes"]} | {"full"}
         if missing := sorted(budgets - set(wilson["max_epochs"])):
             errors.append(f"wilson2003.max_epochs: no budget for batch size(s) {missing}")

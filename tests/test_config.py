@@ -48,6 +48,12 @@ def test_references_between_keys_are_checked(quick):
         validate_config(quick)
 
 
+def test_wilson_grid_must_include_online_training(quick):
+    quick["wilson2003"]["batch_sizes"] = [10, 100]
+    with pytest.raises(ConfigError, match="wilson2003.batch_sizes: must include 1"):
+        validate_config(quick)
+
+
 def test_unknown_key_is_rejected(quick):
     quick["keskar2017"]["smal_batch"] = 64
     with pytest.raises(ConfigError, match="smal_batch"):

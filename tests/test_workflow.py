@@ -137,7 +137,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     section["parametric"].update(points=7, batch_norm_examples=40)
     wilson = config["wilson2003"]
     wilson["tasks"] = {name: {"data": {"name": name}} for name in ("iris", "wine")}  # ucimlrepo would download
-    wilson.update(large_task="wine", batch_sizes=[10], learning_rates=[0.1], seeds=[0, 1], max_epochs={"10": 3, "full": 3})
+    wilson.update(large_task="wine", batch_sizes=[1], learning_rates=[0.1], seeds=[0, 1], max_epochs={"1": 2, "full": 3})
     config_file = tmp_path / "paper-tiny.yaml"
     config_file.write_text(yaml.safe_dump(config))
 
