@@ -124,6 +124,15 @@ def gap_verdict(
     return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, and the upper bound {upper} does not exclude a gap of {smallest}"
 
 
+def direction_verdict(p_value: float, p_opposite: float, alpha: float) -> tuple[str, str]:
+    """Reproduced if the claimed direction is significant, not reproduced if the opposite one is, else inconclusive."""
+    if p_value < alpha:
+        return REPRODUCED, f"p = {p_value:.3g} < {alpha}"
+    if p_opposite < alpha:
+        return NOT_REPRODUCED, f"significant the other way (p = {p_opposite:.3g})"
+    return INCONCLUSIVE, f"not significant either way (p = {p_value:.3g})"
+
+
 def gap_claim(
     *,
     paper: str,

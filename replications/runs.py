@@ -33,7 +33,7 @@ def load_checked_config(path: str) -> dict[str, Any]:
 
 def train_run(
     *,
-    data_config: dict[str, Any],
+    dataset: "Dataset",
     model_config: dict[str, Any],
     optimizer_config: dict[str, Any],
     schedule: "Schedule",
@@ -42,38 +42,35 @@ def train_run(
     run_dir: str | Path,
     runtime: dict[str, Any],
     snapshot_epochs: Sequence[int] = (),
-) -> dict[str, Any]:
+    checkpoint_seconds: float = 0.0,
+) -> "RunResult":
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
     Weights at `snapshot_epochs` go to run_dir/snapshots/epoch<E>.weights.h5 (for measurements along training).
     """
-    from replications.training import configure_runtime
-
-    configure_runtime(runtime.get("threads_per_job", 1), runtime.get("deterministic_ops", False))
     import keras
 
-    from replications.data import dataset_from_config
     from replications.models import build_model
     from replications.training import make_optimizer, save_run, train
 
-    dataset = dataset_from_config(data_config)
     keras.utils.set_random_seed(seed)
     model = build_model(model_config, dataset.input_shape, dataset.num_classes)
     optimizer = make_optimizer(optimizer_config)
     snapshots = Path(run_dir) / "snapshots"
-    snapshots.mkdir(parents=True, exist_ok=True)
 
     def save_snapshot(row: dict[str, Any]) -> None:
         if row["epoch"] in snapshot_epochs:
+            snapshots.mkdir(parents=True, exist_ok=True)
             model.save_weights(snapshots / f"epoch{row['epoch']}.weights.h5")
 
     result = train(
         model, optimizer, dataset, schedule, budget,
         seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096), on_epoch_end=save_snapshot,
+        checkpoint_seconds=checkpoint_seconds,
     )  # fmt: skip
     save_run(run_dir, result, model)
     logging.getLogger(__name__).info("run finished: %s", json.dumps(result.metrics))
-    return result.metrics
+    return result
 
 
 def read_metrics(path: str | Path) -> dict[str, Any]:

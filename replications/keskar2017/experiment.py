@@ -60,23 +60,26 @@ def schedule_for(section: dict[str, Any], network: str, run: str) -> "Schedule":
 
 def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
     """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
-    from replications.training import Budget
+    from replications.data import dataset_from_config
+    from replications.training import Budget, configure_runtime
 
     section = config["keskar2017"]
     if network not in section["networks"]:
         raise ValueError(f"network {network!r} is not in the config; configured: {sorted(section['networks'])}")
     spec = section["networks"][network]
+    runtime = config["runtime"]
+    configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
     return train_run(
-        data_config=spec["data"],
+        dataset=dataset_from_config(spec["data"]),
         model_config=spec["model"],
         optimizer_config=section["optimizer"],
         schedule=schedule_for(section, network, run),
         budget=Budget.from_config(section["budget"]),
         seed=seed,
         run_dir=output_dir,
-        runtime=config.get("runtime", {}),
+        runtime=runtime,
         snapshot_epochs=section["trajectory"]["epochs"] if run in REGIMES else (),
-    )
+    ).metrics
 
 
 def collect_runs(

@@ -57,12 +57,7 @@ def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign:
     """A monotone trend of y with x, tested by Spearman's rank correlation in the claimed direction (sign)."""
     rho, p_value = claims.spearman_permutation(x, y, "greater" if sign > 0 else "less")
     _, p_opposite = claims.spearman_permutation(x, y, "less" if sign > 0 else "greater")
-    if p_value < rule["alpha"]:
-        verdict, reason = claims.REPRODUCED, f"p = {p_value:.3g} < {rule['alpha']}"
-    elif p_opposite < rule["alpha"]:
-        verdict, reason = claims.NOT_REPRODUCED, f"significant trend the other way (p = {p_opposite:.3g})"
-    else:
-        verdict, reason = claims.INCONCLUSIVE, f"no significant trend either way (p = {p_value:.3g})"
+    verdict, reason = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value,
         our_value=f"Spearman rho = {rho:.2f} over {len(x)} runs",
@@ -142,8 +137,7 @@ def sweep_figure(table: pd.DataFrame, path: str | Path) -> None:
 
 
 def warm_start_figure(table: pd.DataFrame, path: str | Path) -> None:
-    shown = table.assign(warm_start_epochs=table["warm_start_epochs"])
-    _accuracy_and_sharpness_figure(shown, "warm_start_epochs", "SB epochs before switching to LB (k)", "warm start", path, log_x=False)
+    _accuracy_and_sharpness_figure(table, "warm_start_epochs", "SB epochs before switching to LB (k)", "warm start", path, log_x=False)
 
 
 def trajectory(config: dict[str, Any], network: str) -> pd.DataFrame:

@@ -69,7 +69,7 @@ def fewer_epochs_claims(config: dict[str, Any], runs: pd.DataFrame, best: pd.Dat
     wins, tasks = int(np.sum(online_wins)), len(online_wins)
     p_value = float(stats.binomtest(wins, tasks, alternative="greater").pvalue)
     p_opposite = float(stats.binomtest(wins, tasks, alternative="less").pvalue)
-    verdict = claims.REPRODUCED if p_value < rule["alpha"] else claims.NOT_REPRODUCED if p_opposite < rule["alpha"] else claims.INCONCLUSIVE
+    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
     rows.append(claims.ClaimRow(
         paper=paper.PAPER, claim_id="online_fewer_epochs_across_tasks",
         statement="Across tasks, online training needs fewer epochs to its best hold-out accuracy than full-batch training",
@@ -143,7 +143,7 @@ def stable_rate_claim(config: dict[str, Any], summary: pd.DataFrame) -> claims.C
     known = summary.dropna(subset=["largest_stable_learning_rate"])
     rho, p_value = claims.spearman_permutation(known["batch_size"], known["largest_stable_learning_rate"], "less")
     _, p_opposite = claims.spearman_permutation(known["batch_size"], known["largest_stable_learning_rate"], "greater")
-    verdict = claims.REPRODUCED if p_value < rule["alpha"] else claims.NOT_REPRODUCED if p_opposite < rule["alpha"] else claims.INCONCLUSIVE
+    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
     constant = "; the largest stable rate is the same everywhere: no trend to test" if np.isnan(rho) else ""
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id="stable_rate_falls",

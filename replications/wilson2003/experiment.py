@@ -61,11 +61,9 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
 
 
 def run_group(config: dict[str, Any], task: str, label: str) -> pd.DataFrame:
-    """Every learning rate and seed of one task and batch size, in one process (they share a compiled step)."""
-    import keras
-
-    from replications.models import build_model
-    from replications.training import Budget, Schedule, configure_runtime, make_optimizer, save_run, train
+    """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up)."""
+    from replications.runs import train_run
+    from replications.training import Budget, Schedule, configure_runtime
 
     runtime = config["runtime"]
     configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
@@ -77,17 +75,13 @@ def run_group(config: dict[str, Any], task: str, label: str) -> pd.DataFrame:
     rows = []
     for learning_rate in section["learning_rates"]:
         for seed in section["seeds"]:
-            folder = run_dir(config["results_dir"], task, label, learning_rate, seed)
             summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
-            keras.utils.set_random_seed(seed)
-            model = build_model(section["model"], dataset.input_shape, dataset.num_classes)
-            result = train(
-                model, make_optimizer({"name": "sgd", "learning_rate": summed}), dataset,
-                Schedule.constant(summed, batch_size), Budget(max_epochs=max_epochs),
-                seed=seed, run_dir=folder, eval_batch_size=runtime["eval_batch_size"],
+            result = train_run(
+                dataset=dataset, model_config=section["model"], optimizer_config={"name": "sgd", "learning_rate": summed},
+                schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
+                run_dir=run_dir(config["results_dir"], task, label, learning_rate, seed), runtime=runtime,
                 checkpoint_seconds=section["checkpoint_seconds"],
             )  # fmt: skip
-            save_run(folder, result, model)
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
     return pd.DataFrame(rows)
 
