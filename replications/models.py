@@ -1,4 +1,4 @@
-"""Networks of Keskar et al. (Table 1) and their quick-scale variants, as functional Keras models.
+"""Networks of Keskar et al. (Table 1), Smith et al.'s Wide ResNet, and their quick-scale variants, as functional Keras models.
 
 Every network ends in a Dense layer named "logits" without softmax; the losses use
 `from_logits=True`, which is the paper's softmax + cross-entropy computed stably.
@@ -10,6 +10,8 @@ from typing import Any
 
 import keras
 from keras import layers
+
+from replications.layers import GhostBatchNormalization
 
 # Filters of the VGG-16-like C2/C4 stacks (Keskar et al. Table 1).
 VGG16_STACKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
@@ -88,7 +90,59 @@ def shallow(input_shape: tuple[int, ...], num_classes: int, hidden_units: int = 
     return keras.Model(inputs, outputs, name="shallow")
 
 
-BUILDERS = {"f1": f1, "c1": c1, "c2": c2, "shallow": shallow}
+def wide_resnet(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    depth: int = 16,
+    width_factor: int = 4,
+    ghost_batch_size: int = 128,
+    weight_decay: float = 5e-4,
+    augment: bool = False,
+) -> keras.Model:
+    """WRN-depth-k (Zagoruyko & Komodakis 2016), pre-activation blocks, ghost batch normalisation.
+
+    Three groups of (depth - 4) / 6 blocks with 16k, 32k, 64k channels (WRN-16-4: 2 blocks of
+    64, 128, 256). Images (H, W, C) use 3x3 2-D convolutions; 1-D signals (L,) or (L, C) use
+    1-D ones, for the quick scale. `weight_decay` is SGD's decay (the gradient gains
+    weight_decay * w), so the L2 penalty is weight_decay / 2 * |w|^2. `augment`: the CIFAR
+    augmentation (pad 4, random 32x32 crop, horizontal flip), active in training only.
+    """
+    if (depth - 4) % 6:
+        raise ValueError(f"a Wide ResNet's depth must be 6n + 4, got {depth}")
+    blocks_per_group = (depth - 4) // 6
+    inputs = keras.Input(input_shape)
+    x = layers.Reshape(input_shape + (1,))(inputs) if len(input_shape) == 1 else inputs
+    convolution = layers.Conv2D if len(x.shape) == 4 else layers.Conv1D
+    if augment:
+        if convolution is not layers.Conv2D:
+            raise ValueError("augment applies to images (height, width, channels) only")
+        x = layers.ZeroPadding2D(4)(x)
+        x = layers.RandomCrop(input_shape[0], input_shape[1])(x)
+        x = layers.RandomFlip("horizontal")(x)
+    regularizer = keras.regularizers.L2(weight_decay / 2) if weight_decay else None
+
+    def conv(filters: int, kernel_size: int, strides: int = 1) -> layers.Layer:
+        return convolution(filters, kernel_size, strides=strides, padding="same", use_bias=False, kernel_regularizer=regularizer)
+
+    def normalise_and_activate(tensor):
+        return layers.ReLU()(GhostBatchNormalization(ghost_batch_size, momentum=0.9, epsilon=1e-5)(tensor))
+
+    x = conv(16, 3)(x)
+    for group, channels in enumerate(16 * width_factor * 2**g for g in range(3)):
+        for block in range(blocks_per_group):
+            strides = 2 if group > 0 and block == 0 else 1
+            activated = normalise_and_activate(x)
+            shortcut = x if x.shape[-1] == channels and strides == 1 else conv(channels, 1, strides)(activated)
+            residual = conv(channels, 3, strides)(activated)
+            residual = conv(channels, 3)(normalise_and_activate(residual))
+            x = layers.Add()([shortcut, residual])
+    x = normalise_and_activate(x)
+    x = layers.GlobalAveragePooling2D()(x) if convolution is layers.Conv2D else layers.GlobalAveragePooling1D()(x)
+    outputs = layers.Dense(num_classes, kernel_regularizer=regularizer, name="logits")(x)
+    return keras.Model(inputs, outputs, name=f"wrn_{depth}_{width_factor}")
+
+
+BUILDERS = {"f1": f1, "c1": c1, "c2": c2, "shallow": shallow, "wide_resnet": wide_resnet}
 
 
 def build_model(model_config: dict[str, Any], input_shape: tuple[int, ...], num_classes: int) -> keras.Model:

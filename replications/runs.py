@@ -48,14 +48,18 @@ def train_run(
 
     Weights at `snapshot_epochs` go to run_dir/snapshots/epoch<E>.weights.h5 (for measurements along training).
     """
+    import contextlib
+
     import keras
 
     from replications.models import build_model
-    from replications.training import make_optimizer, save_run, train
+    from replications.training import data_parallel_strategy, make_optimizer, save_run, train
 
     keras.utils.set_random_seed(seed)
-    model = build_model(model_config, dataset.input_shape, dataset.num_classes)
-    optimizer = make_optimizer(optimizer_config)
+    strategy = data_parallel_strategy()
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = build_model(model_config, dataset.input_shape, dataset.num_classes)
+        optimizer = make_optimizer(optimizer_config)
     snapshots = Path(run_dir) / "snapshots"
 
     def save_snapshot(row: dict[str, Any]) -> None:
@@ -66,7 +70,7 @@ def train_run(
     result = train(
         model, optimizer, dataset, schedule, budget,
         seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096), on_epoch_end=save_snapshot,
-        checkpoint_seconds=checkpoint_seconds,
+        checkpoint_seconds=checkpoint_seconds, strategy=strategy,
     )  # fmt: skip
     save_run(run_dir, result, model)
     logging.getLogger(__name__).info("run finished: %s", json.dumps(result.metrics))

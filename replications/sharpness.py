@@ -110,13 +110,15 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
     import keras
     import tensorflow as tf
 
+    from replications.training import uses_xla
+
     variables = model.trainable_variables
     shapes = [tuple(variable.shape) for variable in variables]
     sizes = [int(np.prod(shape)) for shape in shapes]
     x_chunks = [tf.constant(x[start : start + batch_size]) for start in range(0, len(y), batch_size)]
     y_chunks = [tf.constant(y[start : start + batch_size]) for start in range(0, len(y), batch_size)]
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=uses_xla(model))
     def chunk_sum(flat_weights, x_chunk, y_chunk):
         for variable, part, shape in zip(variables, tf.split(flat_weights, sizes), shapes):
             variable.assign(tf.reshape(part, shape))

@@ -1,4 +1,8 @@
+import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -144,3 +148,17 @@ def test_resume_after_an_interruption_matches_an_uninterrupted_run(tmp_path):
     pd.testing.assert_frame_equal(without_wall_time(resumed.history), without_wall_time(uninterrupted.history), check_exact=True)
     for key in ("train_loss", "test_accuracy", "updates", "distance_from_init"):
         assert resumed.metrics[key] == uninterrupted.metrics[key]
+
+
+def test_mirrored_strategy_over_two_devices_matches_one_device():
+    """Data parallelism sums the replicas' gradients of their half-batches: the same updates as one device."""
+    script = Path(__file__).parent / "scripts" / "mirrored_training.py"
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert results["shallow/mirrored"]["replicas"] == 2 and results["shallow/single"]["replicas"] == 1
+    assert results["shallow/mirrored"]["updates"] == [15, 18]
+    np.testing.assert_allclose(results["shallow/mirrored"]["train_loss"], results["shallow/single"]["train_loss"], rtol=1e-4)
+    np.testing.assert_allclose(results["shallow/mirrored"]["weights_norm"], results["shallow/single"]["weights_norm"], rtol=1e-4)
+    # Ghost batch norm: each replica normalises its own ghosts (8 examples), which is what one device does too.
+    np.testing.assert_allclose(results["wide_resnet/mirrored"]["train_loss"], results["wide_resnet/single"]["train_loss"], rtol=1e-3)
