@@ -85,6 +85,47 @@ def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: st
     return float(result.statistic), float(result.pvalue)
 
 
+@dataclasses.dataclass(frozen=True)
+class EquivalenceTest:
+    """Welch TOST (two one-sided tests) of |mean(a) - mean(b)| < margin, with the (1 - 2 alpha) interval."""
+
+    difference: float
+    p_value: float  # the larger of the two one-sided p-values: equivalent if below alpha
+    p_different: float  # one-sided p that the difference lies beyond the margin, on the side of the estimate
+    ci_low: float
+    ci_high: float
+
+
+def equivalence_test(a: Sequence[float], b: Sequence[float], margin: float, alpha: float) -> EquivalenceTest:
+    """TOST: equivalence within +-margin is shown when the (1 - 2 alpha) interval of the difference lies inside it."""
+    a, b = _at_least_two(a), _at_least_two(b)
+    above_lower = stats.ttest_ind(a + margin, b, equal_var=False, alternative="greater")  # difference > -margin
+    below_upper = stats.ttest_ind(a - margin, b, equal_var=False, alternative="less")  # difference < +margin
+    difference = float(a.mean() - b.mean())
+    # Beyond the margin on the side the estimate lies on: the opposite one-sided tests.
+    beyond = (stats.ttest_ind(a - margin, b, equal_var=False, alternative="greater") if difference >= 0
+              else stats.ttest_ind(a + margin, b, equal_var=False, alternative="less"))  # fmt: skip
+    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=1 - 2 * alpha)
+    return EquivalenceTest(
+        difference=difference,
+        p_value=float(max(above_lower.pvalue, below_upper.pvalue)),
+        p_different=float(beyond.pvalue),
+        ci_low=float(interval.low),
+        ci_high=float(interval.high),
+    )
+
+
+def equivalence_verdict(test: EquivalenceTest, alpha: float) -> tuple[str, str]:
+    """Reproduced if equivalence is shown, not reproduced if a difference beyond the margin is, else inconclusive."""
+    if not np.isfinite(test.p_value):
+        return INCONCLUSIVE, "the test is undefined (zero variance in both groups)"
+    if test.p_value < alpha:
+        return REPRODUCED, f"TOST p = {test.p_value:.3g} < {alpha}: the interval lies inside the margin"
+    if test.p_different < alpha:
+        return NOT_REPRODUCED, f"the difference exceeds the margin (p = {test.p_different:.3g})"
+    return INCONCLUSIVE, f"TOST p = {test.p_value:.3g} >= {alpha}: the interval reaches beyond the margin"
+
+
 def _at_least_two(values: Sequence[float]) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if len(values) < 2:

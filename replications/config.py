@@ -77,6 +77,25 @@ def _reference_errors(config: dict[str, Any]) -> list[str]:
         budgets = {str(size) for size in wilson["batch_sizes"]} | {"full"}
         if missing := sorted(budgets - set(wilson["max_epochs"])):
             errors.append(f"wilson2003.max_epochs: no budget for batch size(s) {missing}")
+    if smith := config.get("smith2018"):
+        errors += _smith2018_reference_errors(smith)
+    return errors
+
+
+def _smith2018_reference_errors(smith: dict[str, Any]) -> list[str]:
+    errors = []
+    if smith["step_epochs"] != sorted(smith["step_epochs"]) or smith["step_epochs"][-1] >= smith["epochs"]:
+        errors.append(f"smith2018.step_epochs: must increase and stay below epochs ({smith['epochs']})")
+    uses = [(f"comparisons.{optimizer}", optimizer, schedule) for optimizer, schedules in smith["comparisons"].items() for schedule in schedules]
+    uses += [(f"variants.{name}", variant["optimizer"], variant["schedule"]) for name, variant in smith["variants"].items()]
+    for key, optimizer, schedule in uses:
+        if optimizer not in smith["optimizers"]:
+            errors.append(f"smith2018.{key}: optimizer {optimizer!r} is not one of smith2018.optimizers {sorted(smith['optimizers'])}")
+        if schedule not in smith["schedules"]:
+            errors.append(f"smith2018.{key}: schedule {schedule!r} is not one of smith2018.schedules {sorted(smith['schedules'])}")
+    for optimizer, schedules in smith["comparisons"].items():
+        if "decaying_learning_rate" not in schedules:
+            errors.append(f"smith2018.comparisons.{optimizer}: must include decaying_learning_rate (the reference of the claims)")
     return errors
 
 

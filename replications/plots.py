@@ -24,10 +24,11 @@ STYLE = {
 COLORS = {"SB": "#1f77b4", "LB": "#d62728"}
 
 
-def new_figure(columns: int = 1, width: float = 4.2, height: float = 3.2) -> tuple[plt.Figure, list[plt.Axes]]:
+def new_figure(columns: int = 1, width: float = 4.2, height: float = 3.2, rows: int = 1) -> tuple[plt.Figure, list[plt.Axes]]:
+    """A figure of rows x columns panels, each width x height inches; the axes row by row."""
     plt.rcParams.update(STYLE)
-    figure, axes = plt.subplots(1, columns, figsize=(width * columns, height), squeeze=False, layout="constrained")
-    return figure, list(axes[0])
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False, layout="constrained")
+    return figure, list(axes.ravel())
 
 
 def save(figure: plt.Figure, path: str | Path) -> None:
@@ -35,5 +36,5 @@ def save(figure: plt.Figure, path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-    figure.savefig(path.with_suffix(".svg"))
+    figure.savefig(path.with_suffix(".svg"), metadata={"Date": None})  # no time stamp: a rerun leaves git clean
     plt.close(figure)

@@ -23,12 +23,21 @@ from replications.claims import CLAIM_COLUMNS, VERDICTS
 from replications.config import REPO_ROOT, config_hash, load_config
 from replications.html import render_html
 from replications.keskar2017 import section as keskar2017_section
+from replications.smith2018 import section as smith2018_section
 from replications.wilson2003 import section as wilson2003_section
 from replications.report_tools import markdown_table
 
 # Paper sections in report order; each renders Markdown from the tables in report_dir.
-SECTIONS = {"keskar2017": keskar2017_section.render, "wilson2003": wilson2003_section.render}
-TABLE_DICTIONARIES = {"keskar2017": keskar2017_section.TABLES, "wilson2003": wilson2003_section.TABLES}
+SECTIONS = {
+    "keskar2017": keskar2017_section.render,
+    "smith2018": smith2018_section.render,
+    "wilson2003": wilson2003_section.render,
+}
+TABLE_DICTIONARIES = {
+    "keskar2017": keskar2017_section.TABLES,
+    "smith2018": smith2018_section.TABLES,
+    "wilson2003": wilson2003_section.TABLES,
+}
 LIBRARIES = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "snakemake", "mnist1d")
 
 

@@ -22,6 +22,7 @@ wildcard_constraints:
     network=r"[A-Za-z0-9]+",
     task=r"[a-z0-9_]+",
     batch=r"[0-9]+|full",
+    setting=r"[a-z0-9_]+(-[a-z0-9_]+)?",
 
 
 def write_resolved_config(config: dict) -> str:

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
+from scipy import stats
 
 from replications import claims
+from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, equivalence_test, equivalence_verdict
 
 
 def test_welch_matches_a_hand_computation():
@@ -51,3 +53,18 @@ def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
     assert busy_seconds([(0, 10), (5, 12), (11, 13)]) == 13
     assert busy_seconds([(0, 10), (100, 105)]) == 15  # a later rerun adds only its own time
     assert busy_seconds([]) == 0
+
+
+def test_equivalence_test_is_two_one_sided_welch_tests():
+    a, b = np.array([0.90, 0.91, 0.92, 0.905]), np.array([0.905, 0.915, 0.91, 0.90])
+    test = equivalence_test(a, b, margin=0.02, alpha=0.05)
+    lower = stats.ttest_ind(a + 0.02, b, equal_var=False, alternative="greater").pvalue
+    upper = stats.ttest_ind(a - 0.02, b, equal_var=False, alternative="less").pvalue
+    assert test.p_value == pytest.approx(max(lower, upper))
+    assert test.ci_low > -0.02 and test.ci_high < 0.02  # TOST at alpha <=> the (1 - 2 alpha) interval inside the margin
+    assert equivalence_verdict(test, 0.05)[0] == REPRODUCED
+    # Same data, a margin too tight to show equivalence, yet no evidence of a difference beyond it.
+    assert equivalence_verdict(equivalence_test(a, b, margin=0.001, alpha=0.05), 0.05)[0] == INCONCLUSIVE
+    # A clear difference beyond the margin.
+    far = equivalence_test(a, b + 0.05, margin=0.01, alpha=0.05)
+    assert far.difference == pytest.approx(a.mean() - b.mean() - 0.05) and equivalence_verdict(far, 0.05)[0] == NOT_REPRODUCED

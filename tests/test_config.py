@@ -80,3 +80,18 @@ def test_snakemake_rejects_a_bad_config_before_any_job(quick, tmp_path):
     assert "-5 is less than the minimum of 1" in output
     assert "['keskar2017']['small_batch']" in output
     assert not (tmp_path / "results").exists()  # nothing was written
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda smith: smith["comparisons"].update(sgd=["hybrid", "increasing_batch_size"]), "comparisons.sgd: must include decaying_learning_rate"),
+        (lambda smith: smith["comparisons"].update(rmsprop=["decaying_learning_rate", "hybrid"]), "optimizer 'rmsprop' is not one of"),
+        (lambda smith: smith["variants"]["increased_momentum"].update(schedule="warmup"), "schedule 'warmup' is not one of"),
+        (lambda smith: smith.update(step_epochs=[9, 18, 30]), "step_epochs: must increase and stay below epochs"),
+    ],
+)
+def test_smith_schedules_and_optimizers_must_exist(quick, change, message):
+    change(quick["smith2018"])
+    with pytest.raises(ConfigError, match=message):
+        validate_config(quick)

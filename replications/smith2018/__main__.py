@@ -1,0 +1,49 @@
+"""Command line of the Smith et al. 2018 replication; the Snakemake rules call these steps.
+
+  python -m replications.smith2018 --config config/quick.yaml train --setting momentum-increasing_batch_size --output runs.csv
+  python -m replications.smith2018 --config config/quick.yaml analyse --table-dir DIR --figure-dir DIR --claims CLAIMS.csv
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from replications.runs import base_parser, load_checked_config
+from replications.smith2018 import experiment
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = base_parser("Smith et al. 2018: don't decay the learning rate, increase the batch size")
+    steps = parser.add_subparsers(dest="step", required=True)
+    train = steps.add_parser("train", help="every seed of one setting (optimizer and schedule, or variant)")
+    train.add_argument("--setting", required=True)
+    train.add_argument("--output", required=True, help="CSV: the per-epoch history of every seed")
+    analyse = steps.add_parser("analyse", help="tables, figures and claim rows from every setting")
+    analyse.add_argument("--table-dir", required=True)
+    analyse.add_argument("--figure-dir", required=True)
+    analyse.add_argument("--claims", required=True)
+    arguments = parser.parse_args(argv)
+    config = load_checked_config(arguments.config)
+
+    if arguments.step == "train":
+        known = experiment.settings(config["smith2018"])
+        if arguments.setting not in known:
+            parser.error(f"setting {arguments.setting!r} is not in the config; configured: {sorted(known)}")
+        Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
+        experiment.run_setting(config, arguments.setting).to_csv(arguments.output, index=False)
+        return
+    from replications.claims import claims_frame
+    from replications.smith2018 import analysis
+
+    histories = experiment.collect(config)
+    tables, figures = Path(arguments.table_dir), Path(arguments.figure_dir)
+    tables.mkdir(parents=True, exist_ok=True)
+    analysis.summary_table(config, histories).to_csv(tables / "smith2018_summary.csv", index=False)
+    analysis.protocol_table(config).to_csv(tables / "smith2018_protocol_updates.csv", index=False)
+    analysis.write_figures(config, histories, figures)
+    Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
+    claims_frame(analysis.all_claims(config, histories)).to_csv(arguments.claims, index=False)
+
+
+if __name__ == "__main__":
+    main()
