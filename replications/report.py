@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from replications.batchscience import section as batchscience_section
 from replications.claims import CLAIM_COLUMNS, VERDICTS
 from replications.config import REPO_ROOT, config_hash, load_config
 from replications.html import render_html
@@ -32,11 +33,13 @@ SECTIONS = {
     "keskar2017": keskar2017_section.render,
     "smith2018": smith2018_section.render,
     "wilson2003": wilson2003_section.render,
+    "batchscience": batchscience_section.render,
 }
 TABLE_DICTIONARIES = {
     "keskar2017": keskar2017_section.TABLES,
     "smith2018": smith2018_section.TABLES,
     "wilson2003": wilson2003_section.TABLES,
+    "batchscience": batchscience_section.TABLES,
 }
 LIBRARIES = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "snakemake", "mnist1d")
 

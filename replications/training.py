@@ -42,6 +42,7 @@ HISTORY_COLUMNS = [
     "test_loss",
     "test_accuracy",
     "wall_seconds",  # cumulative training + evaluation time, restarts excluded
+    "distance_from_init",  # Euclidean norm of (trainable weights - initial trainable weights)
 ]
 
 CHECKPOINT_NAME = "checkpoint.npz"
@@ -267,9 +268,12 @@ def train(
     trainer = Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     run_dir = Path(run_dir) if run_dir is not None else None
     state = _fresh_state()
+    initial = [variable.numpy().astype(np.float64) for variable in model.trainable_variables]
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
         _save_initial_weights(run_dir / INITIAL_WEIGHTS_NAME, model)
+        with np.load(run_dir / INITIAL_WEIGHTS_NAME) as saved:  # a resumed run's x0 is the first start's
+            initial = [saved[f"w{i}"].astype(np.float64) for i in range(len(initial))]
         if (run_dir / CHECKPOINT_NAME).exists():
             state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer)
             logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
@@ -301,6 +305,7 @@ def train(
             "test_loss": test_loss,
             "test_accuracy": test_accuracy,
             "wall_seconds": state["wall_seconds"],
+            "distance_from_init": _distance(model, initial),
         }
         state["history"].append(row)
         _update_stop_reason(state, row, budget)
@@ -317,7 +322,7 @@ def train(
             last_checkpoint = time.perf_counter()
 
     history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
-    return RunResult(history=history, metrics=_final_metrics(state, history, model, run_dir))
+    return RunResult(history=history, metrics=_final_metrics(state, history))
 
 
 def _fresh_state() -> dict[str, Any]:
@@ -355,7 +360,12 @@ def _update_stop_reason(state: dict[str, Any], row: dict[str, Any], budget: Budg
         state["stop_reason"] = "max_epochs"
 
 
-def _final_metrics(state: dict[str, Any], history: pd.DataFrame, model: keras.Model, run_dir: Path | None) -> dict[str, Any]:
+def _distance(model: keras.Model, initial: list[np.ndarray]) -> float:
+    squared = sum(float(np.sum((variable.numpy().astype(np.float64) - start) ** 2)) for variable, start in zip(model.trainable_variables, initial))
+    return math.sqrt(squared)
+
+
+def _final_metrics(state: dict[str, Any], history: pd.DataFrame) -> dict[str, Any]:
     last = history.iloc[-1]
     metrics = {
         "diverged": state["stop_reason"] == "diverged",
@@ -367,12 +377,8 @@ def _final_metrics(state: dict[str, Any], history: pd.DataFrame, model: keras.Mo
         "wall_seconds": float(state["wall_seconds"]),
         **{key: _finite_or_none(last[key]) for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")},
         "best_test_accuracy": _finite_or_none(history["test_accuracy"].max()),
+        "distance_from_init": _finite_or_none(last["distance_from_init"]),
     }
-    if run_dir is not None:
-        initial = np.load(run_dir / INITIAL_WEIGHTS_NAME)
-        current = [variable.numpy() for variable in model.trainable_variables]
-        squared = sum(float(np.sum((now.astype(np.float64) - initial[f"w{i}"]) ** 2)) for i, now in enumerate(current))
-        metrics["distance_from_init"] = _finite_or_none(math.sqrt(squared))
     return metrics
 
 

@@ -23,6 +23,7 @@ wildcard_constraints:
     task=r"[a-z0-9_]+",
     batch=r"[0-9]+|full",
     setting=r"[a-z0-9_]+(-[a-z0-9_]+)?",
+    regime=r"[a-z0-9_]+",
 
 
 def write_resolved_config(config: dict) -> str:

@@ -44,6 +44,12 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "sweep_sharpness_rises_F1",
         "warm_start_test_accuracy_F1",
         "warm_start_sharpness_F1",
+        "equivalent_accuracy_momentum_hybrid",
+        "equivalent_accuracy_momentum_increasing_batch_size",
+        "fewer_updates",
+        "equivalent_accuracy_adam_increasing_batch_size",
+        "larger_learning_rate_fewer_updates",
+        "momentum_costs_accuracy",
         "online_fewer_epochs_iris",
         "online_fewer_epochs_wine",
         "online_fewer_epochs_across_tasks",
@@ -55,6 +61,11 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
     assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
+    assert "smith2018_train | 7 |" in report  # 3 momentum schedules, 2 Adam, 2 variants
+    for name in ("schedules", "schedules_momentum", "optimizers", "variants"):
+        assert f"figures/smith2018_{name}.png" in report and (report_dir / "figures" / f"smith2018_{name}.png").exists()
+    smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv")
+    assert (smith["updates"] == smith["scheduled_updates"]).all() and (smith["n_seeds"] == 2).all()
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     assert set(table["regime"]) == {"SB", "LB"} and (table["n_seeds"] == 2).all()
     for figure in ("table2", "parametric_F1", "sweep", "warm_start", "trajectory_F1"):
@@ -83,6 +94,7 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     # Table 2: 5 networks x 2 regimes x 5 seeds; sweep: 6 batch sizes x 3 seeds; warm start: 5 k x 3 seeds (C1)
     assert re.search(r"keskar2017_train\s+83\b", output), output[-2000:]
     assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
+    assert re.search(r"smith2018_train\s+11\b", output)  # 3 + 2 + 2 + 2 optimizer-schedule pairs, 2 variants
 
 
 def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
@@ -118,7 +130,7 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
 
 
 def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
-    """config/paper.yaml with tiny epochs, F1 (MNIST) and C1 (CIFAR-10), on tfds.testing.mock_data."""
+    """config/paper.yaml with tiny epochs, F1 (MNIST), C1 and WRN-16-4 (CIFAR-10), on tfds.testing.mock_data."""
     with open(f"{REPO}/config/paper.yaml") as handle:
         config = yaml.safe_load(handle)
     section = config["keskar2017"]
@@ -138,6 +150,10 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     wilson = config["wilson2003"]
     wilson["tasks"] = {name: {"data": {"name": name}} for name in ("iris", "wine")}  # ucimlrepo would download
     wilson.update(large_task="wine", batch_sizes=[1], learning_rates=[0.1], seeds=[0, 1], max_epochs={"1": 2, "full": 3})
+    smith = config["smith2018"]
+    smith["data"]["max_train_examples"] = smith["data"]["max_test_examples"] = 40
+    smith.update(seeds=[0, 1], epochs=3, step_epochs=[1, 2], initial_batch_size=4, max_batch_size=20, variants={})
+    smith["comparisons"] = {"momentum": ["decaying_learning_rate", "increasing_batch_size"]}
     config_file = tmp_path / "paper-tiny.yaml"
     config_file.write_text(yaml.safe_dump(config))
 
@@ -154,7 +170,10 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     report = (report_dir / "report.md").read_text()
     assert "`paper` scale" in report and "F2 not run: TIMIT" in report
     claims = pd.read_csv(report_dir / "claims.csv")
-    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1"} <= set(claims["claim_id"])
+    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "fewer_updates"} <= set(claims["claim_id"])
+    smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv").set_index("setting")
+    assert smith.loc["momentum-increasing_batch_size", "batch_sizes"] == "4 → 20 → 20"  # 100 > the cap of 20: lr decays
+    assert smith.loc["momentum-increasing_batch_size", "updates"] == 10 + 2 + 2
 
 
 def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):

@@ -1,0 +1,69 @@
+"""Command line of the batch-size science replications; the Snakemake rules call these steps.
+
+  python -m replications.batchscience --config config/quick.yaml throughput --network F1 --output T.csv
+  python -m replications.batchscience --config config/quick.yaml noise --spread S.csv --noise-scale N.csv
+  python -m replications.batchscience --config config/quick.yaml steps --batch 64 --output S.csv
+  python -m replications.batchscience --config config/quick.yaml regime --regime small_batch --output R.csv
+  python -m replications.batchscience --config config/quick.yaml analyse --results-dir DIR --table-dir DIR --figure-dir DIR --claims C.csv
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from replications.runs import base_parser, load_checked_config
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = base_parser("Batch-size science: throughput, gradient noise, steps to target, regimes")
+    steps = parser.add_subparsers(dest="step", required=True)
+    throughput = steps.add_parser("throughput", help="samples/s against batch size for one network")
+    throughput.add_argument("--network", required=True)
+    throughput.add_argument("--output", required=True)
+    noise = steps.add_parser("noise", help="gradient spread against m, and B_simple along one training run")
+    noise.add_argument("--spread", required=True)
+    noise.add_argument("--noise-scale", required=True)
+    target = steps.add_parser("steps", help="updates to the target accuracy for every learning rate of one batch size")
+    target.add_argument("--batch", type=int, required=True)
+    target.add_argument("--output", required=True)
+    regime = steps.add_parser("regime", help="every seed of one regime (equal epochs, equal updates, scaled lr)")
+    regime.add_argument("--regime", required=True)
+    regime.add_argument("--output", required=True)
+    analyse = steps.add_parser("analyse", help="tables, figures and claim rows")
+    analyse.add_argument("--results-dir", required=True, help="the folder of the step outputs")
+    analyse.add_argument("--table-dir", required=True)
+    analyse.add_argument("--figure-dir", required=True)
+    analyse.add_argument("--claims", required=True)
+    arguments = parser.parse_args(argv)
+    config = load_checked_config(arguments.config)
+    section = config["batchscience"]
+
+    from replications.batchscience import experiment
+
+    outputs = [getattr(arguments, name) for name in ("output", "spread", "noise_scale", "claims") if getattr(arguments, name, None)]
+    for output in outputs:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+    if arguments.step == "throughput":
+        if arguments.network not in section["throughput"]["networks"]:
+            parser.error(f"network {arguments.network!r} is not in batchscience.throughput.networks")
+        experiment.throughput(config, arguments.network).to_csv(arguments.output, index=False)
+    elif arguments.step == "noise":
+        spread, scale = experiment.gradient_noise(config, experiment.run_path(config, "noise_run"))
+        spread.to_csv(arguments.spread, index=False)
+        scale.to_csv(arguments.noise_scale, index=False)
+    elif arguments.step == "steps":
+        if arguments.batch not in section["steps_to_target"]["batch_sizes"]:
+            parser.error(f"batch size {arguments.batch} is not in batchscience.steps_to_target.batch_sizes")
+        experiment.steps_group(config, arguments.batch).to_csv(arguments.output, index=False)
+    elif arguments.step == "regime":
+        if arguments.regime not in experiment.regime_settings(section):
+            parser.error(f"regime {arguments.regime!r} is not one of {sorted(experiment.regime_settings(section))}")
+        experiment.run_regime(config, arguments.regime).to_csv(arguments.output, index=False)
+    else:
+        from replications.batchscience.analysis import write_outputs
+
+        write_outputs(config, Path(arguments.results_dir), Path(arguments.table_dir), Path(arguments.figure_dir), Path(arguments.claims))
+
+
+if __name__ == "__main__":
+    main()

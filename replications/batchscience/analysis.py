@@ -1,0 +1,380 @@
+"""Batch-size science: claim rows and figures from the throughput, gradient-noise, steps and regime results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replications import claims, plots
+from replications.batchscience import measures
+
+PAPER = "Batch-size science"
+REGIME_COLORS = {
+    "small_batch": "#1f77b4", "large_batch_equal_epochs": "#d62728", "large_batch_equal_updates": "#ff7f0e",
+    "large_batch_linear_lr": "#2ca02c", "large_batch_sqrt_lr": "#9467bd",
+}  # fmt: skip
+
+
+def _row(claim_id: str, statement: str, paper_value: str, our_value: str, test: str, verdict: str, rule: str, detail: str,
+         statistic: float | None = None, p_value: float | None = None, ci: str = "", n_seeds: int = 1) -> claims.ClaimRow:  # fmt: skip
+    return claims.ClaimRow(paper=PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value, our_value=our_value,
+                           test=test, statistic=statistic, p_value=p_value, ci=ci, n_seeds=n_seeds, verdict=verdict,
+                           rule=rule, detail=detail)  # fmt: skip
+
+
+# --- throughput -----------------------------------------------------------------------------------------
+
+
+def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
+    rows = []
+    for network, group in throughput.groupby("network", sort=False):
+        group = group.sort_values("batch_size")
+        slopes = measures.local_slopes(group["batch_size"], group["samples_per_second"])
+        rows.append({
+            "network": network, "peak_samples_per_second": group["samples_per_second"].max(),
+            "saturation_batch_size": measures.saturation_batch_size(group["batch_size"], group["samples_per_second"], within),
+            "largest_batch_size": int(group["batch_size"].max()), "final_slope": float(slopes[-1]),
+            "speedup_largest_over_1": float(group["samples_per_second"].iloc[-1] / group["samples_per_second"].iloc[0]),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def throughput_claims(summary: pd.DataFrame, rule: dict[str, Any], device: str) -> list[claims.ClaimRow]:
+    rows = []
+    for item in summary.itertuples():
+        flat = item.final_slope < rule["max_final_slope"]
+        rows.append(_row(
+            f"throughput_saturates_{item.network}",
+            f"{item.network}: training throughput grows with the batch size until the device saturates",
+            "grows, then saturates (seeds 000, 001)",
+            f"peak {item.peak_samples_per_second:,.0f} samples/s; within {100 * rule['within']:.0f}% of it from batch "
+            f"{item.saturation_batch_size}; last doubling slope {item.final_slope:.2f} ({device})",
+            "log-log slope of samples/s between the two largest batch sizes", claims.REPRODUCED if flat else claims.INCONCLUSIVE,
+            f"reproduced if that slope < {rule['max_final_slope']} (flat); else inconclusive (still growing at the largest batch measured)",
+            "flat at the largest batch sizes" if flat else f"still growing at batch {item.largest_batch_size}",
+            statistic=item.final_slope,
+        ))  # fmt: skip
+    return rows
+
+
+# --- gradient noise and noise scale ---------------------------------------------------------------------
+
+
+def spread_claims(spread: pd.DataFrame, rule: dict[str, Any]) -> list[claims.ClaimRow]:
+    rows = []
+    for (epoch, point), group in spread.groupby(["epoch", "point"], sort=True):
+        fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule["alpha"])
+        low, high = -0.5 - rule["tolerance"], -0.5 + rule["tolerance"]
+        if low <= fit.ci_low and fit.ci_high <= high:
+            verdict, why = claims.REPRODUCED, "the interval lies within the tolerance of -1/2"
+        elif fit.ci_high < low or fit.ci_low > high:
+            verdict, why = claims.NOT_REPRODUCED, "the interval lies outside the tolerance of -1/2"
+        else:
+            verdict, why = claims.INCONCLUSIVE, "the interval overlaps the edge of the tolerance"
+        rows.append(_row(
+            f"gradient_noise_slope_{'init' if epoch == 0 else 'trained'}",
+            f"The standard error of a minibatch gradient falls as 1/sqrt(m) ({point})", "slope -1/2 (seed 002)",
+            f"slope {fit.slope:.3f} over m = {group['batch_size'].min()}..{group['batch_size'].max()} (R² {fit.r_squared:.3f})",
+            f"log-log least squares of RMS |g_m - G| on m ({int(group['draws'].iloc[0])} draws per m, with replacement)",
+            verdict, f"reproduced if the {100 * (1 - 2 * rule['alpha']):.0f}% CI lies within [{low:g}, {high:g}]; "
+                     "not reproduced if it lies outside; else inconclusive",
+            why, statistic=fit.slope, ci=f"[{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+        ))  # fmt: skip
+    return rows
+
+
+def b_simple_at_target(noise_scale: pd.DataFrame, target: float) -> pd.Series:
+    """B_simple at the first snapshot that reached the target accuracy (the last snapshot if none did)."""
+    trained = noise_scale[noise_scale["epoch"] > 0]
+    reached = trained[trained["test_accuracy"] >= target]
+    return (reached if len(reached) else trained).iloc[0 if len(reached) else -1]
+
+
+# --- steps to target ------------------------------------------------------------------------------------
+
+
+def best_steps(steps: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the learning rate that reached the target in the fewest updates."""
+    reached = steps[~steps["diverged"] & steps["steps_to_target"].notna()]
+    best = reached.sort_values("steps_to_target").groupby("batch_size").head(1).sort_values("batch_size")
+    return best.assign(examples_to_target=best["steps_to_target"] * best["batch_size"]).reset_index(drop=True)
+
+
+def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
+    section = config["batchscience"]
+    rules, target = section["claims"], section["steps_to_target"]["target_accuracy"]
+    measured = f"{len(best)} of {len(section['steps_to_target']['batch_sizes'])} batch sizes reached {100 * target:g}%"
+    if len(best) < 3:
+        detail = f"{measured}: too few to tell"
+        return [
+            _row("diminishing_returns", "Steps to a target fall in proportion to the batch size, then level off", "Shallue et al.",
+                 measured, "local log-log slopes", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
+            _row("critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
+                 "McCandlish et al.", measured, "fit", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
+        ]  # fmt: skip
+    slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
+    rule = rules["diminishing_returns"]
+    first, last = float(slopes[0]), float(slopes[-1])
+    if first <= rule["scaling_slope"] and last >= rule["saturation_slope"]:
+        verdict, why = claims.REPRODUCED, "near-perfect scaling at small batches, little gain at large ones"
+    elif last <= rule["scaling_slope"] or first >= rule["saturation_slope"]:
+        verdict, why = claims.NOT_REPRODUCED, "no levelling off at large batches" if last <= rule["scaling_slope"] else "no scaling at small batches"
+    else:
+        verdict, why = claims.INCONCLUSIVE, "the slopes sit between the two regimes"
+    rows = [_row(
+        "diminishing_returns", "Steps to a target accuracy fall in proportion to the batch size, then level off",
+        "perfect scaling, diminishing returns, saturation (Shallue et al.)",
+        f"local slope {first:.2f} at the smallest batches, {last:.2f} at the largest",
+        f"d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
+        f"reproduced if the first slope <= {rule['scaling_slope']} and the last >= {rule['saturation_slope']}; "
+        f"not reproduced if the last <= {rule['scaling_slope']} or the first >= {rule['saturation_slope']}; else inconclusive",
+        why, statistic=last,
+    )]  # fmt: skip
+    fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
+    at_target = b_simple_at_target(noise_scale, target)
+    ratio = fit.critical_batch / at_target["b_simple"]
+    factor = rules["critical_batch"]["agreement_factor"]
+    agree = 1 / factor <= ratio <= factor
+    rows.append(_row(
+        "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
+        "B_crit ≈ B_noise (McCandlish et al. 2018)",
+        f"B_crit {fit.critical_batch:.0f} (fit) vs B_simple {at_target['b_simple']:.0f} (epoch {int(at_target['epoch'])})",
+        "S = S_min (1 + B_crit / B) fitted in log space; B_simple from the two-batch estimator",
+        claims.REPRODUCED if agree else claims.NOT_REPRODUCED,
+        f"reproduced if B_crit / B_simple lies within [1/{factor:g}, {factor:g}]; else not reproduced",
+        f"ratio {ratio:.2f}", statistic=float(ratio),
+    ))  # fmt: skip
+    return rows
+
+
+# --- regimes --------------------------------------------------------------------------------------------
+
+
+def final_accuracies(histories: pd.DataFrame, regime: str) -> np.ndarray:
+    runs = histories[(histories["regime"] == regime) & ~histories["diverged"].astype(bool)]
+    return runs.sort_values("epoch").groupby("seed").tail(1)["test_accuracy"].to_numpy(float)
+
+
+def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
+    finals = histories.sort_values("epoch").groupby(["regime", "seed"], sort=False).tail(1)
+    table = finals.groupby("regime", sort=False).agg(
+        batch_size=("batch_size", "last"), final_learning_rate=("learning_rate", "last"), epochs=("epoch", "max"),
+        updates=("updates", "max"), test_accuracy_mean=("test_accuracy", "mean"), test_accuracy_std=("test_accuracy", "std"),
+        distance_from_init=("distance_from_init", "mean"), n_seeds=("seed", "size"), n_diverged=("diverged", "sum"),
+    )  # fmt: skip
+    return table.reset_index()
+
+
+def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
+    rules = config["batchscience"]["claims"]
+    small, equal_epochs, equal_updates = (final_accuracies(histories, name) for name in ("small_batch", "large_batch_equal_epochs", "large_batch_equal_updates"))
+    rows = []
+    if min(len(small), len(equal_epochs), len(equal_updates)) < 2:
+        return [_row("equal_updates", "regimes", "", "", "", claims.INCONCLUSIVE, "", "fewer than 2 finished runs per regime")]
+    rule = rules["equal_updates"]
+    test = claims.welch_greater(equal_updates, small, rule["alpha"])
+    if test.ci_low > -rule["margin"]:
+        verdict, why = claims.REPRODUCED, f"lower bound {100 * test.ci_low:.2f} pp > -{100 * rule['margin']:g} pp"
+    elif test.ci_high < -rule["margin"]:
+        verdict, why = claims.NOT_REPRODUCED, f"upper bound {100 * test.ci_high:.2f} pp < -{100 * rule['margin']:g} pp"
+    else:
+        verdict, why = claims.INCONCLUSIVE, "the interval reaches below the margin"
+    confidence = 100 * (1 - 2 * rule["alpha"])
+    rows.append(_row(
+        "equal_updates_at_least_as_good", "Trained for the same number of updates, the large batch is at least as good as the small one",
+        "the gap comes from too few updates (Hoffer et al. 2017; seed 004)",
+        f"LB {100 * equal_updates.mean():.2f}% vs SB {100 * small.mean():.2f}%", "Welch interval of LB (equal updates) - SB",
+        verdict, f"non-inferiority: reproduced if the {confidence:.0f}% lower bound > -{100 * rule['margin']:g} pp; "
+                 f"not reproduced if the upper bound < -{100 * rule['margin']:g} pp; else inconclusive",
+        why, statistic=test.difference, ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp", n_seeds=len(small),
+    ))  # fmt: skip
+    rows.append(claims.gap_claim(
+        paper=PAPER, claim_id="gap_shrinks_at_equal_updates",
+        statement="The large batch's gap at equal epochs shrinks when it gets as many updates as the small batch",
+        paper_value="the gap vanishes with regime adaptation (Hoffer et al.)",
+        our_value=f"LB {100 * equal_epochs.mean():.2f}% (equal epochs) -> {100 * equal_updates.mean():.2f}% (equal updates); SB {100 * small.mean():.2f}%",
+        test_name="Welch one-sided (equal updates > equal epochs)", gap=claims.welch_greater(equal_updates, equal_epochs, rule["alpha"]),
+        rule={"alpha": rule["alpha"], "min_effect": 0.0}, n_seeds=len(small), difference="equal updates - equal epochs",
+        scale=100, unit=" pp",
+    ))  # fmt: skip
+    rule = rules["lr_scaling"]
+    gap = small.mean() - equal_epochs.mean()
+    for name, label in (("large_batch_linear_lr", "linearly (Goyal et al.)"), ("large_batch_sqrt_lr", "by sqrt(B) (Hoffer et al.)")):
+        scaled = final_accuracies(histories, name)
+        if len(scaled) < 2:
+            rows.append(_row(f"lr_scaling_{name}", f"Scaling the learning rate {label} closes most of the gap", "", "",
+                             "", claims.INCONCLUSIVE, "", f"{name}: fewer than 2 finished runs"))  # fmt: skip
+            continue
+        test = claims.welch_greater(scaled, equal_epochs, rule["alpha"])
+        share = test.difference / gap if gap > 0 else float("nan")
+        if gap <= 0:
+            verdict, why = claims.INCONCLUSIVE, "no gap to close: the large batch at the same learning rate is not worse"
+        elif test.p_value < rule["alpha"] and share >= rule["min_share_closed"]:
+            verdict, why = claims.REPRODUCED, f"p = {test.p_value:.3g}; {100 * share:.0f}% of the gap closed"
+        elif test.ci_high < rule["min_share_closed"] * gap:
+            verdict, why = claims.NOT_REPRODUCED, f"the upper bound of the gain closes less than {100 * rule['min_share_closed']:.0f}% of the gap"
+        else:
+            verdict, why = claims.INCONCLUSIVE, f"p = {test.p_value:.3g}; {100 * share:.0f}% of the gap closed (point estimate)"
+        rows.append(_row(
+            f"lr_scaling_{name.removeprefix('large_batch_')}", f"Scaling the learning rate {label} with warm-up closes most of the large batch's gap",
+            "CaffeNet: batch 1,024 at scaled lr 46.5% vs 47.1% at 256 (Mishkin et al.); ResNet-50 no loss at 8k (Goyal et al.)",
+            f"LB {100 * scaled.mean():.2f}% vs LB at the same lr {100 * equal_epochs.mean():.2f}%, SB {100 * small.mean():.2f}%",
+            "Welch one-sided (scaled > same lr) and the share of the gap closed", verdict,
+            f"reproduced if p < {rule['alpha']} and at least {100 * rule['min_share_closed']:.0f}% of the SB - LB gap is closed; "
+            "not reproduced if the upper bound of the gain closes less; else inconclusive",
+            why, statistic=float(share), p_value=test.p_value, ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp (gain)",
+            n_seeds=len(scaled),
+        ))  # fmt: skip
+    rows.append(distance_claim(histories, rules["distance_log_updates"]))
+    return rows
+
+
+def distance_fits(histories: pd.DataFrame) -> pd.DataFrame:
+    """R² of the mean distance from the initial weights against log(updates) and against sqrt(updates), per regime."""
+    rows = []
+    for regime, group in histories[~histories["diverged"].astype(bool)].groupby("regime", sort=False):
+        curve = group.groupby("updates")["distance_from_init"].mean().reset_index()
+        r_log = np.corrcoef(np.log(curve["updates"]), curve["distance_from_init"])[0, 1] ** 2
+        r_sqrt = np.corrcoef(np.sqrt(curve["updates"]), curve["distance_from_init"])[0, 1] ** 2
+        rows.append({"regime": regime, "r_squared_log": float(r_log), "r_squared_sqrt": float(r_sqrt), "points": len(curve)})
+    return pd.DataFrame(rows)
+
+
+def distance_claim(histories: pd.DataFrame, rule: dict[str, Any]) -> claims.ClaimRow:
+    fits = distance_fits(histories).set_index("regime").loc[["small_batch", "large_batch_equal_updates"]]
+    log_wins = (fits["r_squared_log"] >= rule["min_r_squared"]) & (fits["r_squared_log"] > fits["r_squared_sqrt"])
+    sqrt_wins = fits["r_squared_sqrt"] > fits["r_squared_log"]
+    verdict = claims.REPRODUCED if log_wins.all() else claims.NOT_REPRODUCED if sqrt_wins.all() else claims.INCONCLUSIVE
+    return _row(
+        "distance_grows_with_log_updates", "The distance from the initial weights grows like log(updates)",
+        "‖w_t - w_0‖ ~ log t, 'ultra-slow diffusion' (Hoffer et al. 2017)",
+        "; ".join(f"{regime}: R² {row.r_squared_log:.3f} (log) vs {row.r_squared_sqrt:.3f} (sqrt)" for regime, row in fits.iterrows()),
+        "R² of the seed-mean distance against log(updates) and against sqrt(updates) (a random walk)", verdict,
+        f"reproduced if, for the small batch and the large batch at equal updates, the log fit has R² >= {rule['min_r_squared']} "
+        "and beats the sqrt fit; not reproduced if the sqrt fit wins for both; else inconclusive",
+        "per regime: " + ", ".join(f"{regime} {'log' if win else 'not log'}" for regime, win in log_wins.items()),
+        n_seeds=int(histories["seed"].nunique()),
+    )  # fmt: skip
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+
+def throughput_figure(throughput: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None:
+    figure, (samples_axes, update_axes) = plots.new_figure(columns=2)
+    for network, group in throughput.groupby("network", sort=False):
+        line = samples_axes.plot(group["batch_size"], group["samples_per_second"], marker="o", label=network)[0]
+        update_axes.plot(group["batch_size"], 1000 * group["seconds_per_update"], marker="o", color=line.get_color())
+        saturation = summary.set_index("network").loc[network, "saturation_batch_size"]
+        samples_axes.axvline(saturation, color=line.get_color(), linestyle=":", linewidth=1)
+    samples_axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="training samples / s")
+    update_axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="ms per update")
+    samples_axes.legend()
+    plots.save(figure, path)
+
+
+def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: Path) -> None:
+    figure, (spread_axes, scale_axes) = plots.new_figure(columns=2)
+    for point, group in spread.groupby("point", sort=False):
+        spread_axes.plot(group["batch_size"], group["standard_error"], marker="o", label=point)
+    reference = spread[spread["epoch"] == 0]
+    m = reference["batch_size"].to_numpy(float)
+    spread_axes.plot(m, reference["standard_error"].iloc[0] * (m / m[0]) ** -0.5, color="grey", linestyle="--", label="slope -1/2")
+    spread_axes.set(xscale="log", yscale="log", xlabel="minibatch size m", ylabel="RMS |g_m - G|")
+    spread_axes.legend()
+    trained = noise_scale[noise_scale["epoch"] > 0]
+    scale_axes.plot(trained["updates"], trained["b_simple"], marker="o", label="two-batch estimator")
+    scale_axes.plot(trained["updates"], trained["b_simple_direct"], marker="x", linestyle=":", label="from the full gradient")
+    scale_axes.set(xscale="log", yscale="log", xlabel="parameter updates", ylabel="B_simple")
+    scale_axes.legend()
+    plots.save(figure, path)
+
+
+def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: Path) -> None:
+    figure, (axes,) = plots.new_figure(columns=1, width=4.8)
+    for rate, group in steps[steps["steps_to_target"].notna()].groupby("learning_rate"):
+        axes.plot(group["batch_size"], group["steps_to_target"], marker=".", linestyle=":", alpha=0.6, label=f"lr {rate:g}")
+    axes.plot(best["batch_size"], best["steps_to_target"], marker="o", color="black", label="best per batch size")
+    if len(best) >= 3:
+        fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
+        grid = np.geomspace(best["batch_size"].min(), best["batch_size"].max(), 100)
+        axes.plot(grid, fit.steps_min * (1 + fit.critical_batch / grid), color="grey", label=f"fit, B_crit = {fit.critical_batch:.0f}")
+        axes.axvspan(grid[0], max(grid[0], fit.critical_batch / 4), color="#2ca02c", alpha=0.08, label="perfect scaling (B < B_crit/4)")
+        axes.axvspan(min(grid[-1], 4 * fit.critical_batch), grid[-1], color="#d62728", alpha=0.08, label="saturation (B > 4 B_crit)")
+    axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="updates to the target accuracy")
+    axes.legend(fontsize=7)
+    plots.save(figure, path)
+
+
+def regimes_figure(histories: pd.DataFrame, path: Path) -> None:
+    figure, (epoch_axes, update_axes, distance_axes) = plots.new_figure(columns=3, width=3.6)
+    for regime, group in histories[~histories["diverged"].astype(bool)].groupby("regime", sort=False):
+        curve = group.groupby("epoch")[["updates", "test_accuracy", "distance_from_init"]].mean().reset_index()
+        style = {"color": REGIME_COLORS.get(regime, "grey"), "label": regime.replace("_", " ")}
+        epoch_axes.plot(curve["epoch"], 100 * curve["test_accuracy"], **style)
+        update_axes.plot(curve["updates"], 100 * curve["test_accuracy"], **style)
+        distance_axes.plot(curve["updates"], curve["distance_from_init"], **style)
+    epoch_axes.set(xscale="log", xlabel="epochs", ylabel="test accuracy %")
+    update_axes.set(xscale="log", xlabel="parameter updates", ylabel="test accuracy %")
+    distance_axes.set(xscale="log", xlabel="parameter updates", ylabel="‖w - w0‖")
+    epoch_axes.legend(fontsize=7)
+    plots.save(figure, path)
+
+
+FIGURES = ["throughput", "gradient_noise", "steps_to_target", "regimes"]
+
+
+def read_results(config: dict[str, Any], results_dir: Path) -> dict[str, pd.DataFrame]:
+    """The step outputs the analysis reads, by name (the paths the Snakemake rules write)."""
+    section = config["batchscience"]
+    return {
+        "throughput": pd.concat([pd.read_csv(results_dir / f"throughput_{network}.csv") for network in section["throughput"]["networks"]], ignore_index=True),
+        "spread": pd.read_csv(results_dir / "gradient_spread.csv"),
+        "noise_scale": pd.read_csv(results_dir / "noise_scale.csv"),
+        "steps": pd.concat([pd.read_csv(results_dir / f"steps_batch{size}.csv") for size in section["steps_to_target"]["batch_sizes"]], ignore_index=True),
+        "regimes": pd.concat([pd.read_csv(results_dir / f"regime_{name}.csv") for name in regime_names(section)], ignore_index=True),
+    }
+
+
+def regime_names(section: dict[str, Any]) -> list[str]:
+    from replications.batchscience.experiment import regime_settings
+
+    return list(regime_settings(section))
+
+
+def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], device: str) -> list[claims.ClaimRow]:
+    rules = config["batchscience"]["claims"]
+    summary = throughput_summary(results["throughput"], rules["throughput_saturates"]["within"])
+    return [
+        *throughput_claims(summary, rules["throughput_saturates"], device),
+        *spread_claims(results["spread"], rules["noise_slope"]),
+        *steps_claims(best_steps(results["steps"]), results["noise_scale"], config),
+        *regime_claims(results["regimes"], config),
+    ]
+
+
+def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, figure_dir: Path, claims_path: Path) -> None:
+    results = read_results(config, results_dir)
+    table_dir.mkdir(parents=True, exist_ok=True)
+    within = config["batchscience"]["claims"]["throughput_saturates"]["within"]
+    summary = throughput_summary(results["throughput"], within)
+    best = best_steps(results["steps"])
+    tables = {
+        "throughput": results["throughput"], "throughput_summary": summary, "gradient_noise": results["spread"],
+        "noise_scale": results["noise_scale"], "steps_to_target": results["steps"], "steps_to_target_best": best,
+        "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
+    }  # fmt: skip
+    for name, table in tables.items():
+        table.to_csv(table_dir / f"batchscience_{name}.csv", index=False)
+    throughput_figure(results["throughput"], summary, figure_dir / "batchscience_throughput.png")
+    noise_figure(results["spread"], results["noise_scale"], figure_dir / "batchscience_gradient_noise.png")
+    steps_figure(results["steps"], best, figure_dir / "batchscience_steps_to_target.png")
+    regimes_figure(results["regimes"], figure_dir / "batchscience_regimes.png")
+    device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
+    claims.claims_frame(all_claims(config, results, device)).to_csv(claims_path, index=False)
+
+
+TABLES = ["throughput", "throughput_summary", "gradient_noise", "noise_scale", "steps_to_target", "steps_to_target_best", "regimes", "distance_fits"]

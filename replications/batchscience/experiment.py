@@ -1,0 +1,240 @@
+"""The runs behind the batch-size claims of the seeds: what each Snakemake job computes.
+
+- throughput: training samples per second against batch size, per network, on this device;
+- gradient noise: minibatch gradients at fixed weights (at initialisation and along one training run):
+  their spread around the full-batch gradient against m, and McCandlish et al.'s B_simple;
+- steps to target: updates to a target test accuracy per batch size, each at its best learning rate;
+- regimes: small batch vs large batch at equal epochs, at equal updates, and with the learning rate scaled.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from replications.training import Phase, Schedule
+
+
+def _runtime(config: dict[str, Any]) -> None:
+    from replications.training import configure_runtime
+
+    configure_runtime(config["runtime"]["threads_per_job"], config["runtime"]["deterministic_ops"])
+
+
+# --- throughput -----------------------------------------------------------------------------------------
+
+
+def throughput(config: dict[str, Any], network: str) -> pd.DataFrame:
+    """Median over repeats of the time to train on `examples` examples, per batch size (after one warm-up call)."""
+    import keras
+
+    from replications.data import dataset_from_config
+    from replications.models import build_model
+    from replications.report import device_description
+    from replications.training import Trainer, make_optimizer
+
+    _runtime(config)
+    device = device_description()
+    section = config["batchscience"]["throughput"]
+    spec = section["networks"][network]
+    dataset = dataset_from_config(spec["data"])
+    keras.utils.set_random_seed(0)
+    model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
+    trainer = Trainer(model, make_optimizer({"name": "sgd", "learning_rate": 1e-4}), dataset)
+    permutation = np.random.default_rng(0).permutation(dataset.num_train)
+    rows = []
+    for batch_size in section["batch_sizes"]:
+        updates = min(max(1, section["examples"] // batch_size), dataset.num_train // batch_size)
+        if updates == 0:
+            continue  # a batch larger than the training set
+        trainer.run_epoch(permutation, batch_size, max_updates=updates)  # compile and warm up
+        seconds = []
+        for _ in range(section["repeats"]):
+            started = time.perf_counter()
+            trainer.run_epoch(permutation, batch_size, max_updates=updates)
+            seconds.append(time.perf_counter() - started)
+        median = float(np.median(seconds))
+        rows.append({
+            "network": network, "batch_size": batch_size, "updates": updates, "examples": updates * batch_size,
+            "seconds": median, "samples_per_second": updates * batch_size / median, "seconds_per_update": median / updates,
+            "jit_compile": trainer.jit_compile, "device": device,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# --- gradient noise -------------------------------------------------------------------------------------
+
+
+class GradientSampler:
+    """Mean-loss gradients of a model over chosen examples, in inference mode (BN uses its moving statistics,
+    so per-example gradients are independent draws, as the theory assumes)."""
+
+    def __init__(self, model, dataset, chunk: int = 1024) -> None:
+        import keras
+        import tensorflow as tf
+
+        from replications.training import uses_xla
+
+        self.x, self.y, self.chunk = dataset.x_train, dataset.y_train, chunk
+        variables = model.trainable_variables
+
+        @tf.function(jit_compile=uses_xla(model))
+        def summed_gradient(x, y):
+            with tf.GradientTape() as tape:
+                total = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(y, model(x, training=False), from_logits=True))
+            return tf.concat([tf.reshape(gradient, [-1]) for gradient in tape.gradient(total, variables)], axis=0)
+
+        self._summed = summed_gradient
+
+    def mean_gradient(self, indices: np.ndarray) -> np.ndarray:
+        total = sum(self._summed(self.x[part], self.y[part]).numpy().astype(np.float64) for part in np.array_split(indices, math.ceil(len(indices) / self.chunk)))
+        return total / len(indices)
+
+    def full_gradient(self) -> np.ndarray:
+        return self.mean_gradient(np.arange(len(self.y)))
+
+
+def gradient_spread(sampler: GradientSampler, batch_sizes: list[int], draws: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Per m: the root mean square of |g_m - G| over draws of m examples with replacement (the standard error)."""
+    full = sampler.full_gradient()
+    rows = []
+    for batch_size in batch_sizes:
+        squared = [np.sum((sampler.mean_gradient(rng.integers(0, len(sampler.y), batch_size)) - full) ** 2) for _ in range(draws)]
+        rows.append({"batch_size": batch_size, "standard_error": float(np.sqrt(np.mean(squared))), "draws": draws})
+    return pd.DataFrame(rows)
+
+
+def noise_scale_at(sampler: GradientSampler, small: int, big: int, draws: int, rng: np.random.Generator) -> dict[str, float]:
+    """B_simple from the two-batch estimator, and directly from the full-batch gradient and the spread at `small`."""
+    from replications.batchscience.measures import noise_scale
+
+    count = len(sampler.y)
+    small_norms = [np.sum(sampler.mean_gradient(rng.integers(0, count, small)) ** 2) for _ in range(draws)]
+    big_norms = [np.sum(sampler.mean_gradient(rng.integers(0, count, big)) ** 2) for _ in range(draws)]
+    estimate = noise_scale(small_norms, big_norms, small, big)
+    full = sampler.full_gradient()
+    spread = np.mean([np.sum((sampler.mean_gradient(rng.integers(0, count, small)) - full) ** 2) for _ in range(draws)])
+    direct = small * spread / np.sum(full**2)  # tr(Sigma) = m E|g_m - G|^2
+    return {"gradient_norm_squared": estimate.gradient_norm_squared, "trace_covariance": estimate.trace_covariance,
+            "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}  # fmt: skip
+
+
+def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train once, keeping snapshots; measure the spread at init and at the end, and B_simple at every snapshot."""
+    import keras
+
+    from replications.data import dataset_from_config
+    from replications.models import build_model
+    from replications.runs import train_run
+    from replications.training import Budget
+
+    _runtime(config)
+    section, noise = config["batchscience"], config["batchscience"]["gradient_noise"]
+    dataset = dataset_from_config(section["data"])
+    schedule = Schedule.constant(section["optimizer"]["learning_rate"], noise["training_batch"])
+    result = train_run(
+        dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=schedule,
+        budget=Budget(max_epochs=noise["epochs"]), seed=section["seeds"][0], run_dir=run_dir, runtime=config["runtime"],
+        snapshot_epochs=noise["snapshot_epochs"],
+    )  # fmt: skip
+    rng = np.random.default_rng(section["seeds"][0])
+    keras.utils.set_random_seed(section["seeds"][0])  # the run's initial weights, rebuilt as train_run built them
+    model = build_model(section["model"], dataset.input_shape, dataset.num_classes)
+    spreads, scales = [], []
+    for epoch in [0, *noise["snapshot_epochs"]]:
+        if epoch:
+            model.load_weights(Path(run_dir) / "snapshots" / f"epoch{epoch}.weights.h5")
+        sampler = GradientSampler(model, dataset)
+        row = result.history.iloc[epoch - 1] if epoch else None
+        scales.append({
+            "epoch": epoch, "updates": int(row["updates"]) if epoch else 0,
+            "test_accuracy": float(row["test_accuracy"]) if epoch else float("nan"),
+            **noise_scale_at(sampler, noise["small_batch"], noise["big_batch"], noise["draws"], rng),
+        })  # fmt: skip
+        if epoch in (0, noise["snapshot_epochs"][-1]):
+            point = "initialisation" if epoch == 0 else f"after {epoch} epochs"
+            spreads.append(gradient_spread(sampler, noise["batch_sizes"], noise["draws"], rng).assign(point=point, epoch=epoch))
+    return pd.concat(spreads, ignore_index=True), pd.DataFrame(scales)
+
+
+# --- steps to target ------------------------------------------------------------------------------------
+
+
+def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
+    """Every learning rate of one batch size, trained until the target test accuracy (or the budget)."""
+    from replications.batchscience.measures import steps_to_target
+    from replications.data import dataset_from_config
+    from replications.runs import train_run
+    from replications.training import Budget
+
+    _runtime(config)
+    section, steps = config["batchscience"], config["batchscience"]["steps_to_target"]
+    dataset = dataset_from_config(section["data"])
+    rows = []
+    for learning_rate in steps["learning_rates"]:
+        result = train_run(
+            dataset=dataset, model_config=section["model"], optimizer_config={**section["optimizer"], "learning_rate": learning_rate},
+            schedule=Schedule.constant(learning_rate, batch_size),
+            budget=Budget(max_epochs=steps["max_epochs"], max_updates=steps["max_updates"], target_accuracy=steps["target_accuracy"]),
+            seed=section["seeds"][0], run_dir=run_path(config, f"steps/batch{batch_size}/lr{learning_rate:g}"), runtime=config["runtime"],
+        )  # fmt: skip
+        rows.append({
+            "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
+            "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
+            "steps_to_target": steps_to_target(result.history, steps["target_accuracy"]),
+            "best_test_accuracy": result.metrics["best_test_accuracy"],
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# --- regimes: equal epochs, equal updates, scaled learning rates -----------------------------------------
+
+
+def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Name -> (schedule, epochs) of the small batch and the large-batch variants."""
+    regimes = section["regimes"]
+    small, large, epochs = regimes["small_batch"], regimes["large_batch"], regimes["epochs"]
+    rate, ratio, warmup = section["optimizer"]["learning_rate"], large / small, regimes["warmup_epochs"]
+
+    def warmed(target_rate: float) -> Schedule:
+        """Goyal et al.'s gradual warm-up, per epoch: from the small batch's rate up to the scaled one."""
+        ramp = [Phase(epoch, rate + (target_rate - rate) * epoch / warmup, large) for epoch in range(warmup)]
+        return Schedule((*ramp, Phase(warmup, target_rate, large)))
+
+    return {
+        "small_batch": {"schedule": Schedule.constant(rate, small), "epochs": epochs},
+        "large_batch_equal_epochs": {"schedule": Schedule.constant(rate, large), "epochs": epochs},
+        "large_batch_equal_updates": {"schedule": Schedule.constant(rate, large), "epochs": int(round(epochs * ratio))},
+        "large_batch_linear_lr": {"schedule": warmed(rate * ratio), "epochs": epochs},
+        "large_batch_sqrt_lr": {"schedule": warmed(rate * math.sqrt(ratio)), "epochs": epochs},
+    }
+
+
+def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
+    """Every seed of one regime; the per-epoch histories (with the distance from the initial weights)."""
+    from replications.data import dataset_from_config
+    from replications.runs import train_run
+    from replications.training import Budget
+
+    _runtime(config)
+    section = config["batchscience"]
+    setting = regime_settings(section)[name]
+    dataset = dataset_from_config(section["data"])
+    frames = []
+    for seed in section["seeds"]:
+        result = train_run(
+            dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=setting["schedule"],
+            budget=Budget(max_epochs=setting["epochs"]), seed=seed, run_dir=run_path(config, f"regimes/{name}/seed{seed}"),
+            runtime=config["runtime"],
+        )  # fmt: skip
+        frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_path(config: dict[str, Any], name: str) -> Path:
+    return Path(config["results_dir"]) / "batchscience" / name

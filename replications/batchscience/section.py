@@ -1,0 +1,148 @@
+"""The batch-size science section of the report: the seeds' claims beyond the three papers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from replications.report_tools import markdown_table, plus_minus
+
+TABLES = {
+    "batchscience_throughput.csv": {
+        "network, batch_size": "quick network and batch size",
+        "updates, examples, seconds": "one timing: updates and training examples, median seconds over the repeats",
+        "samples_per_second, seconds_per_update": "throughput and time per update (training only, no evaluation)",
+        "jit_compile, device": "whether the loop was XLA-compiled; the device measured",
+    },
+    "batchscience_throughput_summary.csv": {
+        "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the claim's share of it",
+        "final_slope": "log-log slope of samples/s between the two largest batch sizes (0: flat, 1: linear growth)",
+        "speedup_largest_over_1": "throughput at the largest batch / at the smallest",
+    },
+    "batchscience_gradient_noise.csv": {
+        "batch_size, standard_error": "m, and the RMS over draws of |g_m - G| (G: full-batch gradient)",
+        "point, epoch, draws": "the weights (initialisation or a trained snapshot) and minibatches drawn per m",
+    },
+    "batchscience_noise_scale.csv": {
+        "epoch, updates, test_accuracy": "the snapshot along the training run",
+        "gradient_norm_squared, trace_covariance": "McCandlish et al.'s unbiased |G|^2 and tr(Sigma) from two batch sizes",
+        "b_simple, b_simple_direct": "tr(Sigma) / |G|^2 from the two-batch estimator, and from the full gradient and the spread at the small batch",
+    },
+    "batchscience_steps_to_target.csv": {
+        "batch_size, learning_rate": "the grid",
+        "steps_to_target": "updates until the test accuracy first reached the target (interpolated between epochs; empty: never)",
+        "stop_reason, epochs, best_test_accuracy, diverged": "how the run ended",
+    },
+    "batchscience_steps_to_target_best.csv": {
+        "batch_size, learning_rate, steps_to_target": "per batch size, the learning rate that needed the fewest updates",
+        "examples_to_target": "steps_to_target x batch_size",
+    },
+    "batchscience_regimes.csv": {
+        "regime": "small batch; large batch at equal epochs, equal updates, or with the learning rate scaled (linear, sqrt)",
+        "batch_size, final_learning_rate, epochs, updates": "the setting",
+        "test_accuracy_mean, test_accuracy_std": "final test accuracy over seeds (fraction)",
+        "distance_from_init": "mean final |w - w0|",
+        "n_seeds, n_diverged": "runs, and runs whose loss became NaN/inf",
+    },
+    "batchscience_distance_fits.csv": {
+        "r_squared_log, r_squared_sqrt": "R² of the seed-mean distance against log(updates) and against sqrt(updates)",
+    },
+}
+
+
+def render(config: dict[str, Any], report_dir: Path) -> str:
+    section = config["batchscience"]
+    tables = report_dir / "tables"
+    summary = pd.read_csv(tables / "batchscience_throughput_summary.csv")
+    device = pd.read_csv(tables / "batchscience_throughput.csv")["device"].iloc[0]
+    noise = pd.read_csv(tables / "batchscience_noise_scale.csv")
+    best = pd.read_csv(tables / "batchscience_steps_to_target_best.csv")
+    regimes = pd.read_csv(tables / "batchscience_regimes.csv")
+    steps, target = section["steps_to_target"], section["steps_to_target"]["target_accuracy"]
+    regimes_shown = pd.DataFrame({
+        "regime": regimes["regime"].str.replace("_", " "), "batch": regimes["batch_size"], "final lr": regimes["final_learning_rate"].map("{:g}".format),
+        "epochs": regimes["epochs"], "updates": regimes["updates"].map("{:,}".format),
+        "test accuracy %": plus_minus(100 * regimes["test_accuracy_mean"], 100 * regimes["test_accuracy_std"]),
+        "|w - w0|": regimes["distance_from_init"].map("{:.1f}".format),
+    })  # fmt: skip
+    throughput_shown = pd.DataFrame({
+        "network": summary["network"], "peak samples/s": summary["peak_samples_per_second"].map("{:,.0f}".format),
+        "saturates at batch": summary["saturation_batch_size"], "last-doubling slope": summary["final_slope"].map("{:.2f}".format),
+        "largest / smallest batch": summary["speedup_largest_over_1"].map("{:.0f}x".format),
+    })  # fmt: skip
+    noise_shown = pd.DataFrame({
+        "epoch": noise["epoch"], "updates": noise["updates"], "test accuracy %": (100 * noise["test_accuracy"]).map("{:.1f}".format),
+        "B_simple (two batches)": noise["b_simple"].map("{:.0f}".format), "B_simple (full gradient)": noise["b_simple_direct"].map("{:.0f}".format),
+    })  # fmt: skip
+    best_shown = pd.DataFrame({
+        "batch": best["batch_size"], "best lr": best["learning_rate"].map("{:g}".format),
+        "updates to target": best["steps_to_target"].map("{:,.0f}".format), "examples to target": best["examples_to_target"].map("{:,.0f}".format),
+    })  # fmt: skip
+    data, model, regime = section["data"], section["model"], section["regimes"]
+    return "\n".join([
+        "## Batch-size science: the practitioners' claims",
+        "",
+        f"The claims of `../shared/seeds/` that go beyond the three papers. Network for the training parts: "
+        f"`{model['name']}` {({key: value for key, value in model.items() if key != 'name'})} on `{data['name']}`; "
+        f"optimizer {section['optimizer']}; seeds {section['seeds']}. At the quick scale these are small offline "
+        "problems on a CPU: the numbers say what holds here, not for ImageNet-sized training.",
+        "",
+        f"### Throughput against batch size ({device})",
+        "",
+        "Training steps only (the engine's compiled loop), median of the repeats, one TensorFlow thread, every core "
+        "reserved for the job. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
+        "",
+        markdown_table(throughput_shown),
+        "",
+        "![Throughput](figures/batchscience_throughput.png)",
+        "",
+        "*Samples per second and milliseconds per update against batch size; dotted: where throughput comes within "
+        "the claim's share of its peak.*",
+        "",
+        "### Gradient noise and the noise scale",
+        "",
+        f"Minibatches of m examples drawn with replacement ({section['gradient_noise']['draws']} per m) at the initial "
+        f"weights and after {section['gradient_noise']['snapshot_epochs'][-1]} epochs of training at batch "
+        f"{section['gradient_noise']['training_batch']}; gradients in inference mode (BN with its moving statistics, so "
+        "examples contribute independently). B_simple = tr(Σ)/|G|² from McCandlish et al.'s two-batch estimator "
+        f"(B = {section['gradient_noise']['small_batch']} and {section['gradient_noise']['big_batch']}), checked against "
+        "the full-batch gradient. Data: `tables/batchscience_gradient_noise.csv`, `tables/batchscience_noise_scale.csv`.",
+        "",
+        markdown_table(noise_shown),
+        "",
+        "![Gradient noise](figures/batchscience_gradient_noise.png)",
+        "",
+        "*Left: RMS distance of the minibatch gradient from the full-batch gradient against m (dashed: slope -1/2). "
+        "Right: B_simple along training.*",
+        "",
+        f"### Steps to {100 * target:g}% test accuracy against batch size",
+        "",
+        f"Batch sizes {steps['batch_sizes']}, learning rates {steps['learning_rates']} (best per batch size), one seed, "
+        f"at most {steps['max_updates']:,} updates or {steps['max_epochs']} epochs. Evaluations come once per epoch; "
+        "the crossing is interpolated in log(updates) between the two epochs around it. Data: "
+        "`tables/batchscience_steps_to_target.csv`, `tables/batchscience_steps_to_target_best.csv`.",
+        "",
+        markdown_table(best_shown),
+        "",
+        "![Steps to target](figures/batchscience_steps_to_target.png)",
+        "",
+        "*Updates to the target against batch size, per learning rate and the best; grey: the fit "
+        "S = S_min (1 + B_crit/B) with its perfect-scaling and saturation regions.*",
+        "",
+        "### Equal epochs, equal updates, scaled learning rates",
+        "",
+        f"Small batch {regime['small_batch']} for {regime['epochs']} epochs; large batch {regime['large_batch']} for the "
+        "same epochs, for the same number of updates, and with the learning rate scaled linearly or by √ratio after "
+        f"{regime['warmup_epochs']} epochs of linear warm-up. Data: `tables/batchscience_regimes.csv`, "
+        "`tables/batchscience_distance_fits.csv`.",
+        "",
+        markdown_table(regimes_shown),
+        "",
+        "![Regimes](figures/batchscience_regimes.png)",
+        "",
+        "*Test accuracy against epochs and against updates, and the distance from the initial weights against updates "
+        "(log axis: a straight line is logarithmic growth).*",
+        "",
+    ])  # fmt: skip
