@@ -1,7 +1,7 @@
 """batchsize-replications: `snakemake --cores all` rebuilds the quick-scale report.
 
 Another scale: `snakemake --configfile config/paper.yaml --cores all`.
-One replication: `snakemake keskar2017 --cores all` (or smith2018, wilson2003). Report only: `snakemake report --cores all`.
+One replication: `snakemake keskar2017 --cores all` (or smith2018, wilson2003, batchscience). Report only: `snakemake report --cores all`.
 """
 
 from snakemake.utils import min_version, validate
@@ -22,6 +22,7 @@ include: "rules/common.smk"
 include: "rules/keskar2017.smk"
 include: "rules/wilson2003.smk"
 include: "rules/smith2018.smk"
+include: "rules/batchscience.smk"
 include: "rules/benchmarks.smk"
 include: "rules/report.smk"
 

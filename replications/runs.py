@@ -18,6 +18,15 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def add_analyse_step(steps: argparse._SubParsersAction, help_text: str) -> argparse.ArgumentParser:
+    """The `analyse` step every replication has: tables, figures and claim rows into the given places."""
+    analyse = steps.add_parser("analyse", help=help_text)
+    analyse.add_argument("--table-dir", required=True)
+    analyse.add_argument("--figure-dir", required=True)
+    analyse.add_argument("--claims", required=True)
+    return analyse
+
+
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout, force=True)
 

@@ -3,11 +3,13 @@
 
 rule report:
     input:
-        claims=[rules.keskar2017_claims.output[0], rules.smith2018_analyse.output.claims, rules.wilson2003_analyse.output.claims],
+        claims=[rules.keskar2017_claims.output[0], rules.smith2018_analyse.output.claims, rules.wilson2003_analyse.output.claims,
+                rules.batchscience_analyse.output.claims],
         tables=[rules.keskar2017_table2.output.table, rules.keskar2017_minima.output.sharpness],
         figures=[rules.keskar2017_table2.output.figure, rules.keskar2017_sweeps.output.figures],
         wilson2003=rules.wilson2003_analyse.output.tables,
         smith2018=rules.smith2018_analyse.output.tables,
+        batchscience=rules.batchscience_analyse.output.tables,
         trajectories=expand(rules.keskar2017_trajectory.output.table, network=list(KESKAR["networks"])),
         engine=rules.benchmark_engine.output[0],
     output:

@@ -16,3 +16,16 @@ def tiny_mnist1d():
     from replications.data import load_dataset
 
     return load_dataset("mnist1d", num_samples=600, test_fraction=0.2, split_seed=0)
+
+
+@pytest.fixture
+def config(tmp_path):
+    """The smoke config, validated, with its results under tmp_path."""
+    import yaml
+
+    from replications.config import validate_config
+
+    with open(f"{REPO}/config/smoke.yaml") as handle:
+        config = validate_config(yaml.safe_load(handle))
+    config["results_dir"] = str(tmp_path)
+    return config

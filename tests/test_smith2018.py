@@ -1,22 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
-from replications.config import validate_config
 from replications.smith2018 import analysis, experiment, paper
 from replications.training import Phase
-
-from conftest import REPO
-
-
-@pytest.fixture
-def config(tmp_path):
-    with open(f"{REPO}/config/smoke.yaml") as handle:
-        config = validate_config(yaml.safe_load(handle))
-    config["results_dir"] = str(tmp_path)
-    return config
 
 
 def protocol_schedule(batch_steps, learning_rate=0.1, initial_batch_size=128):

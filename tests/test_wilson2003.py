@@ -1,20 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from replications.config import validate_config
 from replications.wilson2003 import analysis, experiment
-
-from conftest import REPO
-
-
-@pytest.fixture
-def config(tmp_path):
-    with open(f"{REPO}/config/smoke.yaml") as handle:
-        config = validate_config(yaml.safe_load(handle))
-    config["results_dir"] = str(tmp_path)
-    return config
 
 
 def test_epochs_to_best_is_the_first_epoch_at_the_maximum():

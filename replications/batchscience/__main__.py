@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replications.runs import base_parser, load_checked_config
+from replications.runs import add_analyse_step, base_parser, load_checked_config
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,11 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     regime = steps.add_parser("regime", help="every seed of one regime (equal epochs, equal updates, scaled lr)")
     regime.add_argument("--regime", required=True)
     regime.add_argument("--output", required=True)
-    analyse = steps.add_parser("analyse", help="tables, figures and claim rows")
+    analyse = add_analyse_step(steps, "tables, figures and claim rows")
     analyse.add_argument("--results-dir", required=True, help="the folder of the step outputs")
-    analyse.add_argument("--table-dir", required=True)
-    analyse.add_argument("--figure-dir", required=True)
-    analyse.add_argument("--claims", required=True)
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments.config)
     section = config["batchscience"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replications.runs import base_parser, load_checked_config
+from replications.runs import add_analyse_step, base_parser, load_checked_config
 from replications.smith2018 import experiment
 
 
@@ -18,10 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     train = steps.add_parser("train", help="every seed of one setting (optimizer and schedule, or variant)")
     train.add_argument("--setting", required=True)
     train.add_argument("--output", required=True, help="CSV: the per-epoch history of every seed")
-    analyse = steps.add_parser("analyse", help="tables, figures and claim rows from every setting")
-    analyse.add_argument("--table-dir", required=True)
-    analyse.add_argument("--figure-dir", required=True)
-    analyse.add_argument("--claims", required=True)
+    add_analyse_step(steps, "tables, figures and claim rows from every setting")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments.config)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replications.runs import base_parser, load_checked_config
+from replications.runs import add_analyse_step, base_parser, load_checked_config
 from replications.wilson2003 import analysis, experiment
 
 
@@ -19,10 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--task", required=True)
     train.add_argument("--batch", required=True, help="a batch size of the config, or 'full'")
     train.add_argument("--output", required=True, help="CSV: one summary row per run")
-    analyse = steps.add_parser("analyse", help="tables, figures and claim rows from the whole grid")
-    analyse.add_argument("--table-dir", required=True)
-    analyse.add_argument("--figure-dir", required=True)
-    analyse.add_argument("--claims", required=True)
+    add_analyse_step(steps, "tables, figures and claim rows from the whole grid")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments.config)
 

@@ -1,0 +1,135 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from replications.batchscience import analysis, experiment, measures
+from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+
+def test_noise_scale_estimator_recovers_a_known_covariance_and_gradient():
+    """Per-example gradients ~ N(G, Sigma): the two-batch estimator gives |G|^2, tr(Sigma) and their ratio."""
+    rng = np.random.default_rng(0)
+    dimension = 20
+    gradient = rng.normal(size=dimension) * 0.3
+    mixing = rng.normal(size=(dimension, dimension)) / np.sqrt(dimension)
+    covariance = mixing @ mixing.T * 4.0
+    examples = rng.multivariate_normal(gradient, covariance, size=400_000)
+
+    def norms_squared(batch, draws=4000):
+        means = examples[rng.integers(0, len(examples), (draws, batch))].mean(axis=1)
+        return np.sum(means**2, axis=1)
+
+    estimate = measures.noise_scale(norms_squared(4), norms_squared(64), 4, 64)
+    assert estimate.gradient_norm_squared == pytest.approx(np.sum(gradient**2), rel=0.1)
+    assert estimate.trace_covariance == pytest.approx(np.trace(covariance), rel=0.05)
+    assert estimate.b_simple == pytest.approx(np.trace(covariance) / np.sum(gradient**2), rel=0.15)
+    with pytest.raises(ValueError, match="big_batch > small_batch"):
+        measures.noise_scale([1.0], [1.0], 8, 8)
+
+
+def test_saturation_is_the_smallest_batch_near_the_peak():
+    batch_sizes = [1, 4, 16, 64, 256, 1024]
+    throughput = [100, 390, 1500, 4000, 4500, 4600]  # linear growth, then flat from 256
+    assert measures.saturation_batch_size(batch_sizes, throughput, within=0.1) == 256
+    assert measures.saturation_batch_size(batch_sizes, throughput, within=0.2) == 64
+    assert measures.saturation_batch_size(batch_sizes[::-1], throughput[::-1], within=0.1) == 256  # order does not matter
+    growing = [2**k for k in range(6)]
+    assert measures.saturation_batch_size(batch_sizes, growing, within=0.1) == 1024  # never saturates: the largest
+    summary = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": throughput}), 0.1)
+    assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4))
+    rows = analysis.throughput_claims(summary, {"within": 0.1, "max_final_slope": 0.2}, "test CPU")
+    assert rows[0].verdict == REPRODUCED
+    still_growing = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": growing}), 0.1)
+    assert analysis.throughput_claims(still_growing, {"within": 0.1, "max_final_slope": 0.2}, "test CPU")[0].verdict == INCONCLUSIVE
+
+
+def test_steps_to_target_interpolates_between_epochs_in_log_updates():
+    history = pd.DataFrame({"updates": [100, 200, 400, 800], "test_accuracy": [0.30, 0.50, 0.70, 0.90]})
+    # 0.60 lies halfway between 0.50 (200 updates) and 0.70 (400): halfway in log(updates) is sqrt(200 * 400)
+    assert measures.steps_to_target(history, 0.60) == pytest.approx(np.sqrt(200 * 400))
+    assert measures.steps_to_target(history, 0.70) == pytest.approx(400)  # exactly at an evaluation
+    assert measures.steps_to_target(history, 0.20) == 100  # reached in the first epoch: its updates (an upper bound)
+    assert np.isnan(measures.steps_to_target(history, 0.95))  # never reached
+    dips = pd.DataFrame({"updates": [10, 20, 30], "test_accuracy": [0.8, 0.4, 0.9]})
+    assert measures.steps_to_target(dips, 0.7) == 10  # the first crossing counts
+
+
+def test_tradeoff_fit_recovers_the_critical_batch():
+    batch_sizes = np.array([8, 32, 128, 512, 2048])
+    steps = 300 * (1 + 150 / batch_sizes)
+    fit = measures.fit_tradeoff(batch_sizes, steps)
+    assert fit.critical_batch == pytest.approx(150, rel=1e-3) and fit.steps_min == pytest.approx(300, rel=1e-3)
+    assert fit.examples_min == pytest.approx(300 * 150, rel=1e-3)
+    slopes = measures.local_slopes(batch_sizes, steps)
+    assert slopes[0] < -0.8 and slopes[-1] > -0.2  # perfect scaling, then saturation
+
+
+def test_log_log_slope_of_a_power_law():
+    m = np.array([1, 2, 4, 8, 16, 32])
+    fit = measures.log_log_slope(m, 3.0 * m**-0.5 * np.exp(np.random.default_rng(0).normal(0, 0.01, len(m))), alpha=0.05)
+    assert fit.ci_low < -0.5 < fit.ci_high and fit.ci_high - fit.ci_low < 0.05 and fit.r_squared > 0.99
+
+
+def test_gradient_spread_falls_as_one_over_sqrt_m_on_a_real_network(config, tiny_mnist1d):
+    import keras
+
+    from replications.models import build_model
+
+    keras.utils.set_random_seed(0)
+    model = build_model({"name": "f1", "width": 32, "depth": 1}, tiny_mnist1d.input_shape, tiny_mnist1d.num_classes)
+    sampler = experiment.GradientSampler(model, tiny_mnist1d)
+    spread = experiment.gradient_spread(sampler, [1, 4, 16, 64], draws=200, rng=np.random.default_rng(0))
+    fit = measures.log_log_slope(spread["batch_size"], spread["standard_error"], alpha=0.05)
+    assert fit.slope == pytest.approx(-0.5, abs=0.1)
+    everything = sampler.mean_gradient(np.arange(tiny_mnist1d.num_train))
+    np.testing.assert_allclose(everything, sampler.full_gradient())
+    scale = experiment.noise_scale_at(sampler, 4, 64, draws=200, rng=np.random.default_rng(1))
+    assert scale["b_simple"] == pytest.approx(scale["b_simple_direct"], rel=0.5)  # two estimates of one quantity
+
+
+def test_regimes_give_equal_updates_and_warm_up_to_the_scaled_rates(config):
+    section = config["batchscience"]
+    regimes = experiment.regime_settings(section)
+    small, large, rate = section["regimes"]["small_batch"], section["regimes"]["large_batch"], section["optimizer"]["learning_rate"]
+    assert regimes["large_batch_equal_updates"]["epochs"] == section["regimes"]["epochs"] * large // small
+    linear = regimes["large_batch_linear_lr"]["schedule"]
+    warmup = section["regimes"]["warmup_epochs"]
+    assert linear.at(0).learning_rate == pytest.approx(rate) and linear.at(warmup).learning_rate == pytest.approx(rate * large / small)
+    assert regimes["large_batch_sqrt_lr"]["schedule"].at(warmup).learning_rate == pytest.approx(rate * np.sqrt(large / small))
+
+
+def synthetic_regimes(accuracies):
+    rows = []
+    for regime, values in accuracies.items():
+        for seed, accuracy in enumerate(values):
+            for epoch, updates in enumerate([10, 100, 1000], start=1):
+                rows.append({"regime": regime, "seed": seed, "epoch": epoch, "updates": updates, "batch_size": 8, "learning_rate": 0.1,
+                             "test_accuracy": accuracy, "distance_from_init": 2.0 * np.log(updates) + 0.01 * seed, "diverged": False})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_regime_claims_follow_their_rules(config):
+    histories = synthetic_regimes({
+        "small_batch": [0.800, 0.802, 0.798], "large_batch_equal_epochs": [0.70, 0.71, 0.69],
+        "large_batch_equal_updates": [0.800, 0.803, 0.797], "large_batch_linear_lr": [0.79, 0.795, 0.785],
+        "large_batch_sqrt_lr": [0.70, 0.72, 0.70],
+    })  # fmt: skip
+    rows = {row.claim_id: row for row in analysis.regime_claims(histories, config)}
+    assert rows["equal_updates_at_least_as_good"].verdict == REPRODUCED
+    assert rows["gap_shrinks_at_equal_updates"].verdict == REPRODUCED
+    assert rows["lr_scaling_linear_lr"].verdict == REPRODUCED and rows["lr_scaling_linear_lr"].statistic == pytest.approx(0.9, abs=0.01)
+    assert rows["lr_scaling_sqrt_lr"].verdict == NOT_REPRODUCED  # a tenth of the gap closed at best
+    assert rows["distance_grows_with_log_updates"].verdict == REPRODUCED
+
+
+def test_steps_claims_compare_the_fitted_critical_batch_with_b_simple(config):
+    batch_sizes = [8, 32, 128, 512, 2048]
+    steps = pd.DataFrame({"batch_size": batch_sizes, "learning_rate": 0.1, "diverged": False,
+                          "steps_to_target": [300 * (1 + 150 / b) for b in batch_sizes]})  # fmt: skip
+    noise = pd.DataFrame({"epoch": [0, 1, 2], "test_accuracy": [np.nan, 0.2, 0.99], "b_simple": [10.0, 50.0, 200.0]})
+    rows = {row.claim_id: row for row in analysis.steps_claims(analysis.best_steps(steps), noise, config)}
+    assert rows["diminishing_returns"].verdict == REPRODUCED
+    assert rows["critical_batch_matches_noise_scale"].verdict == REPRODUCED  # 150 vs 200 (the snapshot at the target)
+    assert rows["critical_batch_matches_noise_scale"].statistic == pytest.approx(0.75, rel=1e-3)
+    few = analysis.steps_claims(analysis.best_steps(steps.iloc[:2]), noise, config)
+    assert {row.verdict for row in few} == {INCONCLUSIVE}
