@@ -91,7 +91,9 @@ def test_regimes_give_equal_updates_and_warm_up_to_the_scaled_rates(config):
     section = config["batchscience"]
     regimes = experiment.regime_settings(section)
     small, large, rate = section["regimes"]["small_batch"], section["regimes"]["large_batch"], section["optimizer"]["learning_rate"]
-    assert regimes["large_batch_equal_updates"]["epochs"] == section["regimes"]["epochs"] * large // small
+    small_updates = section["regimes"]["epochs"] * int(np.ceil(480 / small))  # smoke: 480 training examples
+    assert regimes["large_batch_equal_updates"]["budget"].max_updates == small_updates
+    assert regimes["large_batch_equal_epochs"]["budget"].max_epochs == regimes["small_batch"]["budget"].max_epochs
     linear = regimes["large_batch_linear_lr"]["schedule"]
     warmup = section["regimes"]["warmup_epochs"]
     assert linear.at(0).learning_rate == pytest.approx(rate) and linear.at(warmup).learning_rate == pytest.approx(rate * large / small)

@@ -56,6 +56,16 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "batch_no_accuracy_gain",
         "epochs_grow_linearly",
         "stable_rate_falls",
+        "throughput_saturates_F1",
+        "gradient_noise_slope_init",
+        "gradient_noise_slope_trained",
+        "diminishing_returns",
+        "critical_batch_matches_noise_scale",
+        "equal_updates_at_least_as_good",
+        "gap_shrinks_at_equal_updates",
+        "lr_scaling_linear_lr",
+        "lr_scaling_sqrt_lr",
+        "distance_grows_with_log_updates",
     ]
     assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
@@ -66,6 +76,11 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         assert f"figures/smith2018_{name}.png" in report and (report_dir / "figures" / f"smith2018_{name}.png").exists()
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv")
     assert (smith["updates"] == smith["scheduled_updates"]).all() and (smith["n_seeds"] == 2).all()
+    assert "## Batch-size science" in report and "batchscience_steps | 3 |" in report and "batchscience_regime | 5 |" in report
+    for name in ("throughput", "gradient_noise", "steps_to_target", "regimes"):
+        assert f"figures/batchscience_{name}.png" in report
+    regimes = pd.read_csv(report_dir / "tables" / "batchscience_regimes.csv").set_index("regime")
+    assert regimes.loc["large_batch_equal_updates", "updates"] == regimes.loc["small_batch", "updates"]  # 2 x 30, the budget's cap
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     assert set(table["regime"]) == {"SB", "LB"} and (table["n_seeds"] == 2).all()
     for figure in ("table2", "parametric_F1", "sweep", "warm_start", "trajectory_F1"):

@@ -100,7 +100,24 @@ def best_steps(steps: pd.DataFrame) -> pd.DataFrame:
     """Per batch size, the learning rate that reached the target in the fewest updates."""
     reached = steps[~steps["diverged"] & steps["steps_to_target"].notna()]
     best = reached.sort_values("steps_to_target").groupby("batch_size").head(1).sort_values("batch_size")
-    return best.assign(examples_to_target=best["steps_to_target"] * best["batch_size"]).reset_index(drop=True)
+    edge = best["learning_rate"].isin([steps["learning_rate"].min(), steps["learning_rate"].max()])
+    return best.assign(examples_to_target=best["steps_to_target"] * best["batch_size"], lr_at_grid_edge=edge).reset_index(drop=True)
+
+
+def _edge_note(best: pd.DataFrame) -> str:
+    """Batch sizes whose best learning rate is the grid's smallest or largest: their tuning may be incomplete."""
+    edge = best.loc[best["lr_at_grid_edge"].astype(bool), "batch_size"].tolist()
+    return f"; best learning rate at the edge of the grid for batch size(s) {edge}: the true optimum may lie outside it" if edge else ""
+
+
+def tradeoff_table(best: pd.DataFrame, noise_scale: pd.DataFrame, target: float) -> pd.DataFrame:
+    """The fitted S_min, E_min and B_crit beside B_simple at the target (empty if fewer than 3 batch sizes reached it)."""
+    if len(best) < 3:
+        return pd.DataFrame(columns=["steps_min", "examples_min", "critical_batch", "b_simple_at_target", "b_simple_epoch"])
+    fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
+    at_target = b_simple_at_target(noise_scale, target)
+    return pd.DataFrame([{"steps_min": fit.steps_min, "examples_min": fit.examples_min, "critical_batch": fit.critical_batch,
+                          "b_simple_at_target": at_target["b_simple"], "b_simple_epoch": int(at_target["epoch"])}])  # fmt: skip
 
 
 def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
@@ -131,7 +148,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
         f"d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
         f"reproduced if the first slope <= {rule['scaling_slope']} and the last >= {rule['saturation_slope']}; "
         f"not reproduced if the last <= {rule['scaling_slope']} or the first >= {rule['saturation_slope']}; else inconclusive",
-        why, statistic=last,
+        why + _edge_note(best), statistic=last,
     )]  # fmt: skip
     fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
     at_target = b_simple_at_target(noise_scale, target)
@@ -145,7 +162,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
         "S = S_min (1 + B_crit / B) fitted in log space; B_simple from the two-batch estimator",
         claims.REPRODUCED if agree else claims.NOT_REPRODUCED,
         f"reproduced if B_crit / B_simple lies within [1/{factor:g}, {factor:g}]; else not reproduced",
-        f"ratio {ratio:.2f}", statistic=float(ratio),
+        f"ratio {ratio:.2f}" + _edge_note(best), statistic=float(ratio),
     ))  # fmt: skip
     return rows
 
@@ -159,13 +176,14 @@ def final_accuracies(histories: pd.DataFrame, regime: str) -> np.ndarray:
 
 
 def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
-    finals = histories.sort_values("epoch").groupby(["regime", "seed"], sort=False).tail(1)
-    table = finals.groupby("regime", sort=False).agg(
+    finals = histories.sort_values("epoch", kind="stable").groupby(["regime", "seed"], sort=False).tail(1)
+    order = list(dict.fromkeys(histories["regime"]))  # the order of the settings
+    table = finals.groupby("regime").agg(
         batch_size=("batch_size", "last"), final_learning_rate=("learning_rate", "last"), epochs=("epoch", "max"),
         updates=("updates", "max"), test_accuracy_mean=("test_accuracy", "mean"), test_accuracy_std=("test_accuracy", "std"),
         distance_from_init=("distance_from_init", "mean"), n_seeds=("seed", "size"), n_diverged=("diverged", "sum"),
     )  # fmt: skip
-    return table.reset_index()
+    return table.loc[order].reset_index()
 
 
 def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
@@ -313,7 +331,9 @@ def regimes_figure(histories: pd.DataFrame, path: Path) -> None:
     figure, (epoch_axes, update_axes, distance_axes) = plots.new_figure(columns=3, width=3.6)
     for regime, group in histories[~histories["diverged"].astype(bool)].groupby("regime", sort=False):
         curve = group.groupby("epoch")[["updates", "test_accuracy", "distance_from_init"]].mean().reset_index()
-        style = {"color": REGIME_COLORS.get(regime, "grey"), "label": regime.replace("_", " ")}
+        # Equal epochs is the first stretch of equal updates: dashed, so both stay visible.
+        style = {"color": REGIME_COLORS.get(regime, "grey"), "label": regime.replace("_", " "),
+                 "linestyle": "--" if regime == "large_batch_equal_epochs" else "-"}  # fmt: skip
         epoch_axes.plot(curve["epoch"], 100 * curve["test_accuracy"], **style)
         update_axes.plot(curve["updates"], 100 * curve["test_accuracy"], **style)
         distance_axes.plot(curve["updates"], curve["distance_from_init"], **style)
@@ -365,6 +385,7 @@ def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, fi
     tables = {
         "throughput": results["throughput"], "throughput_summary": summary, "gradient_noise": results["spread"],
         "noise_scale": results["noise_scale"], "steps_to_target": results["steps"], "steps_to_target_best": best,
+        "tradeoff": tradeoff_table(best, results["noise_scale"], config["batchscience"]["steps_to_target"]["target_accuracy"]),
         "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
     }  # fmt: skip
     for name, table in tables.items():
@@ -377,4 +398,7 @@ def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, fi
     claims.claims_frame(all_claims(config, results, device)).to_csv(claims_path, index=False)
 
 
-TABLES = ["throughput", "throughput_summary", "gradient_noise", "noise_scale", "steps_to_target", "steps_to_target_best", "regimes", "distance_fits"]
+TABLES = [
+    "throughput", "throughput_summary", "gradient_noise", "noise_scale", "steps_to_target", "steps_to_target_best",
+    "tradeoff", "regimes", "distance_fits",
+]  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from replications.training import Phase, Schedule
+from replications.training import Budget, Phase, Schedule
 
 
 def _runtime(config: dict[str, Any]) -> None:
@@ -131,7 +131,6 @@ def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame,
     from replications.data import dataset_from_config
     from replications.models import build_model
     from replications.runs import train_run
-    from replications.training import Budget
 
     _runtime(config)
     section, noise = config["batchscience"], config["batchscience"]["gradient_noise"]
@@ -170,7 +169,6 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
     from replications.batchscience.measures import steps_to_target
     from replications.data import dataset_from_config
     from replications.runs import train_run
-    from replications.training import Budget
 
     _runtime(config)
     section, steps = config["batchscience"], config["batchscience"]["steps_to_target"]
@@ -196,7 +194,7 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
 
 
 def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Name -> (schedule, epochs) of the small batch and the large-batch variants."""
+    """Name -> (schedule, budget) of the small batch and the large-batch variants."""
     regimes = section["regimes"]
     small, large, epochs = regimes["small_batch"], regimes["large_batch"], regimes["epochs"]
     rate, ratio, warmup = section["optimizer"]["learning_rate"], large / small, regimes["warmup_epochs"]
@@ -206,20 +204,24 @@ def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ramp = [Phase(epoch, rate + (target_rate - rate) * epoch / warmup, large) for epoch in range(warmup)]
         return Schedule((*ramp, Phase(warmup, target_rate, large)))
 
+    from replications.data import train_size
+
+    small_updates = epochs * math.ceil(train_size(section["data"]) / small)
     return {
-        "small_batch": {"schedule": Schedule.constant(rate, small), "epochs": epochs},
-        "large_batch_equal_epochs": {"schedule": Schedule.constant(rate, large), "epochs": epochs},
-        "large_batch_equal_updates": {"schedule": Schedule.constant(rate, large), "epochs": int(round(epochs * ratio))},
-        "large_batch_linear_lr": {"schedule": warmed(rate * ratio), "epochs": epochs},
-        "large_batch_sqrt_lr": {"schedule": warmed(rate * math.sqrt(ratio)), "epochs": epochs},
-    }
+        "small_batch": {"schedule": Schedule.constant(rate, small), "budget": Budget(max_epochs=epochs)},
+        "large_batch_equal_epochs": {"schedule": Schedule.constant(rate, large), "budget": Budget(max_epochs=epochs)},
+        # Hoffer et al.'s regime adaptation: as many updates as the small batch (the last epoch may stop part way).
+        "large_batch_equal_updates": {"schedule": Schedule.constant(rate, large),
+                                      "budget": Budget(max_epochs=math.ceil(epochs * ratio) + 1, max_updates=small_updates)},
+        "large_batch_linear_lr": {"schedule": warmed(rate * ratio), "budget": Budget(max_epochs=epochs)},
+        "large_batch_sqrt_lr": {"schedule": warmed(rate * math.sqrt(ratio)), "budget": Budget(max_epochs=epochs)},
+    }  # fmt: skip
 
 
 def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
     """Every seed of one regime; the per-epoch histories (with the distance from the initial weights)."""
     from replications.data import dataset_from_config
     from replications.runs import train_run
-    from replications.training import Budget
 
     _runtime(config)
     section = config["batchscience"]
@@ -229,7 +231,7 @@ def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
     for seed in section["seeds"]:
         result = train_run(
             dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=setting["schedule"],
-            budget=Budget(max_epochs=setting["epochs"]), seed=seed, run_dir=run_path(config, f"regimes/{name}/seed{seed}"),
+            budget=setting["budget"], seed=seed, run_dir=run_path(config, f"regimes/{name}/seed{seed}"),
             runtime=config["runtime"],
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))

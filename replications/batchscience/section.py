@@ -38,6 +38,11 @@ TABLES = {
     "batchscience_steps_to_target_best.csv": {
         "batch_size, learning_rate, steps_to_target": "per batch size, the learning rate that needed the fewest updates",
         "examples_to_target": "steps_to_target x batch_size",
+        "lr_at_grid_edge": "the best learning rate is the grid's smallest or largest (the tuning may be incomplete)",
+    },
+    "batchscience_tradeoff.csv": {
+        "steps_min, examples_min, critical_batch": "the fit S = S_min (1 + B_crit / B); E_min = S_min x B_crit",
+        "b_simple_at_target, b_simple_epoch": "B_simple at the first snapshot that reached the target accuracy (else the last), and its epoch",
     },
     "batchscience_regimes.csv": {
         "regime": "small batch; large batch at equal epochs, equal updates, or with the learning rate scaled (linear, sqrt)",
@@ -59,13 +64,14 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     device = pd.read_csv(tables / "batchscience_throughput.csv")["device"].iloc[0]
     noise = pd.read_csv(tables / "batchscience_noise_scale.csv")
     best = pd.read_csv(tables / "batchscience_steps_to_target_best.csv")
+    tradeoff = pd.read_csv(tables / "batchscience_tradeoff.csv")
     regimes = pd.read_csv(tables / "batchscience_regimes.csv")
     steps, target = section["steps_to_target"], section["steps_to_target"]["target_accuracy"]
     regimes_shown = pd.DataFrame({
         "regime": regimes["regime"].str.replace("_", " "), "batch": regimes["batch_size"], "final lr": regimes["final_learning_rate"].map("{:g}".format),
         "epochs": regimes["epochs"], "updates": regimes["updates"].map("{:,}".format),
         "test accuracy %": plus_minus(100 * regimes["test_accuracy_mean"], 100 * regimes["test_accuracy_std"]),
-        "|w - w0|": regimes["distance_from_init"].map("{:.1f}".format),
+        "‖w − w0‖": regimes["distance_from_init"].map("{:.1f}".format),
     })  # fmt: skip
     throughput_shown = pd.DataFrame({
         "network": summary["network"], "peak samples/s": summary["peak_samples_per_second"].map("{:,.0f}".format),
@@ -73,12 +79,13 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "largest / smallest batch": summary["speedup_largest_over_1"].map("{:.0f}x".format),
     })  # fmt: skip
     noise_shown = pd.DataFrame({
-        "epoch": noise["epoch"], "updates": noise["updates"], "test accuracy %": (100 * noise["test_accuracy"]).map("{:.1f}".format),
+        "epoch": noise["epoch"], "updates": noise["updates"], "test accuracy %": (100 * noise["test_accuracy"]).map("{:.1f}".format).replace("nan", "-"),
         "B_simple (two batches)": noise["b_simple"].map("{:.0f}".format), "B_simple (full gradient)": noise["b_simple_direct"].map("{:.0f}".format),
     })  # fmt: skip
     best_shown = pd.DataFrame({
         "batch": best["batch_size"], "best lr": best["learning_rate"].map("{:g}".format),
         "updates to target": best["steps_to_target"].map("{:,.0f}".format), "examples to target": best["examples_to_target"].map("{:,.0f}".format),
+        "best lr at the grid's edge": best["lr_at_grid_edge"].map({True: "yes", False: ""}),
     })  # fmt: skip
     data, model, regime = section["data"], section["model"], section["regimes"]
     return "\n".join([
@@ -126,6 +133,11 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         markdown_table(best_shown),
         "",
+        *([f"Fit of (S/S_min - 1)(E/E_min - 1) = 1: S_min = {tradeoff['steps_min'].iloc[0]:,.0f} updates, E_min = "
+           f"{tradeoff['examples_min'].iloc[0]:,.0f} examples, B_crit = {tradeoff['critical_batch'].iloc[0]:.0f}; B_simple at the "
+           f"target (epoch {tradeoff['b_simple_epoch'].iloc[0]}) = {tradeoff['b_simple_at_target'].iloc[0]:.0f}. "
+           "Data: `tables/batchscience_tradeoff.csv`.", ""] if len(tradeoff) else
+          ["Fewer than 3 batch sizes reached the target: no fit.", ""]),
         "![Steps to target](figures/batchscience_steps_to_target.png)",
         "",
         "*Updates to the target against batch size, per learning rate and the best; grey: the fit "

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from replications import claims, plots
 from replications.smith2018 import paper
@@ -241,6 +242,7 @@ def _plot_accuracy(axes_epochs, axes_updates, histories: pd.DataFrame, lines: di
         axes_updates.plot(curve["updates"], 100 * curve["test_accuracy"], color=color, label=label, linestyle=linestyle)
     axes_epochs.set(xlabel="epochs", ylabel="test accuracy %")
     axes_updates.set(xlabel="parameter updates", ylabel="test accuracy %", xscale="log")
+    axes_updates.xaxis.set_minor_formatter(NullFormatter())  # a narrow log range would label every minor tick
     axes_updates.legend()
 
 
