@@ -110,6 +110,22 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     assert re.search(r"keskar2017_train\s+83\b", output), output[-2000:]
     assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
     assert re.search(r"smith2018_train\s+11\b", output)  # 3 + 2 + 2 + 2 optimizer-schedule pairs, 2 variants
+    assert re.search(r"batchscience_throughput\s+3\b", output) and re.search(r"batchscience_steps\s+6\b", output)
+
+
+def test_a_fresh_clone_with_a_committed_report_still_runs_everything(tmp_path):
+    """A clone has reports/<scale>/ but no results/: the default target must not call the report up to date."""
+    report_dir = tmp_path / "results" / "smoke" / "report"
+    report_dir.mkdir(parents=True)
+    for name in ("report.md", "report.html", "claims.csv", "benchmarks.md"):
+        (report_dir / name).write_text("committed\n")
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", f"{REPO}/config/smoke.yaml", "-n", "--quiet", "rules"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    output = completed.stdout + completed.stderr
+    assert re.search(r"keskar2017_train\s+11\b", output) and re.search(r"report\s+1\b", output), output[-2000:]
 
 
 def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
