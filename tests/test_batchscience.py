@@ -135,3 +135,13 @@ def test_steps_claims_compare_the_fitted_critical_batch_with_b_simple(config):
     assert rows["critical_batch_matches_noise_scale"].statistic == pytest.approx(0.75, rel=1e-3)
     few = analysis.steps_claims(analysis.best_steps(steps.iloc[:2]), noise, config)
     assert {row.verdict for row in few} == {INCONCLUSIVE}
+
+
+def test_figures_are_drawn_when_nothing_reached_the_target(tmp_path):
+    steps = pd.DataFrame({"batch_size": [4, 8, 16], "learning_rate": 0.01, "diverged": False, "steps_to_target": np.nan})
+    analysis.steps_figure(steps, analysis.best_steps(steps), tmp_path / "steps.png")
+    noise = pd.DataFrame({"epoch": [0, 1, 2], "updates": [0, 5, 10], "b_simple": [40.0, -3.0, 30.0], "b_simple_direct": [37.0, 44.0, 36.0]})
+    spread = pd.DataFrame({"batch_size": [1, 2, 4] * 2, "standard_error": [4.0, 2.9, 2.0] * 2, "epoch": [0] * 3 + [2] * 3,
+                           "point": ["initialisation"] * 3 + ["after 2 epochs"] * 3})  # fmt: skip
+    analysis.noise_figure(spread, noise, tmp_path / "noise.png")  # a negative estimate is left off the log axis
+    assert (tmp_path / "steps.png").stat().st_size > 5_000 and (tmp_path / "noise.png").stat().st_size > 5_000

@@ -161,7 +161,7 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
 
 
 def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
-    """config/paper.yaml with tiny epochs, F1 (MNIST), C1 and WRN-16-4 (CIFAR-10), on tfds.testing.mock_data."""
+    """config/paper.yaml with tiny epochs, F1 (MNIST), C1 and WRN-16-4 (CIFAR-10), on tfds.testing.mock_data; every part."""
     with open(f"{REPO}/config/paper.yaml") as handle:
         config = yaml.safe_load(handle)
     section = config["keskar2017"]
@@ -185,6 +185,13 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     smith["data"]["max_train_examples"] = smith["data"]["max_test_examples"] = 40
     smith.update(seeds=[0, 1], epochs=3, step_epochs=[1, 2], initial_batch_size=4, max_batch_size=20, variants={})
     smith["comparisons"] = {"momentum": ["decaying_learning_rate", "increasing_batch_size"]}
+    science = config["batchscience"]
+    for spec in [science, *science["throughput"]["networks"].values()]:
+        spec["data"].update(max_train_examples=40, max_test_examples=40)
+    science.update(seeds=[0, 1], regimes={"small_batch": 4, "large_batch": 16, "epochs": 2, "warmup_epochs": 1})
+    science["throughput"].update(batch_sizes=[1, 4, 16], examples=32, repeats=1)
+    science["gradient_noise"].update(batch_sizes=[1, 2, 4], draws=4, training_batch=8, epochs=2, snapshot_epochs=[1, 2], small_batch=2, big_batch=16)
+    science["steps_to_target"].update(batch_sizes=[4, 8, 16], learning_rates=[0.01], max_epochs=3, max_updates=50)
     config_file = tmp_path / "paper-tiny.yaml"
     config_file.write_text(yaml.safe_dump(config))
 
@@ -205,6 +212,9 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv").set_index("setting")
     assert smith.loc["momentum-increasing_batch_size", "batch_sizes"] == "4 → 20 → 20"  # 100 > the cap of 20: lr decays
     assert smith.loc["momentum-increasing_batch_size", "updates"] == 10 + 2 + 2
+    throughput = pd.read_csv(report_dir / "tables" / "batchscience_throughput.csv")
+    assert set(throughput["network"]) == {"F1", "C1", "WRN"}  # MNIST and CIFAR-10 networks, on the mocked sets
+    assert "## Batch-size science" in report and "gradient_noise_slope_init" in set(claims["claim_id"])
 
 
 def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):

@@ -304,8 +304,11 @@ def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: Path) ->
     spread_axes.set(xscale="log", yscale="log", xlabel="minibatch size m", ylabel="RMS |g_m - G|")
     spread_axes.legend()
     trained = noise_scale[noise_scale["epoch"] > 0]
-    scale_axes.plot(trained["updates"], trained["b_simple"], marker="o", label="two-batch estimator")
-    scale_axes.plot(trained["updates"], trained["b_simple_direct"], marker="x", linestyle=":", label="from the full gradient")
+    # With few draws the unbiased estimates can come out negative; a log axis shows the positive ones (the table has all).
+    for column, style in (("b_simple", {"marker": "o", "label": "two-batch estimator"}),
+                          ("b_simple_direct", {"marker": "x", "linestyle": ":", "label": "from the full gradient"})):  # fmt: skip
+        positive = trained[trained[column] > 0]
+        scale_axes.plot(positive["updates"], positive[column], **style)
     scale_axes.set(xscale="log", yscale="log", xlabel="parameter updates", ylabel="B_simple")
     scale_axes.legend()
     plots.save(figure, path)
@@ -313,6 +316,11 @@ def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: Path) ->
 
 def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: Path) -> None:
     figure, (axes,) = plots.new_figure(columns=1, width=4.8)
+    if best.empty:  # nothing to draw on log axes: say so in the figure
+        axes.text(0.5, 0.5, "no batch size reached the target accuracy", ha="center", va="center", transform=axes.transAxes)
+        axes.set(xlabel="batch size", ylabel="updates to the target accuracy")
+        plots.save(figure, path)
+        return
     for rate, group in steps[steps["steps_to_target"].notna()].groupby("learning_rate"):
         axes.plot(group["batch_size"], group["steps_to_target"], marker=".", linestyle=":", alpha=0.6, label=f"lr {rate:g}")
     axes.plot(best["batch_size"], best["steps_to_target"], marker="o", color="black", label="best per batch size")
