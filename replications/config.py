@@ -79,6 +79,14 @@ def _reference_errors(config: dict[str, Any]) -> list[str]:
             errors.append(f"wilson2003.max_epochs: no budget for batch size(s) {missing}")
     if smith := config.get("smith2018"):
         errors += _smith2018_reference_errors(smith)
+    if science := config.get("batchscience"):
+        noise, regimes = science["gradient_noise"], science["regimes"]
+        if max(noise["snapshot_epochs"]) > noise["epochs"]:
+            errors.append(f"batchscience.gradient_noise.snapshot_epochs: beyond the run's {noise['epochs']} epochs")
+        if noise["big_batch"] <= noise["small_batch"]:
+            errors.append("batchscience.gradient_noise.big_batch: must exceed small_batch (the two-batch estimator)")
+        if regimes["large_batch"] <= regimes["small_batch"]:
+            errors.append("batchscience.regimes.large_batch: must exceed small_batch")
     return errors
 
 

@@ -95,3 +95,10 @@ def test_smith_schedules_and_optimizers_must_exist(quick, change, message):
     change(quick["smith2018"])
     with pytest.raises(ConfigError, match=message):
         validate_config(quick)
+
+
+def test_batch_science_sizes_must_make_sense(quick):
+    quick["batchscience"]["gradient_noise"].update(small_batch=512, big_batch=8, snapshot_epochs=[1, 99])
+    with pytest.raises(ConfigError, match="big_batch: must exceed small_batch") as raised:
+        validate_config(quick)
+    assert "snapshot_epochs: beyond the run's 16 epochs" in str(raised.value)

@@ -144,11 +144,11 @@ def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame,
     rng = np.random.default_rng(section["seeds"][0])
     keras.utils.set_random_seed(section["seeds"][0])  # the run's initial weights, rebuilt as train_run built them
     model = build_model(section["model"], dataset.input_shape, dataset.num_classes)
+    sampler = GradientSampler(model, dataset)  # reads the model's variables, which each snapshot overwrites
     spreads, scales = [], []
     for epoch in [0, *noise["snapshot_epochs"]]:
         if epoch:
             model.load_weights(Path(run_dir) / "snapshots" / f"epoch{epoch}.weights.h5")
-        sampler = GradientSampler(model, dataset)
         row = result.history.iloc[epoch - 1] if epoch else None
         scales.append({
             "epoch": epoch, "updates": int(row["updates"]) if epoch else 0,
