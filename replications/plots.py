@@ -19,6 +19,7 @@ STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "legend.frameon": False,
+    "svg.hashsalt": "batchsize-replications",  # fixed element ids: a rerun writes the same SVG
 }
 # One colour per regime or schedule, the same in every figure.
 COLORS = {"SB": "#1f77b4", "LB": "#d62728"}
