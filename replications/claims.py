@@ -206,5 +206,14 @@ def gap_claim(
     )  # fmt: skip
 
 
+def interval_verdict(low: float, high: float, band_low: float = -np.inf, band_high: float = np.inf) -> str:
+    """Reproduced if the interval [low, high] lies inside the band, not reproduced if it lies wholly outside, else inconclusive."""
+    if band_low <= low and high <= band_high:
+        return REPRODUCED
+    if high < band_low or low > band_high:
+        return NOT_REPRODUCED
+    return INCONCLUSIVE
+
+
 def claims_frame(rows: Sequence[ClaimRow]) -> pd.DataFrame:
     return pd.DataFrame([dataclasses.asdict(row) for row in rows], columns=CLAIM_COLUMNS)

@@ -77,13 +77,13 @@ def train_size(data_config: dict[str, Any], holdout_fraction: float = 0.0) -> in
     name = data_config["name"]
     if name in TFDS_TRAIN_SIZES:
         size = TFDS_TRAIN_SIZES[name]
-    elif name == "uci":
-        if "num_examples" not in data_config:
-            raise ValueError("data set 'uci' needs num_examples (its size) to plan the workflow without a download")
-        total = data_config["num_examples"]
-        size = total - math.ceil(data_config.get("test_fraction", 0.2) * total)
     else:
-        total = (data_config.get("num_samples", 4000) // 10) * 10 if name == "mnist1d" else OFFLINE_SIZES[name]
+        if name == "uci":
+            if "num_examples" not in data_config:
+                raise ValueError("data set 'uci' needs num_examples (its size) to plan the workflow without a download")
+            total = data_config["num_examples"]
+        else:
+            total = (data_config.get("num_samples", 4000) // 10) * 10 if name == "mnist1d" else OFFLINE_SIZES[name]
         size = total - math.ceil(data_config.get("test_fraction", 0.2) * total)  # as train_test_split rounds
     size = min(size, data_config.get("max_train_examples", size))
     return size - math.ceil(holdout_fraction * size) if holdout_fraction else size

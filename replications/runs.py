@@ -57,16 +57,14 @@ def train_run(
 
     Weights at `snapshot_epochs` go to run_dir/snapshots/epoch<E>.weights.h5 (for measurements along training).
     """
-    import contextlib
-
     import keras
 
     from replications.models import build_model
-    from replications.training import data_parallel_strategy, make_optimizer, save_run, train
+    from replications.training import data_parallel_strategy, make_optimizer, save_run, strategy_scope, train
 
     keras.utils.set_random_seed(seed)
     strategy = data_parallel_strategy()
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+    with strategy_scope(strategy):
         model = build_model(model_config, dataset.input_shape, dataset.num_classes)
         optimizer = make_optimizer(optimizer_config)
     snapshots = Path(run_dir) / "snapshots"

@@ -12,6 +12,7 @@ row, divergence and stopping rules, and an atomic checkpoint for resuming.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -61,6 +62,11 @@ def data_parallel_strategy() -> tf.distribute.Strategy | None:
     """MirroredStrategy when more than one GPU is visible (large batches are where data parallelism pays)."""
     gpus = tf.config.list_logical_devices("GPU")
     return tf.distribute.MirroredStrategy() if len(gpus) > 1 else None
+
+
+def strategy_scope(strategy: tf.distribute.Strategy | None) -> contextlib.AbstractContextManager:
+    """The strategy's scope, in which variables become mirrored; a no-op without a strategy."""
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
 def configure_runtime(threads_per_job: int = 1, deterministic_ops: bool = False) -> None:
@@ -157,16 +163,12 @@ class Trainer:
         self.eval_batch_size = eval_batch_size
         self.strategy = strategy
         # XLA cannot compile MirroredStrategy's cross-replica reductions.
-        self.jit_compile = uses_xla(model) if jit_compile is None else jit_compile
-        self.jit_compile = self.jit_compile and strategy is None
+        self.jit_compile = strategy is None and (uses_xla(model) if jit_compile is None else jit_compile)
         self.loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         self.x_train = tf.constant(dataset.x_train)
         self.y_train = tf.constant(dataset.y_train)
-        if strategy is None:
+        with strategy_scope(strategy):
             optimizer.build(model.trainable_variables)
-        else:
-            with strategy.scope():
-                optimizer.build(model.trainable_variables)
         self._steps_by_batch_size: dict[int, tf.types.experimental.GenericFunction] = {}
         self._evaluate_chunk = tf.function(self._evaluate_chunk_eager, jit_compile=self.jit_compile)
 
@@ -268,12 +270,10 @@ def train(
     trainer = Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     run_dir = Path(run_dir) if run_dir is not None else None
     state = _fresh_state()
-    initial = [variable.numpy().astype(np.float64) for variable in model.trainable_variables]
+    initial = [variable.numpy() for variable in model.trainable_variables]
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _save_initial_weights(run_dir / INITIAL_WEIGHTS_NAME, model)
-        with np.load(run_dir / INITIAL_WEIGHTS_NAME) as saved:  # a resumed run's x0 is the first start's
-            initial = [saved[f"w{i}"].astype(np.float64) for i in range(len(initial))]
+        initial = _initial_weights(run_dir / INITIAL_WEIGHTS_NAME, initial)
         if (run_dir / CHECKPOINT_NAME).exists():
             state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer)
             logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
@@ -361,7 +361,9 @@ def _update_stop_reason(state: dict[str, Any], row: dict[str, Any], budget: Budg
 
 
 def _distance(model: keras.Model, initial: list[np.ndarray]) -> float:
-    squared = sum(float(np.sum((variable.numpy().astype(np.float64) - start) ** 2)) for variable, start in zip(model.trainable_variables, initial))
+    squared = sum(
+        float(np.sum((variable.numpy().astype(np.float64) - start) ** 2)) for variable, start in zip(model.trainable_variables, initial)
+    )  # in float64: the differences are small against the weights
     return math.sqrt(squared)
 
 
@@ -387,10 +389,13 @@ def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _save_initial_weights(path: Path, model: keras.Model) -> None:
-    """Keep x0 (for distances from the initial point); written once, before the first epoch."""
+def _initial_weights(path: Path, current: list[np.ndarray]) -> list[np.ndarray]:
+    """x0 for distances from the initial point: written at a run's first start, read back when it resumes."""
     if not path.exists():
-        _atomic_savez(path, {f"w{i}": v.numpy() for i, v in enumerate(model.trainable_variables)})
+        _atomic_savez(path, {f"w{i}": weights for i, weights in enumerate(current)})
+        return current
+    with np.load(path) as saved:
+        return [saved[f"w{i}"] for i in range(len(current))]
 
 
 def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict[str, Any]) -> None:

@@ -99,13 +99,18 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         assert (tmp_path / "results" / "smoke" / "rule_benchmarks" / f"{rule}.tsv").exists()
 
 
-def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
+def dry_run_jobs(workdir, scale):
+    """Snakemake's job counts per rule for config/<scale>.yaml in `workdir`, without running anything."""
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", f"{REPO}/config/paper.yaml", "-n", "--quiet", "rules"],
+        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/{scale}.yaml", "-n", "--quiet", "rules"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
-    output = completed.stdout + completed.stderr
+    return completed.stdout + completed.stderr
+
+
+def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
+    output = dry_run_jobs(tmp_path, "paper")
     # Table 2: 5 networks x 2 regimes x 5 seeds; sweep: 6 batch sizes x 3 seeds; warm start: 5 k x 3 seeds (C1)
     assert re.search(r"keskar2017_train\s+83\b", output), output[-2000:]
     assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
@@ -119,12 +124,7 @@ def test_a_fresh_clone_with_a_committed_report_still_runs_everything(tmp_path):
     report_dir.mkdir(parents=True)
     for name in ("report.md", "report.html", "claims.csv", "benchmarks.md"):
         (report_dir / name).write_text("committed\n")
-    completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", f"{REPO}/config/smoke.yaml", "-n", "--quiet", "rules"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    output = completed.stdout + completed.stderr
+    output = dry_run_jobs(tmp_path, "smoke")
     assert re.search(r"keskar2017_train\s+11\b", output) and re.search(r"report\s+1\b", output), output[-2000:]
 
 

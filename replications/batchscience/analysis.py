@@ -68,12 +68,12 @@ def spread_claims(spread: pd.DataFrame, rule: dict[str, Any]) -> list[claims.Cla
     for (epoch, point), group in spread.groupby(["epoch", "point"], sort=True):
         fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule["alpha"])
         low, high = -0.5 - rule["tolerance"], -0.5 + rule["tolerance"]
-        if low <= fit.ci_low and fit.ci_high <= high:
-            verdict, why = claims.REPRODUCED, "the interval lies within the tolerance of -1/2"
-        elif fit.ci_high < low or fit.ci_low > high:
-            verdict, why = claims.NOT_REPRODUCED, "the interval lies outside the tolerance of -1/2"
-        else:
-            verdict, why = claims.INCONCLUSIVE, "the interval overlaps the edge of the tolerance"
+        verdict = claims.interval_verdict(fit.ci_low, fit.ci_high, low, high)
+        why = {
+            claims.REPRODUCED: "the interval lies within the tolerance of -1/2",
+            claims.NOT_REPRODUCED: "the interval lies outside the tolerance of -1/2",
+            claims.INCONCLUSIVE: "the interval overlaps the edge of the tolerance",
+        }[verdict]
         rows.append(_row(
             f"gradient_noise_slope_{'init' if epoch == 0 else 'trained'}",
             f"The standard error of a minibatch gradient falls as 1/sqrt(m) ({point})", "slope -1/2 (seed 002)",
@@ -90,7 +90,7 @@ def b_simple_at_target(noise_scale: pd.DataFrame, target: float) -> pd.Series:
     """B_simple at the first snapshot that reached the target accuracy (the last snapshot if none did)."""
     trained = noise_scale[noise_scale["epoch"] > 0]
     reached = trained[trained["test_accuracy"] >= target]
-    return (reached if len(reached) else trained).iloc[0 if len(reached) else -1]
+    return reached.iloc[0] if len(reached) else trained.iloc[-1]
 
 
 # --- steps to target ------------------------------------------------------------------------------------
@@ -150,15 +150,14 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
         f"not reproduced if the last <= {rule['scaling_slope']} or the first >= {rule['saturation_slope']}; else inconclusive",
         why + _edge_note(best), statistic=last,
     )]  # fmt: skip
-    fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
-    at_target = b_simple_at_target(noise_scale, target)
-    ratio = fit.critical_batch / at_target["b_simple"]
+    fit = tradeoff_table(best, noise_scale, target).iloc[0]
+    ratio = fit["critical_batch"] / fit["b_simple_at_target"]
     factor = rules["critical_batch"]["agreement_factor"]
     agree = 1 / factor <= ratio <= factor
     rows.append(_row(
         "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
         "B_crit ≈ B_noise (McCandlish et al. 2018)",
-        f"B_crit {fit.critical_batch:.0f} (fit) vs B_simple {at_target['b_simple']:.0f} (epoch {int(at_target['epoch'])})",
+        f"B_crit {fit['critical_batch']:.0f} (fit) vs B_simple {fit['b_simple_at_target']:.0f} (epoch {int(fit['b_simple_epoch'])})",
         "S = S_min (1 + B_crit / B) fitted in log space; B_simple from the two-batch estimator",
         claims.REPRODUCED if agree else claims.NOT_REPRODUCED,
         f"reproduced if B_crit / B_simple lies within [1/{factor:g}, {factor:g}]; else not reproduced",
@@ -194,12 +193,12 @@ def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claim
         return [_row("equal_updates", "regimes", "", "", "", claims.INCONCLUSIVE, "", "fewer than 2 finished runs per regime")]
     rule = rules["equal_updates"]
     test = claims.welch_greater(equal_updates, small, rule["alpha"])
-    if test.ci_low > -rule["margin"]:
-        verdict, why = claims.REPRODUCED, f"lower bound {100 * test.ci_low:.2f} pp > -{100 * rule['margin']:g} pp"
-    elif test.ci_high < -rule["margin"]:
-        verdict, why = claims.NOT_REPRODUCED, f"upper bound {100 * test.ci_high:.2f} pp < -{100 * rule['margin']:g} pp"
-    else:
-        verdict, why = claims.INCONCLUSIVE, "the interval reaches below the margin"
+    verdict = claims.interval_verdict(test.ci_low, test.ci_high, band_low=-rule["margin"])
+    why = {
+        claims.REPRODUCED: f"lower bound {100 * test.ci_low:.2f} pp > -{100 * rule['margin']:g} pp",
+        claims.NOT_REPRODUCED: f"upper bound {100 * test.ci_high:.2f} pp < -{100 * rule['margin']:g} pp",
+        claims.INCONCLUSIVE: "the interval reaches below the margin",
+    }[verdict]
     confidence = 100 * (1 - 2 * rule["alpha"])
     rows.append(_row(
         "equal_updates_at_least_as_good", "Trained for the same number of updates, the large batch is at least as good as the small one",
@@ -373,13 +372,13 @@ def regime_names(section: dict[str, Any]) -> list[str]:
     return list(regime_settings(section))
 
 
-def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], device: str) -> list[claims.ClaimRow]:
+def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], summary: pd.DataFrame, best: pd.DataFrame,
+               device: str) -> list[claims.ClaimRow]:  # fmt: skip
     rules = config["batchscience"]["claims"]
-    summary = throughput_summary(results["throughput"], rules["throughput_saturates"]["within"])
     return [
         *throughput_claims(summary, rules["throughput_saturates"], device),
         *spread_claims(results["spread"], rules["noise_slope"]),
-        *steps_claims(best_steps(results["steps"]), results["noise_scale"], config),
+        *steps_claims(best, results["noise_scale"], config),
         *regime_claims(results["regimes"], config),
     ]
 
@@ -403,7 +402,7 @@ def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, fi
     steps_figure(results["steps"], best, figure_dir / "batchscience_steps_to_target.png")
     regimes_figure(results["regimes"], figure_dir / "batchscience_regimes.png")
     device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
-    claims.claims_frame(all_claims(config, results, device)).to_csv(claims_path, index=False)
+    claims.claims_frame(all_claims(config, results, summary, best, device)).to_csv(claims_path, index=False)
 
 
 TABLES = [

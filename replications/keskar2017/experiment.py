@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from replications import claims
+from replications.data import train_size
 from replications.keskar2017 import paper
 from replications.runs import read_metrics, train_run
 
@@ -21,20 +22,13 @@ def run_dir(results_dir: str | Path, network: str, run: str, seed: int) -> Path:
     return Path(results_dir) / "keskar2017" / network / run / f"seed{seed}"
 
 
-def num_train_examples(data_config: dict[str, Any]) -> int:
-    """Training-set size, known without loading the data."""
-    from replications.data import train_size
-
-    return train_size(data_config)
-
-
 def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
     """SB: a fixed small batch; LB: a fraction of the training set (paper: 256 and 10%)."""
     if regime == "SB":
         return section["small_batch"]
     if regime == "LB":
         data_config = section["networks"][network]["data"]
-        return max(1, round(section["large_batch_fraction"] * num_train_examples(data_config)))
+        return max(1, round(section["large_batch_fraction"] * train_size(data_config)))
     raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
 
 

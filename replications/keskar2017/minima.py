@@ -43,8 +43,8 @@ def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: i
         model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"]
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
-    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed) if regime in REGIMES else None
     tables = regime in REGIMES
+    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed) if tables else None
     rows = []
     for space in SPACES if tables else ("full",):
         for epsilon in settings["epsilons"] if tables else settings["epsilons"][:1]:

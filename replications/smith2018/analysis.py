@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter
 
 from replications import claims, plots
+from replications.data import train_size
 from replications.smith2018 import paper
 from replications.smith2018.experiment import (
     noise_scales,
@@ -32,12 +33,6 @@ def main_optimizer(section: dict[str, Any]) -> str:
     return next(iter(section["comparisons"]))
 
 
-def num_train(section: dict[str, Any]) -> int:
-    from replications.data import train_size
-
-    return train_size(section["data"])
-
-
 def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
     """The last epoch of every (setting, seed)."""
     return histories.sort_values("epoch").groupby(["setting", "seed"], sort=False).tail(1).reset_index(drop=True)
@@ -56,7 +51,7 @@ def paper_updates(section: dict[str, Any], name: str, setting: dict[str, Any]) -
 def summary_table(config: dict[str, Any], histories: pd.DataFrame) -> pd.DataFrame:
     """Per setting: schedule phases, noise scale per phase, final test accuracy over seeds, updates, switch cost."""
     section = config["smith2018"]
-    size = num_train(section)
+    size = train_size(section["data"])
     finals = final_epochs(histories)
     rows = []
     for name, setting in settings(section).items():
@@ -88,9 +83,8 @@ def protocol_table(config: dict[str, Any]) -> pd.DataFrame:
     """The paper's CIFAR-10 protocol through our schedule arithmetic, beside the update counts it reports."""
     protocol, section = paper.PROTOCOL, config["smith2018"]
     rows = []
-    kinds = [(kind, {}) for kind in section["schedules"]] + [(INCREASING, paper.VARIANTS[name]) for name in paper.VARIANTS]
-    names = list(section["schedules"]) + list(paper.VARIANTS)
-    for name, (kind, changes) in zip(names, kinds):
+    runs = [(kind, kind, {}) for kind in section["schedules"]] + [(name, INCREASING, changes) for name, changes in paper.VARIANTS.items()]
+    for name, kind, changes in runs:
         schedule = step_schedule(
             learning_rate=changes.get("learning_rate", protocol["learning_rate"]),
             initial_batch_size=changes.get("initial_batch_size", protocol["initial_batch_size"]),
@@ -120,8 +114,8 @@ def _too_few(name: str, values: np.ndarray) -> str | None:
 
 
 def equivalence_claim(config: dict[str, Any], finals: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
-                      reference: str, candidate: str) -> tuple[claims.ClaimRow, str]:  # fmt: skip
-    """TOST of the final test accuracy of `candidate` against `reference`; the row and its verdict."""
+                      reference: str, candidate: str) -> claims.ClaimRow:  # fmt: skip
+    """TOST of the final test accuracy of `candidate` against `reference`."""
     rule = config["smith2018"]["claims"]["equivalence"]
     a, b = _accuracies(finals, candidate), _accuracies(finals, reference)
     margin = 100 * rule["margin"]
@@ -130,25 +124,24 @@ def equivalence_claim(config: dict[str, Any], finals: pd.DataFrame, claim_id: st
                  f"significantly beyond it; else inconclusive")  # fmt: skip
     common = {"paper": paper.PAPER, "claim_id": claim_id, "statement": statement, "paper_value": paper_value, "rule": rule_text}
     if failure := _too_few(candidate, a) or _too_few(reference, b):
-        row = claims.ClaimRow(**common, our_value="", test="Welch TOST", statistic=None, p_value=None, ci="",
-                              n_seeds=min(len(a), len(b)), verdict=claims.INCONCLUSIVE, detail=failure)  # fmt: skip
-        return row, row.verdict
+        return claims.ClaimRow(**common, our_value="", test="Welch TOST", statistic=None, p_value=None, ci="",
+                               n_seeds=min(len(a), len(b)), verdict=claims.INCONCLUSIVE, detail=failure)  # fmt: skip
     test = claims.equivalence_test(a, b, rule["margin"], rule["alpha"])
     verdict, reason = claims.equivalence_verdict(test, rule["alpha"])
-    row = claims.ClaimRow(
+    return claims.ClaimRow(
         **common,
         our_value=f"{100 * a.mean():.2f}% vs {100 * b.mean():.2f}% (difference {100 * test.difference:+.2f} pp)",
         test="Welch TOST", statistic=test.difference, p_value=test.p_value,
         ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp ({100 * (1 - 2 * rule['alpha']):.0f}% CI of {candidate} - {reference})",
         n_seeds=min(len(a), len(b)), verdict=verdict, detail=reason,
     )  # fmt: skip
-    return row, verdict
 
 
-def fewer_updates_claim(config: dict[str, Any], summary: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
+def fewer_updates_claim(summary: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
                         reference: str, candidate: str, accuracy_verdict: str) -> claims.ClaimRow:  # fmt: skip
     """Fewer updates at equivalent accuracy: the ratio, with the accuracy claim's verdict as the condition."""
-    updates = summary.set_index("setting")["updates"]
+    by_setting = summary.set_index("setting")
+    updates = by_setting["updates"]
     ratio = updates[reference] / updates[candidate]
     if ratio <= 1:
         verdict, reason = claims.NOT_REPRODUCED, f"{candidate} needed no fewer updates"
@@ -162,7 +155,7 @@ def fewer_updates_claim(config: dict[str, Any], summary: pd.DataFrame, claim_id:
         paper=paper.PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value,
         our_value=f"{updates[candidate]:,} vs {updates[reference]:,} updates ({ratio:.1f}x fewer)",
         test="update count (deterministic) + the accuracy TOST", statistic=float(ratio), p_value=None, ci="",
-        n_seeds=int(summary.set_index("setting")["n_seeds"][candidate]), verdict=verdict,
+        n_seeds=int(by_setting["n_seeds"][candidate]), verdict=verdict,
         rule="reproduced if fewer updates and equivalent accuracy; not reproduced if no fewer updates or an accuracy "
              "difference beyond the margin; else inconclusive",
         detail=reason,
@@ -200,7 +193,7 @@ def all_claims(config: dict[str, Any], histories: pd.DataFrame) -> list[claims.C
             label = schedule.replace("_", " ")
             paper_value = (f"{paper.ACCURACY[INCREASING]}% vs {paper.ACCURACY[REFERENCE]}% (momentum)"
                            if schedule == INCREASING and optimizer == main else "nearly identical curves")  # fmt: skip
-            row, verdict = equivalence_claim(
+            row = equivalence_claim(
                 config, finals, f"equivalent_accuracy_{optimizer}_{schedule}",
                 f"{optimizer}: {label} reaches the same test accuracy as decaying the learning rate, after the same epochs",
                 paper_value, f"{optimizer}-{REFERENCE}", f"{optimizer}-{schedule}",
@@ -208,16 +201,16 @@ def all_claims(config: dict[str, Any], histories: pd.DataFrame) -> list[claims.C
             rows.append(row)
             if optimizer == main and schedule == INCREASING:
                 rows.append(fewer_updates_claim(
-                    config, summary, "fewer_updates", "Increasing the batch size needs far fewer parameter updates",
-                    paper.UPDATES[INCREASING] + " vs " + paper.UPDATES[REFERENCE], f"{main}-{REFERENCE}", f"{main}-{schedule}", verdict,
+                    summary, "fewer_updates", "Increasing the batch size needs far fewer parameter updates",
+                    paper.UPDATES[INCREASING] + " vs " + paper.UPDATES[REFERENCE], f"{main}-{REFERENCE}", f"{main}-{schedule}", row.verdict,
                 ))  # fmt: skip
     if "increased_learning_rate" in section["variants"]:
-        _, verdict = equivalence_claim(config, finals, "", "", "", f"{main}-{INCREASING}", "increased_learning_rate")
+        accuracy = equivalence_claim(config, finals, "", "", "", f"{main}-{INCREASING}", "increased_learning_rate")
         rows.append(fewer_updates_claim(
-            config, summary, "larger_learning_rate_fewer_updates",
+            summary, "larger_learning_rate_fewer_updates",
             "Raising the initial learning rate with the batch (B ∝ lr) cuts updates further at the same accuracy",
             f"{paper.UPDATES['increased_learning_rate']} vs {paper.UPDATES[INCREASING]}", f"{main}-{INCREASING}",
-            "increased_learning_rate", verdict,
+            "increased_learning_rate", accuracy.verdict,
         ))  # fmt: skip
     if {"increased_learning_rate", "increased_momentum"} <= set(section["variants"]):
         rows.append(momentum_cost_claim(config, finals))

@@ -88,12 +88,12 @@ def no_gain_claim(config: dict[str, Any], runs: pd.DataFrame, best: pd.DataFrame
     difference = (pairs["full"] - pairs["online"]).to_numpy()
     interval = stats.ttest_1samp(difference, 0.0).confidence_interval(1 - 2 * rule["alpha"])
     margin = rule["margin"]
-    if interval.high < margin:
-        verdict, reason = claims.REPRODUCED, f"upper bound {100 * interval.high:.2f} pp < margin {100 * margin:.1f} pp"
-    elif interval.low > margin:
-        verdict, reason = claims.NOT_REPRODUCED, f"lower bound {100 * interval.low:.2f} pp > margin {100 * margin:.1f} pp"
-    else:
-        verdict, reason = claims.INCONCLUSIVE, f"the interval contains the margin {100 * margin:.1f} pp"
+    verdict = claims.interval_verdict(interval.low, interval.high, band_high=margin)
+    reason = {
+        claims.REPRODUCED: f"upper bound {100 * interval.high:.2f} pp < margin {100 * margin:.1f} pp",
+        claims.NOT_REPRODUCED: f"lower bound {100 * interval.low:.2f} pp > margin {100 * margin:.1f} pp",
+        claims.INCONCLUSIVE: f"the interval contains the margin {100 * margin:.1f} pp",
+    }[verdict]
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id="batch_no_accuracy_gain",
         statement="Full-batch training gains no hold-out accuracy over online training",
@@ -117,12 +117,7 @@ def slope_claim(config: dict[str, Any], best: pd.DataFrame) -> claims.ClaimRow:
     slopes = np.array(slopes)
     low, high = (stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule["alpha"]) if len(slopes) >= 2 else (np.nan, np.nan))
     band = (1 - rule["tolerance"], 1 + rule["tolerance"])
-    if band[0] <= low and high <= band[1]:
-        verdict = claims.REPRODUCED
-    elif high < band[0] or low > band[1]:
-        verdict = claims.NOT_REPRODUCED
-    else:
-        verdict = claims.INCONCLUSIVE
+    verdict = claims.interval_verdict(low, high, *band)
     censored = int(best["censored"].sum())
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id="epochs_grow_linearly",
