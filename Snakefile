@@ -1,28 +1,35 @@
 """batchsize-replications: `snakemake --cores all` rebuilds the quick-scale report.
 
-Another scale: `snakemake --configfile config/paper.yaml --cores all`.
-One replication: `snakemake keskar2017 --cores all` (or smith2018, wilson2003, batchscience). Report only: `snakemake report --cores all`.
+Another scale: `snakemake --configfile config/paper.yaml --cores all` (or `--config scale=smoke`).
+One paper: `snakemake <paper> --cores all` (each paper of the config has a rule of its name). Report only: `snakemake report --cores all`.
 """
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from replications.config import check_references
+from replications.config import validate_config
+from replications.papers import configured_papers
 
 min_version("9.0")
 
-# The quick scale is the default; a --configfile replaces it rather than merging into it.
-if not workflow.overwrite_configfiles:
-    workflow.configfile("config/quick.yaml")
 
-validate(config, "config/schema.yaml")
-check_references(config)  # keys that name other keys
+# The config is config/base.yaml, then the overlay of its scale, then any --configfile / --config:
+# Snakemake merges each configfile into the config and puts the command line's settings back on top.
+configfile: f"{workflow.basedir}/config/base.yaml"
+configfile: f"{workflow.basedir}/config/{config['scale']}.yaml"
+
+
+validate_config(config, source=" + ".join(map(str, workflow.configfiles)))  # before any job: names the bad key
+PAPERS = configured_papers(config)
 
 
 include: "rules/common.smk"
-include: "rules/keskar2017.smk"
-include: "rules/wilson2003.smk"
-include: "rules/smith2018.smk"
-include: "rules/batchscience.smk"
+
+
+for paper in PAPERS:
+
+    include: paper.rules
+
+
 include: "rules/benchmarks.smk"
 include: "rules/report.smk"
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from replications.runs import setup_logging
+from replications.command_line import setup_logging
 from replications.training import configure_runtime
 
 MODEL_CONFIG = {"name": "f1", "width": 512, "depth": 2}
@@ -70,7 +70,8 @@ def engine_samples_per_second(dataset, batch_size: int) -> tuple[float, float]:
     """(training loop only, whole engine epoch with evaluation and checkpoint)."""
     import numpy as np
 
-    from replications.training import Budget, Schedule, Trainer, train
+    from replications.schedules import Budget, Schedule
+    from replications.training import Trainer, train
 
     model, optimizer = _fresh_model_and_optimizer(dataset)
     trainer = Trainer(model, optimizer, dataset)

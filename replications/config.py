@@ -1,7 +1,14 @@
-"""Loading and validating the suite's YAML configuration against config/schema.yaml."""
+"""The suite's configuration: one base, a small overlay per scale, validated against the core schema and
+the schema fragment of every paper the config lists.
+
+Merging, here and in the Snakefile alike: config/base.yaml, then config/<scale>.yaml for the scale the
+merged config names (base: quick), then the user's files in order. Mappings merge key by key; any other
+value (a list, a number) replaces the earlier one, as Snakemake merges its config files.
+"""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -9,115 +16,103 @@ from typing import Any
 import jsonschema
 import yaml
 
+from replications.papers import PaperError, configured_papers
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO_ROOT / "config" / "schema.yaml"
+CONFIG_DIR = REPO_ROOT / "config"
+SCHEMA_PATH = CONFIG_DIR / "schema.yaml"
+BASE_CONFIG = CONFIG_DIR / "base.yaml"
 
 
 class ConfigError(ValueError):
     """A configuration that does not match the schema; the message names the key."""
 
 
-def _validator() -> jsonschema.protocols.Validator:
+def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """`overlay` merged into `base` in place: mappings key by key, everything else replaced."""
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def scale_overlay(scale: str) -> Path:
+    return CONFIG_DIR / f"{scale}.yaml"
+
+
+def compose(*paths: str | Path) -> dict[str, Any]:
+    """base.yaml, then the overlay of the scale the files name, then the files themselves."""
+    user = {}
+    for path in paths:
+        merge(user, read_yaml(path))
+    config = read_yaml(BASE_CONFIG)
+    overlay = scale_overlay(user.get("scale", config.get("scale")))
+    if overlay.exists():
+        merge(config, read_yaml(overlay))
+    return merge(config, user)
+
+
+def full_schema(config: dict[str, Any]) -> dict[str, Any]:
+    """The core schema with every listed paper's fragment as the schema of its section."""
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    for paper in configured_papers(config):
+        schema["properties"][paper.name] = yaml.safe_load(paper.schema.read_text())
+        schema["required"].append(paper.name)
+    return schema
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
     validator_class = jsonschema.validators.validator_for(schema)
     # Fill in schema defaults while validating, as Snakemake's validate(set_default=True) does.
-    set_defaults = _extend_with_defaults(validator_class)
-    return set_defaults(schema)
-
-
-def _extend_with_defaults(validator_class):
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
         if isinstance(instance, dict):
             for name, subschema in properties.items():
                 if "default" in subschema:
-                    instance.setdefault(name, subschema["default"])
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
         yield from validate_properties(validator, properties, instance, schema)
 
-    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})(schema)
 
 
 def validate_config(config: dict[str, Any], source: str = "config") -> dict[str, Any]:
     """Validate `config` in place (filling defaults) and return it; raise ConfigError naming the key."""
-    errors = sorted(_validator().iter_errors(config), key=lambda error: list(error.absolute_path))
+    try:
+        schema = full_schema(config)
+    except PaperError as error:
+        _raise([f"{source}: {error}"])
+    if unknown := sorted(set(config) - set(schema["properties"])):
+        _raise([f"{source}: {key}: neither a core key nor the section of a paper listed in `papers`" for key in unknown])
+    errors = sorted(_validator(schema).iter_errors(config), key=lambda error: list(error.absolute_path))
     if errors:
         _raise([f"{source}: {_key(error)}: {error.message}" for error in errors])
-    check_references(config, source)
+    messages = [f"{source}: {paper.name}.{message}" for paper in configured_papers(config) for message in paper.check(config[paper.name])]
+    if messages:
+        _raise(messages)
     return config
-
-
-def check_references(config: dict[str, Any], source: str = "config") -> None:
-    """Raise ConfigError if keys that name other keys name ones that do not exist."""
-    if errors := _reference_errors(config):
-        _raise([f"{source}: {message}" for message in errors])
 
 
 def _raise(lines: list[str]) -> None:
     raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
 
 
-def _reference_errors(config: dict[str, Any]) -> list[str]:
-    """Checks across keys that JSON Schema cannot express."""
-    section = config.get("keskar2017", {})
-    networks = set(section.get("networks", {}))
-    errors = [
-        f"keskar2017.{figure}.networks: {name!r} is not one of keskar2017.networks {sorted(networks)}"
-        for figure in ("sweep", "warm_start")
-        for name in section.get(figure, {}).get("networks", [])
-        if name not in networks
-    ]
-    if "trajectory" in section and section["trajectory"]["seed"] not in section["seeds"]:
-        errors.append(f"keskar2017.trajectory.seed: {section['trajectory']['seed']} is not one of keskar2017.seeds")
-    if wilson := config.get("wilson2003"):
-        if wilson["large_task"] not in wilson["tasks"]:
-            errors.append(f"wilson2003.large_task: {wilson['large_task']!r} is not one of wilson2003.tasks")
-        if 1 not in wilson["batch_sizes"]:
-            errors.append("wilson2003.batch_sizes: must include 1 (online training, the reference of every claim)")
-        budgets = {str(size) for size in wilson["batch_sizes"]} | {"full"}
-        if missing := sorted(budgets - set(wilson["max_epochs"])):
-            errors.append(f"wilson2003.max_epochs: no budget for batch size(s) {missing}")
-    if smith := config.get("smith2018"):
-        errors += _smith2018_reference_errors(smith)
-    if science := config.get("batchscience"):
-        noise, regimes = science["gradient_noise"], science["regimes"]
-        if max(noise["snapshot_epochs"]) > noise["epochs"]:
-            errors.append(f"batchscience.gradient_noise.snapshot_epochs: beyond the run's {noise['epochs']} epochs")
-        if noise["big_batch"] <= noise["small_batch"]:
-            errors.append("batchscience.gradient_noise.big_batch: must exceed small_batch (the two-batch estimator)")
-        if regimes["large_batch"] <= regimes["small_batch"]:
-            errors.append("batchscience.regimes.large_batch: must exceed small_batch")
-    return errors
-
-
-def _smith2018_reference_errors(smith: dict[str, Any]) -> list[str]:
-    errors = []
-    if smith["step_epochs"] != sorted(smith["step_epochs"]) or smith["step_epochs"][-1] >= smith["epochs"]:
-        errors.append(f"smith2018.step_epochs: must increase and stay below epochs ({smith['epochs']})")
-    uses = [(f"comparisons.{optimizer}", optimizer, schedule) for optimizer, schedules in smith["comparisons"].items() for schedule in schedules]
-    uses += [(f"variants.{name}", variant["optimizer"], variant["schedule"]) for name, variant in smith["variants"].items()]
-    for key, optimizer, schedule in uses:
-        if optimizer not in smith["optimizers"]:
-            errors.append(f"smith2018.{key}: optimizer {optimizer!r} is not one of smith2018.optimizers {sorted(smith['optimizers'])}")
-        if schedule not in smith["schedules"]:
-            errors.append(f"smith2018.{key}: schedule {schedule!r} is not one of smith2018.schedules {sorted(smith['schedules'])}")
-    for optimizer, schedules in smith["comparisons"].items():
-        if "decaying_learning_rate" not in schedules:
-            errors.append(f"smith2018.comparisons.{optimizer}: must include decaying_learning_rate (the reference of the claims)")
-    return errors
-
-
 def _key(error: jsonschema.ValidationError) -> str:
     return ".".join(str(part) for part in error.absolute_path) or "(top level)"
 
 
-def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a YAML config file and validate it."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"config file {path} does not exist")
-    config = yaml.safe_load(path.read_text()) or {}
-    return validate_config(config, source=str(path))
+def load_config(*paths: str | Path) -> dict[str, Any]:
+    """Compose the config from base, scale overlay and `paths`, and validate it."""
+    return validate_config(compose(*paths), source=" + ".join(str(path) for path in paths) or str(BASE_CONFIG))
 
 
 def config_hash(config: dict[str, Any]) -> str:

@@ -50,7 +50,7 @@ def render_html(markdown_path: str | Path, html_path: str | Path) -> None:
     markdown_path = Path(markdown_path)
     text = markdown_path.read_text()
     title = text.splitlines()[0].lstrip("# ").strip() if text else "Report"
-    body = markdown.markdown(text, extensions=["tables"])
+    body = markdown.markdown(text, extensions=["tables", "fenced_code"])
     body = _colour_verdicts(_embed_images(body, markdown_path.parent))
     page = (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'

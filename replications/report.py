@@ -1,47 +1,32 @@
 """Assemble every replication's claims, tables and benchmarks into reports/<scale>/.
 
-  python -m replications.report --config results/quick/config.resolved.yaml --config-source config/quick.yaml \
-      --claims results/quick/keskar2017/claims.csv --engine-benchmark results/quick/benchmarks/engine.json \
+  python -m replications.report --config results/quick/config.resolved.yaml --config-source "config/base.yaml config/quick.yaml" \
+      --claims CLAIMS.csv ... --engine-benchmark results/quick/benchmarks/engine.json \
       --rule-benchmarks results/quick/rule_benchmarks --output-dir reports/quick
+
+The papers come from the config (`papers:`); each paper's package renders its own section.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
 import os
 import platform
-import subprocess
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from replications.batchscience import section as batchscience_section
 from replications.claims import CLAIM_COLUMNS, VERDICTS
 from replications.config import REPO_ROOT, config_hash, load_config
 from replications.html import render_html
-from replications.keskar2017 import section as keskar2017_section
-from replications.smith2018 import section as smith2018_section
-from replications.wilson2003 import section as wilson2003_section
+from replications.papers import configured_papers
+from replications.provenance import device_description, git_commit, library_versions, rule_wall_times
 from replications.report_tools import markdown_table
-
-# Paper sections in report order; each renders Markdown from the tables in report_dir.
-SECTIONS = {
-    "keskar2017": keskar2017_section.render,
-    "smith2018": smith2018_section.render,
-    "wilson2003": wilson2003_section.render,
-    "batchscience": batchscience_section.render,
-}
-TABLE_DICTIONARIES = {
-    "keskar2017": keskar2017_section.TABLES,
-    "smith2018": smith2018_section.TABLES,
-    "wilson2003": wilson2003_section.TABLES,
-    "batchscience": batchscience_section.TABLES,
-}
-LIBRARIES = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "snakemake", "mnist1d")
 
 
 def verdict_table(claims: pd.DataFrame) -> str:
@@ -70,72 +55,15 @@ def verdict_counts(claims: pd.DataFrame) -> str:
     return ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in VERDICTS)
 
 
-def git_commit(repository: Path) -> str:
-    """The commit of the code; '+ uncommitted changes' if code or config differ from it."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repository, capture_output=True, text=True, check=True).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--", ".", ":!reports", ":!results"],
-            cwd=repository, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return commit + (" + uncommitted changes" if status else "")
-
-
-def device_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    try:
-        import tensorflow as tf
-
-        gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
-    except ImportError:
-        gpus = []
-    return f"{cpu}, {os.cpu_count()} cores" + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
-
-
-def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
-    """Wall seconds per rule (summed over its jobs) from Snakemake's benchmark files, and the elapsed span."""
-    rows = []
-    for path in sorted(benchmark_dir.rglob("*.tsv")):
-        seconds = float(pd.read_csv(path, sep="\t")["s"].iloc[0])
-        rule = path.parent.name if path.parent != benchmark_dir else path.stem
-        rows.append({"rule": rule, "seconds": seconds, "end": path.stat().st_mtime})
-    if not rows:
-        return pd.DataFrame(columns=["rule", "jobs", "wall seconds"]), 0.0
-    frame = pd.DataFrame(rows)
-    elapsed = busy_seconds(list(zip(frame["end"] - frame["seconds"], frame["end"])))
-    per_rule = frame.groupby("rule").agg(jobs=("seconds", "size"), seconds=("seconds", "sum")).reset_index()
-    per_rule["wall seconds"] = per_rule.pop("seconds").map("{:.1f}".format)
-    return per_rule, elapsed
-
-
-def busy_seconds(intervals: list[tuple[float, float]]) -> float:
-    """Length of the union of (start, end) intervals: wall time with at least one job running.
-
-    Unlike last end - first start, a later rerun of a few rules adds only their own time.
-    """
-    total, covered_until = 0.0, float("-inf")
-    for start, end in sorted(intervals):
-        if end > covered_until:
-            total += end - max(start, covered_until)
-            covered_until = end
-    return total
-
-
 def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path) -> tuple[str, float]:
-    versions = ", ".join(f"{name} {_version(name)}" for name in LIBRARIES)
     per_rule, elapsed = rule_wall_times(benchmark_dir)
     lines = [
         "## Provenance",
         "",
         f"- Commit: `{git_commit(repository)}`",
-        f"- Config: `{config_source}` (scale `{config['scale']}`, hash of the validated config `{config_hash(config)}`)",
-        f"- Python {platform.python_version()}; {versions}",
+        f"- Config: `{config_source}` merged in this order (scale `{config['scale']}`, hash of the validated config "
+        f"`{config_hash(config)}`; the merged config is printed below and written to `config.yaml`)",
+        f"- Python {platform.python_version()}; {library_versions()}",
         f"- Device: {device_description()}",
         f"- Report written: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"- Wall time of the workflow: **{elapsed / 60:.1f} minutes** with at least one job running "
@@ -147,52 +75,20 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
     return "\n".join(lines), elapsed
 
 
-def _version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def sharpness_speed_markdown(report_dir: Path) -> list[str]:
-    """Seconds per sharpness measurement (10 L-BFGS-B iterations), from the Keskar sharpness table."""
-    path = report_dir / "tables" / "keskar2017_sharpness.csv"
-    if not path.exists():
-        return []
-    table = pd.read_csv(path)
-    speed = table.groupby(["network", "space"], sort=False).agg(
-        parameters=("num_parameters", "first"), examples=("num_examples", "first"),
-        iterations=("mean_iterations", "mean"), evaluations=("mean_evaluations", "mean"), seconds=("mean_seconds", "mean"),
-    ).reset_index()  # fmt: skip
-    speed["seconds"] = speed["seconds"].map("{:.2f}".format)
-    speed["iterations"] = speed["iterations"].map("{:.1f}".format)
-    speed["evaluations"] = speed["evaluations"].map("{:.1f}".format)
-    return [
-        "## Sharpness metric",
-        "",
-        "Wall seconds per sharpness measurement (one model, one ε, one space; the loss and gradient over the whole "
-        "training set at every evaluation), averaged over the models of Tables 3-4; one TensorFlow thread.",
-        "",
-        markdown_table(speed),
-        "",
-    ]
-
-
 def rule_times_markdown(benchmark_dir: Path) -> list[str]:
     per_rule, elapsed = rule_wall_times(benchmark_dir)
     return [
         "## Wall time of the replications",
         "",
         f"Job-seconds per Snakemake rule (from its `benchmark:` files; jobs run {os.cpu_count()} at a time here), "
-        f"and {elapsed / 60:.1f} minutes of wall time with at least one job running. The batch-1 runs of "
-        "Wilson & Martinez are the rule `wilson2003_train`.",
+        f"and {elapsed / 60:.1f} minutes of wall time with at least one job running.",
         "",
         markdown_table(per_rule),
         "",
     ]
 
 
-def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir: Path) -> str:
+def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir: Path, sections: list[ModuleType]) -> str:
     frame = pd.DataFrame(engine["results"])
     shown = pd.DataFrame({
         "batch size": frame["batch_size"],
@@ -219,16 +115,16 @@ def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir:
         "",
         "Produced by `python -m replications.bench` (Snakemake rule `benchmark_engine`).",
         "",
-        *sharpness_speed_markdown(report_dir),
+        *[line for section in sections if hasattr(section, "speed_lines") for line in section.speed_lines(report_dir)],
         *rule_times_markdown(benchmark_dir),
     ])  # fmt: skip
 
 
-def data_dictionary(papers: list[str]) -> list[str]:
+def data_dictionary(sections: list[ModuleType]) -> list[str]:
     """What each column of each table under tables/ means, with its unit."""
     lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`; `claims.csv` has the verdict table's columns.", ""]
-    for paper in papers:
-        for table, columns in TABLE_DICTIONARIES[paper].items():
+    for section in sections:
+        for table, columns in section.TABLES.items():
             lines += [f"`{table}`", ""]
             lines += [f"- `{column}`: {meaning}" for column, meaning in columns.items()]
             lines += [""]
@@ -245,10 +141,13 @@ def write_report(
     repository: Path = REPO_ROOT,
 ) -> None:
     output_dir = Path(output_dir)
+    sections = [paper.report_section() for paper in configured_papers(config)]
     claims = pd.concat([pd.read_csv(path) for path in claim_files], ignore_index=True)[CLAIM_COLUMNS]
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text())
-    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks)))
+    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections))
+    config_text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    (output_dir / "config.yaml").write_text(config_text)
     provenance_text, _ = provenance(config, config_source, Path(rule_benchmarks), repository)
     parts = [
         f"# Batch size in neural-network training: replication report (`{config['scale']}` scale)",
@@ -271,10 +170,10 @@ def write_report(
         "p_value, ci (confidence interval of the effect), n_seeds, verdict, rule (the decision rule), detail (why).",
         "",
     ]
-    parts += [render(config, output_dir) for name, render in SECTIONS.items() if name in config]
+    parts += [section.render(config, output_dir) for section in sections]
     parts += ["## Speed", "", "See [benchmarks.md](benchmarks.md) for the training engine's throughput.", ""]
-    parts += data_dictionary([name for name in SECTIONS if name in config])
-    parts += [provenance_text]
+    parts += data_dictionary(sections)
+    parts += [provenance_text, "### The merged config", "", "```yaml", config_text.rstrip(), "```", ""]
     (output_dir / "report.md").write_text("\n".join(parts))
     render_html(output_dir / "report.md", output_dir / "report.html")
 
@@ -282,7 +181,7 @@ def write_report(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Assemble the replication report")
     parser.add_argument("--config", required=True)
-    parser.add_argument("--config-source", help="the config file the user gave (default: --config)")
+    parser.add_argument("--config-source", help="the config files merged into --config, in order (default: --config)")
     parser.add_argument("--claims", nargs="+", required=True)
     parser.add_argument("--engine-benchmark", required=True)
     parser.add_argument("--rule-benchmarks", required=True)

@@ -18,9 +18,10 @@ import json
 import logging
 import math
 import os
+import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import keras
 import numpy as np
@@ -28,6 +29,7 @@ import pandas as pd
 import tensorflow as tf
 
 from replications.data import Dataset
+from replications.schedules import Budget, Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ HISTORY_COLUMNS = [
 
 CHECKPOINT_NAME = "checkpoint.npz"
 INITIAL_WEIGHTS_NAME = "initial_weights.npz"
+# Snapshots wait here until the run ends: Snakemake clears a killed job's outputs before it resumes, not this.
+SNAPSHOT_STAGING_NAME = "snapshots.partial"
 
 
 def uses_xla(model: keras.Model) -> bool:
@@ -75,55 +79,6 @@ def configure_runtime(threads_per_job: int = 1, deterministic_ops: bool = False)
     tf.config.threading.set_inter_op_parallelism_threads(threads_per_job)
     if deterministic_ops:  # GPU only: on CPU runs are bit-identical already, and this turns XLA off
         tf.config.experimental.enable_op_determinism()
-
-
-@dataclasses.dataclass(frozen=True)
-class Phase:
-    """From `start_epoch` (0-based) on, train with this learning rate and batch size."""
-
-    start_epoch: int
-    learning_rate: float
-    batch_size: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Schedule:
-    """A piecewise-constant learning-rate and batch-size schedule over epochs."""
-
-    phases: tuple[Phase, ...]
-
-    def __post_init__(self) -> None:
-        if not self.phases or self.phases[0].start_epoch != 0:
-            raise ValueError("a schedule's first phase must start at epoch 0")
-        starts = [phase.start_epoch for phase in self.phases]
-        if starts != sorted(set(starts)):
-            raise ValueError(f"schedule phases must start at increasing epochs, got {starts}")
-        for phase in self.phases:
-            if phase.batch_size < 1 or not phase.learning_rate > 0:
-                raise ValueError(f"invalid phase {phase}: batch size >= 1 and learning rate > 0 required")
-
-    @classmethod
-    def constant(cls, learning_rate: float, batch_size: int) -> "Schedule":
-        return cls((Phase(0, learning_rate, batch_size),))
-
-    def at(self, epoch: int) -> Phase:
-        """The phase in force during 0-based `epoch`."""
-        return [phase for phase in self.phases if phase.start_epoch <= epoch][-1]
-
-
-@dataclasses.dataclass(frozen=True)
-class Budget:
-    """When a run stops: whichever of these comes first."""
-
-    max_epochs: int
-    max_updates: int | None = None
-    patience: int | None = None  # epochs without a min_delta improvement of the running training loss
-    min_delta: float = 0.0
-    target_accuracy: float | None = None  # on the test (or hold-out) set
-
-    @classmethod
-    def from_config(cls, budget_config: dict[str, Any]) -> "Budget":
-        return cls(**budget_config)
 
 
 @dataclasses.dataclass
@@ -436,3 +391,51 @@ def save_run(run_dir: str | Path, result: RunResult, model: keras.Model) -> None
     model.save_weights(run_dir / "model.weights.h5")
     (run_dir / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (run_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
+
+
+def train_run(
+    *,
+    dataset: Dataset,
+    model_config: dict[str, Any],
+    optimizer_config: dict[str, Any],
+    schedule: Schedule,
+    budget: Budget,
+    seed: int,
+    run_dir: str | Path,
+    runtime: dict[str, Any],
+    snapshots: Mapping[int, str] | None = None,
+    checkpoint_seconds: float = 0.0,
+) -> RunResult:
+    """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
+
+    `snapshots` maps epochs to the files that keep the weights after them (for measurements along training).
+    """
+    from replications.models import build_model
+
+    keras.utils.set_random_seed(seed)
+    strategy = data_parallel_strategy()
+    with strategy_scope(strategy):
+        model = build_model(model_config, dataset.input_shape, dataset.num_classes)
+        optimizer = make_optimizer(optimizer_config)
+    snapshots = snapshots or {}
+    staging = Path(run_dir) / SNAPSHOT_STAGING_NAME
+
+    def save_snapshot(row: dict[str, Any]) -> None:
+        if row["epoch"] in snapshots:
+            staging.mkdir(parents=True, exist_ok=True)
+            model.save_weights(staging / f"epoch{row['epoch']}.weights.h5")
+
+    result = train(
+        model, optimizer, dataset, schedule, budget,
+        seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096), on_epoch_end=save_snapshot,
+        checkpoint_seconds=checkpoint_seconds, strategy=strategy,
+    )  # fmt: skip
+    save_run(run_dir, result, model)
+    for epoch, path in snapshots.items():
+        if (staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / f"epoch{epoch}.weights.h5", path)
+    if staging.exists():
+        shutil.rmtree(staging)
+    logger.info("run finished: %s", json.dumps(result.metrics))
+    return result

@@ -1,10 +1,9 @@
 # Batch-size science beyond the three papers: the practitioners' claims of ../shared/seeds.
+# Every path comes from replications/batchscience/layout.py, which the code reads too.
 
-from replications.batchscience.analysis import FIGURES as SCIENCE_FIGURES, TABLES as SCIENCE_TABLES
-from replications.batchscience.experiment import regime_settings
+from replications.batchscience import layout as science_layout
 
 SCIENCE = config["batchscience"]
-SCIENCE_RESULTS = f"{RESULTS}/batchscience"
 TRAINING_KEYS = ("seeds", "data", "model", "optimizer")
 
 
@@ -14,12 +13,16 @@ def science_training(part: str) -> dict:
 
 
 rule batchscience_throughput:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        f"{SCIENCE_RESULTS}/throughput_{{network}}.csv",
+        science_layout.throughput_file(RESULTS, "{network}"),
     log:
         log_path("batchscience/throughput_{network}"),
     benchmark:
         benchmark_path("batchscience_throughput/{network}")
+    wildcard_constraints:
+        network=r"[A-Za-z0-9]+",
     params:
         settings=SCIENCE["throughput"],
     # All cores reserved: no training job runs beside the measurement (one TensorFlow thread, as every job).
@@ -27,14 +30,16 @@ rule batchscience_throughput:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {CONFIG_FILE} throughput --network {wildcards.network}"
+        "{PYTHON} -m replications.batchscience --config {input.config} throughput --network {wildcards.network}"
         " --output {output} > {log} 2>&1"
 
 
 rule batchscience_noise:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        spread=f"{SCIENCE_RESULTS}/gradient_spread.csv",
-        noise_scale=f"{SCIENCE_RESULTS}/noise_scale.csv",
+        spread=science_layout.spread_file(RESULTS),
+        noise_scale=science_layout.noise_scale_file(RESULTS),
     log:
         log_path("batchscience/noise"),
     benchmark:
@@ -45,74 +50,74 @@ rule batchscience_noise:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {CONFIG_FILE} noise --spread {output.spread}"
+        "{PYTHON} -m replications.batchscience --config {input.config} noise --spread {output.spread}"
         " --noise-scale {output.noise_scale} > {log} 2>&1"
 
 
 rule batchscience_steps:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        f"{SCIENCE_RESULTS}/steps_batch{{batch}}.csv",
+        science_layout.steps_file(RESULTS, "{batch}"),
     log:
         log_path("batchscience/steps_batch{batch}"),
     benchmark:
         benchmark_path("batchscience_steps/batch{batch}")
+    wildcard_constraints:
+        batch=r"[0-9]+",
     params:
         settings=science_training("steps_to_target"),
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {CONFIG_FILE} steps --batch {wildcards.batch}"
+        "{PYTHON} -m replications.batchscience --config {input.config} steps --batch {wildcards.batch}"
         " --output {output} > {log} 2>&1"
 
 
 rule batchscience_regime:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        f"{SCIENCE_RESULTS}/regime_{{regime}}.csv",
+        science_layout.regime_file(RESULTS, "{regime}"),
     log:
         log_path("batchscience/regime_{regime}"),
     benchmark:
         benchmark_path("batchscience_regime/{regime}")
+    wildcard_constraints:
+        regime="|".join(science_layout.REGIMES),
     params:
         settings=science_training("regimes"),
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {CONFIG_FILE} regime --regime {wildcards.regime}"
+        "{PYTHON} -m replications.batchscience --config {input.config} regime --regime {wildcards.regime}"
         " --output {output} > {log} 2>&1"
 
 
 rule batchscience_analyse:
     input:
-        expand(f"{SCIENCE_RESULTS}/throughput_{{network}}.csv", network=list(SCIENCE["throughput"]["networks"])),
-        rules.batchscience_noise.output,
-        expand(f"{SCIENCE_RESULTS}/steps_batch{{batch}}.csv", batch=SCIENCE["steps_to_target"]["batch_sizes"]),
-        expand(f"{SCIENCE_RESULTS}/regime_{{regime}}.csv", regime=list(regime_settings(SCIENCE))),
+        config=ancient(CONFIG_FILE),
+        throughput=[science_layout.throughput_file(RESULTS, network) for network in SCIENCE["throughput"]["networks"]],
+        noise=rules.batchscience_noise.output,
+        steps=[science_layout.steps_file(RESULTS, size) for size in SCIENCE["steps_to_target"]["batch_sizes"]],
+        regimes=[science_layout.regime_file(RESULTS, regime) for regime in science_layout.REGIMES],
     output:
-        tables=report(
-            expand(f"{REPORT}/tables/batchscience_{{name}}.csv", name=SCIENCE_TABLES),
-            caption="captions/batchscience.rst", category="Batch-size science", subcategory="tables",
-        ),
-        figures=report(
-            expand(f"{REPORT}/figures/batchscience_{{name}}.png", name=SCIENCE_FIGURES),
-            caption="captions/batchscience.rst", category="Batch-size science", subcategory="figures",
-        ),
-        svg=expand(f"{REPORT}/figures/batchscience_{{name}}.svg", name=SCIENCE_FIGURES),
-        claims=f"{SCIENCE_RESULTS}/claims.csv",
+        tables=report_tables(science_layout, science_layout.TABLES, "captions/batchscience.rst", "Batch-size science"),
+        **report_figures(science_layout, science_layout.FIGURES, "captions/batchscience.rst", "Batch-size science"),
+        claims=science_layout.claims_file(RESULTS),
     log:
         log_path("batchscience/analyse"),
     benchmark:
         benchmark_path("batchscience_analyse")
     params:
         claims=SCIENCE["claims"],
-        table_dir=f"{REPORT}/tables",
-        figure_dir=f"{REPORT}/figures",
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {CONFIG_FILE} analyse --results-dir {SCIENCE_RESULTS}"
-        " --table-dir {params.table_dir} --figure-dir {params.figure_dir} --claims {output.claims} > {log} 2>&1"
+        "{PYTHON} -m replications.batchscience --config {input.config} analyse --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule batchscience:

@@ -1,30 +1,24 @@
-# Keskar et al. 2017: SB vs LB training (Table 2), their minima (Tables 3-4, Fig. 3), distances.
+# Keskar et al. 2017: SB vs LB training (Table 2), their minima (Tables 3-4, Fig. 3), the batch-size
+# sweep (Fig. 4), the warm start (Fig. 5) and sharpness along training (Fig. 6).
+# Every path comes from replications/keskar2017/layout.py, which the code reads too.
+
+from replications.keskar2017 import layout as keskar2017_layout
 
 KESKAR = config["keskar2017"]
+KESKAR_NETWORKS = list(KESKAR["networks"])
 
 
-def keskar2017_run_files(runs: list[str], seeds: list[int], name: str, networks: list[str] | None = None) -> list[str]:
-    return expand(
-        f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/{name}",
-        network=networks or list(KESKAR["networks"]),
-        run=runs,
-        seed=seeds,
-    )
+def keskar2017_run_files(name: str, runs: list[str], seeds: list[int], networks: list[str] = KESKAR_NETWORKS) -> list[str]:
+    """One file (metrics.json, history.csv, sharpness.json, ...) of every listed run."""
+    return [keskar2017_layout.run_file(RESULTS, network, run, seed, name) for network in networks for run in runs for seed in seeds]
 
 
-def keskar2017_metrics() -> list[str]:
-    return keskar2017_run_files(["SB", "LB"], KESKAR["seeds"], "metrics.json")
+def keskar2017_table(name: str) -> list[str]:
+    return report_tables(keskar2017_layout, [name], "captions/keskar2017_tables.rst", "Keskar 2017")
 
 
-def keskar2017_sweep_files() -> list[str]:
-    """Metrics and sharpness of the batch-size sweep (Fig. 4) and warm-start (Fig. 5) runs."""
-    sweep = [f"batch{size}" for size in KESKAR["sweep"]["batch_sizes"]]
-    warm = [f"warm{epochs}" for epochs in KESKAR["warm_start"]["epochs"]]
-    files = []
-    for name in ("metrics.json", "sharpness.json"):
-        files += keskar2017_run_files(sweep, KESKAR["sweep"]["seeds"], name, KESKAR["sweep"]["networks"])
-        files += keskar2017_run_files(warm, KESKAR["warm_start"]["seeds"], name, KESKAR["warm_start"]["networks"])
-    return files
+def keskar2017_figures(names: list[str], caption: str) -> dict:
+    return report_figures(keskar2017_layout, names, caption, "Keskar 2017")
 
 
 def keskar2017_training_settings(wildcards) -> dict:
@@ -33,63 +27,66 @@ def keskar2017_training_settings(wildcards) -> dict:
     return {"network": KESKAR["networks"][wildcards.network], **{key: KESKAR[key] for key in keys}}
 
 
+KESKAR_RUN = keskar2017_layout.run_dir(RESULTS, "{network}", "{run}", "{seed}")
+KESKAR_REGIMES = list(keskar2017_layout.REGIMES)
+KESKAR_SWEEP = {"runs": keskar2017_layout.sweep_runs(KESKAR), "seeds": KESKAR["sweep"]["seeds"], "networks": KESKAR["sweep"]["networks"]}
+KESKAR_WARM = {"runs": keskar2017_layout.warm_start_runs(KESKAR), "seeds": KESKAR["warm_start"]["seeds"], "networks": KESKAR["warm_start"]["networks"]}
+
+
 rule keskar2017_train:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        metrics=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/metrics.json",
-        history=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/history.csv",
-        weights=f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/model.weights.h5",
+        metrics=keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "metrics.json"),
+        history=keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "history.csv"),
+        weights=keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "model.weights.h5"),
+        snapshots=directory(keskar2017_layout.snapshot_dir(KESKAR_RUN)),
     log:
         log_path("keskar2017/train_{network}_{run}_seed{seed}"),
     benchmark:
         benchmark_path("keskar2017_train/{network}_{run}_seed{seed}")
+    wildcard_constraints:
+        run=keskar2017_layout.RUN_NAME_PATTERN,
     params:
         settings=keskar2017_training_settings,
-        run_dir=subpath(output.metrics, parent=True),
+        run_dir=KESKAR_RUN,
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} train --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} train --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
-
-
-def keskar2017_sharpness() -> list[str]:
-    return keskar2017_run_files(["SB", "LB"], KESKAR["seeds"], "sharpness.json")
-
-
-def keskar2017_parametric() -> list[str]:
-    return expand(
-        f"{RESULTS}/keskar2017/{{network}}/parametric/seed{{seed}}.csv",
-        network=list(KESKAR["networks"]),
-        seed=KESKAR["seeds"],
-    )
 
 
 rule keskar2017_sharpness:
     input:
+        config=ancient(CONFIG_FILE),
         weights=rules.keskar2017_train.output.weights,
     output:
-        f"{RESULTS}/keskar2017/{{network}}/{{run}}/seed{{seed}}/sharpness.json",
+        keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "sharpness.json"),
     log:
         log_path("keskar2017/sharpness_{network}_{run}_seed{seed}"),
     benchmark:
         benchmark_path("keskar2017_sharpness/{network}_{run}_seed{seed}")
+    wildcard_constraints:
+        run=keskar2017_layout.RUN_NAME_PATTERN,
     params:
         settings=KESKAR["sharpness"],
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} sharpness --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} sharpness --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
 rule keskar2017_parametric:
     input:
-        small=f"{RESULTS}/keskar2017/{{network}}/SB/seed{{seed}}/model.weights.h5",
-        large=f"{RESULTS}/keskar2017/{{network}}/LB/seed{{seed}}/model.weights.h5",
+        config=ancient(CONFIG_FILE),
+        small=keskar2017_layout.run_file(RESULTS, "{network}", "SB", "{seed}", "model.weights.h5"),
+        large=keskar2017_layout.run_file(RESULTS, "{network}", "LB", "{seed}", "model.weights.h5"),
     output:
-        f"{RESULTS}/keskar2017/{{network}}/parametric/seed{{seed}}.csv",
+        keskar2017_layout.parametric_file(RESULTS, "{network}", "{seed}"),
     log:
         log_path("keskar2017/parametric_{network}_seed{seed}"),
     benchmark:
@@ -100,71 +97,89 @@ rule keskar2017_parametric:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} parametric --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} parametric --network {wildcards.network}"
         " --seed {wildcards.seed} --output {output} > {log} 2>&1"
+
+
+rule keskar2017_table2:
+    input:
+        config=ancient(CONFIG_FILE),
+        metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"]),
+        histories=keskar2017_run_files("history.csv", KESKAR_REGIMES, KESKAR["seeds"]),
+    output:
+        table=keskar2017_table("table2"),
+        **keskar2017_figures(["table2"], "captions/keskar2017_table2.rst"),
+        claims=keskar2017_layout.claims_file(RESULTS, "table2"),
+    log:
+        log_path("keskar2017/table2"),
+    benchmark:
+        benchmark_path("keskar2017_table2")
+    params:
+        settings={"networks": KESKAR["networks"], "rule": KESKAR["claims"]["generalization_gap"]},
+    conda:
+        CONDA_ENV
+    shell:
+        "{PYTHON} -m replications.keskar2017 --config {input.config} table2 --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule keskar2017_minima:
     input:
-        keskar2017_metrics(),
-        keskar2017_sharpness(),
-        keskar2017_parametric(),
+        config=ancient(CONFIG_FILE),
+        metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"]),
+        sharpness=keskar2017_run_files("sharpness.json", KESKAR_REGIMES, KESKAR["seeds"]),
+        # the rescaling check measures the SB model of the first seed
+        weights=keskar2017_run_files("model.weights.h5", ["SB"], KESKAR["seeds"][:1]),
+        parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_NETWORKS for seed in KESKAR["seeds"]],
     output:
-        sharpness=report(f"{REPORT}/tables/keskar2017_sharpness.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        distance=report(f"{REPORT}/tables/keskar2017_distance.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        rescaling=report(f"{REPORT}/tables/keskar2017_rescaling.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        figures=report(
-            expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.png", network=list(KESKAR["networks"])),
-            caption="captions/keskar2017_parametric.rst", category="Keskar 2017", subcategory="figures",
-        ),
-        svg=expand(f"{REPORT}/figures/keskar2017_parametric_{{network}}.svg", network=list(KESKAR["networks"])),
+        sharpness=keskar2017_table("sharpness"),
+        distance=keskar2017_table("distance"),
+        rescaling=keskar2017_table("rescaling"),
+        **keskar2017_figures([f"parametric_{network}" for network in KESKAR_NETWORKS], "captions/keskar2017_parametric.rst"),
+        claims=keskar2017_layout.claims_file(RESULTS, "minima"),
     log:
         log_path("keskar2017/minima"),
     benchmark:
         benchmark_path("keskar2017_minima")
     params:
-        section=KESKAR,
-        figure_dir=f"{REPORT}/figures",
+        settings={key: KESKAR[key] for key in ("networks", "sharpness", "parametric", "rescaling", "claims")},
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} minima --sharpness-table {output.sharpness}"
-        " --distance-table {output.distance} --rescaling-table {output.rescaling}"
-        " --figure-dir {params.figure_dir} > {log} 2>&1"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} minima --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule keskar2017_sweeps:
     input:
-        keskar2017_sweep_files(),
+        config=ancient(CONFIG_FILE),
+        sweep=[keskar2017_run_files(name, **KESKAR_SWEEP) for name in ("metrics.json", "sharpness.json")],
+        warm_start=[keskar2017_run_files(name, **KESKAR_WARM) for name in ("metrics.json", "sharpness.json")],
     output:
-        sweep=report(f"{REPORT}/tables/keskar2017_sweep.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        warm_start=report(f"{REPORT}/tables/keskar2017_warm_start.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        figures=report(
-            expand(f"{REPORT}/figures/keskar2017_{{name}}.png", name=["sweep", "warm_start"]),
-            caption="captions/keskar2017_sweeps.rst", category="Keskar 2017", subcategory="figures",
-        ),
-        svg=expand(f"{REPORT}/figures/keskar2017_{{name}}.svg", name=["sweep", "warm_start"]),
+        sweep=keskar2017_table("sweep"),
+        warm_start=keskar2017_table("warm_start"),
+        **keskar2017_figures(["sweep", "warm_start"], "captions/keskar2017_sweeps.rst"),
+        claims=keskar2017_layout.claims_file(RESULTS, "sweeps"),
     log:
         log_path("keskar2017/sweeps"),
     benchmark:
         benchmark_path("keskar2017_sweeps")
     params:
-        section=KESKAR,
-        figure_dir=f"{REPORT}/figures",
+        settings={key: KESKAR[key] for key in ("sweep", "warm_start", "sharpness", "claims")},
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} sweeps --sweep-table {output.sweep}"
-        " --warm-start-table {output.warm_start} --figure-dir {params.figure_dir} > {log} 2>&1"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} sweeps --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule keskar2017_trajectory:
     input:
-        keskar2017_metrics(),
+        config=ancient(CONFIG_FILE),
+        snapshots=[keskar2017_layout.snapshot_dir(keskar2017_layout.run_dir(RESULTS, "{network}", regime, KESKAR["trajectory"]["seed"])) for regime in KESKAR_REGIMES],
     output:
-        table=report(f"{REPORT}/tables/keskar2017_trajectory_{{network}}.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        figure=report(f"{REPORT}/figures/keskar2017_trajectory_{{network}}.png", caption="captions/keskar2017_trajectory.rst", category="Keskar 2017", subcategory="figures"),
-        figure_svg=f"{REPORT}/figures/keskar2017_trajectory_{{network}}.svg",
+        table=keskar2017_table("trajectory_{network}"),
+        **keskar2017_figures(["trajectory_{network}"], "captions/keskar2017_trajectory.rst"),
     log:
         log_path("keskar2017/trajectory_{network}"),
     benchmark:
@@ -175,48 +190,8 @@ rule keskar2017_trajectory:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} trajectory --network {wildcards.network}"
-        " --output {output.table} --figure {output.figure} > {log} 2>&1"
-
-
-rule keskar2017_table2:
-    input:
-        keskar2017_metrics(),
-    output:
-        table=report(f"{REPORT}/tables/keskar2017_table2.csv", caption="captions/keskar2017_tables.rst", category="Keskar 2017", subcategory="tables"),
-        figure=report(f"{REPORT}/figures/keskar2017_table2.png", caption="captions/keskar2017_table2.rst", category="Keskar 2017", subcategory="figures"),
-        figure_svg=f"{REPORT}/figures/keskar2017_table2.svg",
-    log:
-        log_path("keskar2017/table2"),
-    benchmark:
-        benchmark_path("keskar2017_table2")
-    params:
-        section=KESKAR,
-    conda:
-        CONDA_ENV
-    shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} table2 --output {output.table}"
-        " --figure {output.figure} > {log} 2>&1"
-
-
-rule keskar2017_claims:
-    input:
-        keskar2017_metrics(),
-        keskar2017_sweep_files(),
-        keskar2017_sharpness(),
-        keskar2017_parametric(),
-    output:
-        f"{RESULTS}/keskar2017/claims.csv",
-    log:
-        log_path("keskar2017/claims"),
-    benchmark:
-        benchmark_path("keskar2017_claims")
-    params:
-        section=KESKAR,
-    conda:
-        CONDA_ENV
-    shell:
-        "{PYTHON} -m replications.keskar2017 --config {CONFIG_FILE} claims --output {output} > {log} 2>&1"
+        "{PYTHON} -m replications.keskar2017 --config {input.config} trajectory --network {wildcards.network}"
+        " --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR} > {log} 2>&1"
 
 
 rule keskar2017:
@@ -224,5 +199,4 @@ rule keskar2017:
         rules.keskar2017_table2.output,
         rules.keskar2017_minima.output,
         rules.keskar2017_sweeps.output,
-        expand(rules.keskar2017_trajectory.output, network=list(KESKAR["networks"])),
-        rules.keskar2017_claims.output,
+        expand(rules.keskar2017_trajectory.output, network=KESKAR_NETWORKS),

@@ -1,7 +1,8 @@
 # Smith et al. 2018: decaying the learning rate vs increasing the batch size.
+# Every path comes from replications/smith2018/layout.py, which the code reads too.
 
-from replications.smith2018.analysis import FIGURES as SMITH_FIGURES
-from replications.smith2018.experiment import settings as smith2018_settings
+from replications.smith2018 import layout as smith2018_layout
+from replications.smith2018.protocol import settings as smith2018_settings
 
 SMITH = config["smith2018"]
 SMITH_SETTINGS = smith2018_settings(SMITH)
@@ -14,49 +15,45 @@ def smith2018_setting(wildcards) -> dict:
 
 
 rule smith2018_train:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        f"{RESULTS}/smith2018/{{setting}}/runs.csv",
+        smith2018_layout.setting_file(RESULTS, "{setting}"),
     log:
         log_path("smith2018/train_{setting}"),
     benchmark:
         benchmark_path("smith2018_train/{setting}")
+    wildcard_constraints:
+        setting=r"[a-z0-9_]+(-[a-z0-9_]+)?",
     params:
         settings=smith2018_setting,
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --config {CONFIG_FILE} train --setting {wildcards.setting}"
+        "{PYTHON} -m replications.smith2018 --config {input.config} train --setting {wildcards.setting}"
         " --output {output} > {log} 2>&1"
 
 
 rule smith2018_analyse:
     input:
-        expand(f"{RESULTS}/smith2018/{{setting}}/runs.csv", setting=list(SMITH_SETTINGS)),
+        config=ancient(CONFIG_FILE),
+        settings=[smith2018_layout.setting_file(RESULTS, setting) for setting in SMITH_SETTINGS],
     output:
-        tables=report(
-            expand(f"{REPORT}/tables/smith2018_{{name}}.csv", name=["summary", "protocol_updates"]),
-            caption="captions/smith2018.rst", category="Smith 2018", subcategory="tables",
-        ),
-        figures=report(
-            expand(f"{REPORT}/figures/smith2018_{{name}}.png", name=SMITH_FIGURES),
-            caption="captions/smith2018.rst", category="Smith 2018", subcategory="figures",
-        ),
-        svg=expand(f"{REPORT}/figures/smith2018_{{name}}.svg", name=SMITH_FIGURES),
-        claims=f"{RESULTS}/smith2018/claims.csv",
+        tables=report_tables(smith2018_layout, smith2018_layout.TABLES, "captions/smith2018.rst", "Smith 2018"),
+        **report_figures(smith2018_layout, smith2018_layout.FIGURES, "captions/smith2018.rst", "Smith 2018"),
+        claims=smith2018_layout.claims_file(RESULTS),
     log:
         log_path("smith2018/analyse"),
     benchmark:
         benchmark_path("smith2018_analyse")
     params:
         section=SMITH,
-        table_dir=f"{REPORT}/tables",
-        figure_dir=f"{REPORT}/figures",
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --config {CONFIG_FILE} analyse --table-dir {params.table_dir}"
-        " --figure-dir {params.figure_dir} --claims {output.claims} > {log} 2>&1"
+        "{PYTHON} -m replications.smith2018 --config {input.config} analyse --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule smith2018:

@@ -1,13 +1,10 @@
 # Wilson & Martinez 2003: online vs batch gradient descent on UCI tasks and a larger stand-in.
+# Every path comes from replications/wilson2003/layout.py, which the code reads too.
 
-from replications.wilson2003.experiment import grid as wilson2003_grid
+from replications.wilson2003 import layout as wilson2003_layout
 
 WILSON = config["wilson2003"]
-WILSON_GRID = wilson2003_grid(config)
-
-
-def wilson2003_groups() -> list[str]:
-    return [f"{RESULTS}/wilson2003/{task}/batch{label}/runs.csv" for task, label in WILSON_GRID]
+WILSON_GRID = wilson2003_layout.grid(WILSON)
 
 
 def wilson2003_settings(wildcards) -> dict:
@@ -17,49 +14,48 @@ def wilson2003_settings(wildcards) -> dict:
 
 
 rule wilson2003_train:
+    input:
+        config=ancient(CONFIG_FILE),
     output:
-        f"{RESULTS}/wilson2003/{{task}}/batch{{batch}}/runs.csv",
+        runs=wilson2003_layout.runs_file(RESULTS, "{task}", "{batch}"),
+        histories=wilson2003_layout.histories_file(RESULTS, "{task}", "{batch}"),
     log:
         log_path("wilson2003/train_{task}_batch{batch}"),
     benchmark:
         benchmark_path("wilson2003_train/{task}_batch{batch}")
+    wildcard_constraints:
+        task=r"[a-z0-9_]+",
+        batch=r"[0-9]+|full",
     params:
         settings=wilson2003_settings,
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --config {CONFIG_FILE} train --task {wildcards.task}"
-        " --batch {wildcards.batch} --output {output} > {log} 2>&1"
+        "{PYTHON} -m replications.wilson2003 --config {input.config} train --task {wildcards.task}"
+        " --batch {wildcards.batch} --runs {output.runs} --histories {output.histories} > {log} 2>&1"
 
 
 rule wilson2003_analyse:
     input:
-        wilson2003_groups(),
+        config=ancient(CONFIG_FILE),
+        runs=[wilson2003_layout.runs_file(RESULTS, task, label) for task, label in WILSON_GRID],
+        histories=[wilson2003_layout.histories_file(RESULTS, task, label) for task, label in WILSON_GRID],
     output:
-        tables=report(
-            expand(f"{REPORT}/tables/wilson2003_{{name}}.csv", name=["large_task", "summary"]),
-            caption="captions/wilson2003.rst", category="Wilson 2003", subcategory="tables",
-        ),
-        figures=report(
-            expand(f"{REPORT}/figures/wilson2003_{{name}}.png", name=["epochs", "curves"]),
-            caption="captions/wilson2003.rst", category="Wilson 2003", subcategory="figures",
-        ),
-        svg=expand(f"{REPORT}/figures/wilson2003_{{name}}.svg", name=["epochs", "curves"]),
-        claims=f"{RESULTS}/wilson2003/claims.csv",
+        tables=report_tables(wilson2003_layout, wilson2003_layout.TABLES, "captions/wilson2003.rst", "Wilson 2003"),
+        **report_figures(wilson2003_layout, wilson2003_layout.FIGURES, "captions/wilson2003.rst", "Wilson 2003"),
+        claims=wilson2003_layout.claims_file(RESULTS),
     log:
         log_path("wilson2003/analyse"),
     benchmark:
         benchmark_path("wilson2003_analyse")
     params:
         section=WILSON,
-        table_dir=f"{REPORT}/tables",
-        figure_dir=f"{REPORT}/figures",
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --config {CONFIG_FILE} analyse --table-dir {params.table_dir}"
-        " --figure-dir {params.figure_dir} --claims {output.claims} > {log} 2>&1"
+        "{PYTHON} -m replications.wilson2003 --config {input.config} analyse --table-dir {TABLE_DIR}"
+        " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
 rule wilson2003:

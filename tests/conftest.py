@@ -21,11 +21,8 @@ def tiny_mnist1d():
 @pytest.fixture
 def config(tmp_path):
     """The smoke config, validated, with its results under tmp_path."""
-    import yaml
+    from replications.config import load_config
 
-    from replications.config import validate_config
-
-    with open(f"{REPO}/config/smoke.yaml") as handle:
-        config = validate_config(yaml.safe_load(handle))
+    config = load_config(f"{REPO}/config/smoke.yaml")
     config["results_dir"] = str(tmp_path)
     return config

@@ -1,14 +1,16 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
-from replications.smith2018 import analysis, experiment, paper
-from replications.training import Phase
+from replications.smith2018 import analysis, experiment, layout, paper, protocol
+from replications.schedules import Phase
 
 
 def protocol_schedule(batch_steps, learning_rate=0.1, initial_batch_size=128):
-    return experiment.step_schedule(
+    return protocol.step_schedule(
         learning_rate=learning_rate, initial_batch_size=initial_batch_size, step_epochs=[60, 120, 160],
         factor=5, max_batch_size=5120, batch_steps=batch_steps,
     )  # fmt: skip
@@ -21,14 +23,14 @@ def test_schedule_arithmetic_gives_the_reproductions_update_counts():
     # 128 -> 640 -> 3200; 16,000 would pass the cap of 5,120, so the last step decays the learning rate.
     assert [(phase.batch_size, phase.learning_rate) for phase in increasing.phases] == [(128, 0.1), (640, 0.1), (3200, 0.1), (3200, 0.02)]
     # ceil(50,000 / B) updates per epoch: 200 x 391 = 78,200; 60 x 391 + 60 x 79 + 80 x 16 = 29,480 (the PyTorch reproduction's counts).
-    assert experiment.scheduled_updates(decaying, 50_000, 200) == 78_200
-    assert experiment.scheduled_updates(increasing, 50_000, 200) == 29_480
-    assert experiment.scheduled_updates(hybrid, 50_000, 200) == 60 * 391 + 140 * 79
+    assert protocol.scheduled_updates(decaying, 50_000, 200) == 78_200
+    assert protocol.scheduled_updates(increasing, 50_000, 200) == 29_480
+    assert protocol.scheduled_updates(hybrid, 50_000, 200) == 60 * 391 + 140 * 79
     # Both kinds of step anneal the same noise scale g = lr N / (B (1 - m)).
-    np.testing.assert_allclose(experiment.noise_scales(decaying, 50_000, 0.9), experiment.noise_scales(increasing, 50_000, 0.9))
-    assert experiment.noise_scales(decaying, 50_000, 0.9)[0] == pytest.approx(0.1 * 50_000 / (128 * 0.1))
+    np.testing.assert_allclose(protocol.noise_scales(decaying, 50_000, 0.9), protocol.noise_scales(increasing, 50_000, 0.9))
+    assert protocol.noise_scales(decaying, 50_000, 0.9)[0] == pytest.approx(0.1 * 50_000 / (128 * 0.1))
     # Fig. 6's variants start at the batch the larger lr (x5) and momentum (1 - m: /5) allow.
-    assert experiment.scheduled_updates(protocol_schedule(3, 0.5, 640), 50_000, 200) == 60 * 79 + 140 * 16
+    assert protocol.scheduled_updates(protocol_schedule(3, 0.5, 640), 50_000, 200) == 60 * 79 + 140 * 16
 
 
 def test_protocol_table_counts_the_papers_schedules(config):
@@ -40,7 +42,7 @@ def test_protocol_table_counts_the_papers_schedules(config):
 
 
 def test_settings_combine_comparisons_and_variants(config):
-    settings = experiment.settings(config["smith2018"])
+    settings = protocol.settings(config["smith2018"])
     assert list(settings) == [
         "momentum-decaying_learning_rate", "momentum-hybrid", "momentum-increasing_batch_size",
         "adam-decaying_learning_rate", "adam-increasing_batch_size", "increased_learning_rate", "increased_momentum",
@@ -62,9 +64,9 @@ def test_a_run_whose_batch_size_changes_twice_counts_its_updates(config):
     histories = experiment.run_setting(config, "momentum-increasing_batch_size")
     assert histories["batch_size"].tolist() == [8, 40, 200]  # 480 training examples: 60 + 12 + 3 updates
     assert histories["updates"].tolist() == [60, 72, 75]
-    setting = experiment.settings(section)["momentum-increasing_batch_size"]
-    assert experiment.scheduled_updates(experiment.setting_schedule(section, setting), 480, 3) == 75
-    assert (experiment.run_dir(config["results_dir"], "momentum-increasing_batch_size", 0) / "metrics.json").exists()
+    setting = protocol.settings(section)["momentum-increasing_batch_size"]
+    assert protocol.scheduled_updates(protocol.setting_schedule(section, setting), 480, 3) == 75
+    assert Path(layout.run_dir(config["results_dir"], "momentum-increasing_batch_size", 0), "metrics.json").exists()
 
 
 def synthetic_histories(config, accuracy_by_setting):
@@ -99,7 +101,7 @@ def test_claims_follow_the_equivalence_and_momentum_rules(config):
 
 
 def test_a_diverged_setting_makes_its_claims_inconclusive(config):
-    histories = synthetic_histories(config, {name: [0.9, 0.9] for name in experiment.settings(config["smith2018"])})
+    histories = synthetic_histories(config, {name: [0.9, 0.9] for name in protocol.settings(config["smith2018"])})
     histories.loc[histories["setting"] == "increased_momentum", ["diverged", "test_accuracy"]] = [True, np.nan]
     rows = {row.claim_id: row for row in analysis.all_claims(config, histories)}
     assert rows["momentum_costs_accuracy"].verdict == INCONCLUSIVE and "only 0 finished" in rows["momentum_costs_accuracy"].detail

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replications.wilson2003 import analysis, experiment
+from replications.wilson2003 import analysis, experiment, layout
 
 
 def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
@@ -15,7 +15,7 @@ def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
 def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
     config["wilson2003"]["batch_sizes"] = [1, 10, 100, 1000]
     config["wilson2003"]["max_epochs"].update({"100": 5, "1000": 5})
-    grid = experiment.grid(config)
+    grid = layout.grid(config["wilson2003"])
     # iris: 150 -> 120 train -> 96 after the hold-out; wine: 178 -> 142 -> 113
     assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full")]
     assert experiment.resolve_batch_size("full", 96) == 96 and experiment.resolve_batch_size("10", 96) == 10
@@ -24,7 +24,8 @@ def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
 def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
     section = config["wilson2003"]
     section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
-    runs = experiment.run_group(config, "iris", "full")
+    runs, histories = experiment.run_group(config, "iris", "full")
+    assert set(histories.groupby(["learning_rate", "seed"]).groups) == {(1e6, 0), (1e6, 1), (0.1, 0), (0.1, 1)}
     by_rate = runs.groupby("learning_rate")["diverged"].all()
     assert by_rate[1e6] and not by_rate[0.1]
     assert (runs[runs["diverged"]]["epochs_run"] < section["max_epochs"]["full"]).all()

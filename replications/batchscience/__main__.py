@@ -4,14 +4,14 @@
   python -m replications.batchscience --config config/quick.yaml noise --spread S.csv --noise-scale N.csv
   python -m replications.batchscience --config config/quick.yaml steps --batch 64 --output S.csv
   python -m replications.batchscience --config config/quick.yaml regime --regime small_batch --output R.csv
-  python -m replications.batchscience --config config/quick.yaml analyse --results-dir DIR --table-dir DIR --figure-dir DIR --claims C.csv
+  python -m replications.batchscience --config config/quick.yaml analyse --table-dir DIR --figure-dir DIR --claims C.csv
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from replications.runs import add_analyse_step, base_parser, load_checked_config
+from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,13 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     regime = steps.add_parser("regime", help="every seed of one regime (equal epochs, equal updates, scaled lr)")
     regime.add_argument("--regime", required=True)
     regime.add_argument("--output", required=True)
-    analyse = add_analyse_step(steps, "tables, figures and claim rows")
-    analyse.add_argument("--results-dir", required=True, help="the folder of the step outputs")
+    add_analyse_step(steps, "tables, figures and claim rows")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments.config)
     section = config["batchscience"]
 
-    from replications.batchscience import experiment
+    from replications.batchscience import experiment, layout
 
     outputs = [getattr(arguments, name) for name in ("output", "spread", "noise_scale", "claims") if getattr(arguments, name, None)]
     for output in outputs:
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"network {arguments.network!r} is not in batchscience.throughput.networks")
         experiment.throughput(config, arguments.network).to_csv(arguments.output, index=False)
     elif arguments.step == "noise":
-        spread, scale = experiment.gradient_noise(config, experiment.run_path(config, "noise_run"))
+        spread, scale = experiment.gradient_noise(config, layout.run_dir(config["results_dir"], "noise_run"))
         spread.to_csv(arguments.spread, index=False)
         scale.to_csv(arguments.noise_scale, index=False)
     elif arguments.step == "steps":
@@ -59,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from replications.batchscience.analysis import write_outputs
 
-        write_outputs(config, Path(arguments.results_dir), Path(arguments.table_dir), Path(arguments.figure_dir), Path(arguments.claims))
+        write_outputs(config, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":

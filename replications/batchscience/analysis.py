@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from replications import claims, plots
-from replications.batchscience import measures
+from replications.batchscience import layout, measures
 
 PAPER = "Batch-size science"
 REGIME_COLORS = {
@@ -145,7 +145,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
         "diminishing_returns", "Steps to a target accuracy fall in proportion to the batch size, then level off",
         "perfect scaling, diminishing returns, saturation (Shallue et al.)",
         f"local slope {first:.2f} at the smallest batches, {last:.2f} at the largest",
-        f"d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
+        "d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
         f"reproduced if the first slope <= {rule['scaling_slope']} and the last >= {rule['saturation_slope']}; "
         f"not reproduced if the last <= {rule['scaling_slope']} or the first >= {rule['saturation_slope']}; else inconclusive",
         why + _edge_note(best), statistic=last,
@@ -280,7 +280,7 @@ def distance_claim(histories: pd.DataFrame, rule: dict[str, Any]) -> claims.Clai
 # --- figures --------------------------------------------------------------------------------------------
 
 
-def throughput_figure(throughput: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None:
+def throughput_figure(throughput: pd.DataFrame, summary: pd.DataFrame, path: str) -> None:
     figure, (samples_axes, update_axes) = plots.new_figure(columns=2)
     for network, group in throughput.groupby("network", sort=False):
         line = samples_axes.plot(group["batch_size"], group["samples_per_second"], marker="o", label=network)[0]
@@ -293,7 +293,7 @@ def throughput_figure(throughput: pd.DataFrame, summary: pd.DataFrame, path: Pat
     plots.save(figure, path)
 
 
-def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: Path) -> None:
+def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: str) -> None:
     figure, (spread_axes, scale_axes) = plots.new_figure(columns=2)
     for point, group in spread.groupby("point", sort=False):
         spread_axes.plot(group["batch_size"], group["standard_error"], marker="o", label=point)
@@ -313,7 +313,7 @@ def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: Path) ->
     plots.save(figure, path)
 
 
-def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: Path) -> None:
+def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: str) -> None:
     figure, (axes,) = plots.new_figure(columns=1, width=4.8)
     if best.empty:  # nothing to draw on log axes: say so in the figure
         axes.text(0.5, 0.5, "no batch size reached the target accuracy", ha="center", va="center", transform=axes.transAxes)
@@ -334,7 +334,7 @@ def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: Path) -> None:
     plots.save(figure, path)
 
 
-def regimes_figure(histories: pd.DataFrame, path: Path) -> None:
+def regimes_figure(histories: pd.DataFrame, path: str) -> None:
     figure, (epoch_axes, update_axes, distance_axes) = plots.new_figure(columns=3, width=3.6)
     for regime, group in histories[~histories["diverged"].astype(bool)].groupby("regime", sort=False):
         curve = group.groupby("epoch")[["updates", "test_accuracy", "distance_from_init"]].mean().reset_index()
@@ -351,25 +351,18 @@ def regimes_figure(histories: pd.DataFrame, path: Path) -> None:
     plots.save(figure, path)
 
 
-FIGURES = ["throughput", "gradient_noise", "steps_to_target", "regimes"]
 
 
-def read_results(config: dict[str, Any], results_dir: Path) -> dict[str, pd.DataFrame]:
-    """The step outputs the analysis reads, by name (the paths the Snakemake rules write)."""
-    section = config["batchscience"]
+def read_results(config: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The step outputs the analysis reads, by name."""
+    results, section = config["results_dir"], config["batchscience"]
     return {
-        "throughput": pd.concat([pd.read_csv(results_dir / f"throughput_{network}.csv") for network in section["throughput"]["networks"]], ignore_index=True),
-        "spread": pd.read_csv(results_dir / "gradient_spread.csv"),
-        "noise_scale": pd.read_csv(results_dir / "noise_scale.csv"),
-        "steps": pd.concat([pd.read_csv(results_dir / f"steps_batch{size}.csv") for size in section["steps_to_target"]["batch_sizes"]], ignore_index=True),
-        "regimes": pd.concat([pd.read_csv(results_dir / f"regime_{name}.csv") for name in regime_names(section)], ignore_index=True),
+        "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in section["throughput"]["networks"]], ignore_index=True),
+        "spread": pd.read_csv(layout.spread_file(results)),
+        "noise_scale": pd.read_csv(layout.noise_scale_file(results)),
+        "steps": pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in section["steps_to_target"]["batch_sizes"]], ignore_index=True),
+        "regimes": pd.concat([pd.read_csv(layout.regime_file(results, name)) for name in layout.REGIMES], ignore_index=True),
     }
-
-
-def regime_names(section: dict[str, Any]) -> list[str]:
-    from replications.batchscience.experiment import regime_settings
-
-    return list(regime_settings(section))
 
 
 def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], summary: pd.DataFrame, best: pd.DataFrame,
@@ -383,9 +376,9 @@ def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], summary
     ]
 
 
-def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, figure_dir: Path, claims_path: Path) -> None:
-    results = read_results(config, results_dir)
-    table_dir.mkdir(parents=True, exist_ok=True)
+def write_outputs(config: dict[str, Any], table_dir: str, figure_dir: str, claims_path: str) -> None:
+    results = read_results(config)
+    Path(table_dir).mkdir(parents=True, exist_ok=True)
     within = config["batchscience"]["claims"]["throughput_saturates"]["within"]
     summary = throughput_summary(results["throughput"], within)
     best = best_steps(results["steps"])
@@ -395,17 +388,12 @@ def write_outputs(config: dict[str, Any], results_dir: Path, table_dir: Path, fi
         "tradeoff": tradeoff_table(best, results["noise_scale"], config["batchscience"]["steps_to_target"]["target_accuracy"]),
         "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
     }  # fmt: skip
-    for name, table in tables.items():
-        table.to_csv(table_dir / f"batchscience_{name}.csv", index=False)
-    throughput_figure(results["throughput"], summary, figure_dir / "batchscience_throughput.png")
-    noise_figure(results["spread"], results["noise_scale"], figure_dir / "batchscience_gradient_noise.png")
-    steps_figure(results["steps"], best, figure_dir / "batchscience_steps_to_target.png")
-    regimes_figure(results["regimes"], figure_dir / "batchscience_regimes.png")
+    for name in layout.TABLES:  # the tables the rule declares
+        tables[name].to_csv(layout.table_file(table_dir, name), index=False)
+    throughput_figure(results["throughput"], summary, layout.figure_file(figure_dir, "throughput"))
+    noise_figure(results["spread"], results["noise_scale"], layout.figure_file(figure_dir, "gradient_noise"))
+    steps_figure(results["steps"], best, layout.figure_file(figure_dir, "steps_to_target"))
+    regimes_figure(results["regimes"], layout.figure_file(figure_dir, "regimes"))
     device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
     claims.claims_frame(all_claims(config, results, summary, best, device)).to_csv(claims_path, index=False)
 
-
-TABLES = [
-    "throughput", "throughput_summary", "gradient_noise", "noise_scale", "steps_to_target", "steps_to_target_best",
-    "tradeoff", "regimes", "distance_fits",
-]  # fmt: skip

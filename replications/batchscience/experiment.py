@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from replications.training import Budget, Phase, Schedule
+from replications.batchscience import layout
+from replications.schedules import Budget, Phase, Schedule
 
 
 def _runtime(config: dict[str, Any]) -> None:
@@ -35,7 +35,7 @@ def throughput(config: dict[str, Any], network: str) -> pd.DataFrame:
 
     from replications.data import dataset_from_config
     from replications.models import build_model
-    from replications.report import device_description
+    from replications.provenance import device_description
     from replications.training import Trainer, make_optimizer
 
     _runtime(config)
@@ -124,13 +124,13 @@ def noise_scale_at(sampler: GradientSampler, small: int, big: int, draws: int, r
             "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}  # fmt: skip
 
 
-def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def gradient_noise(config: dict[str, Any], run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train once, keeping snapshots; measure the spread at init and at the end, and B_simple at every snapshot."""
     import keras
 
     from replications.data import dataset_from_config
     from replications.models import build_model
-    from replications.runs import train_run
+    from replications.training import train_run
 
     _runtime(config)
     section, noise = config["batchscience"], config["batchscience"]["gradient_noise"]
@@ -139,7 +139,7 @@ def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame,
     result = train_run(
         dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=schedule,
         budget=Budget(max_epochs=noise["epochs"]), seed=section["seeds"][0], run_dir=run_dir, runtime=config["runtime"],
-        snapshot_epochs=noise["snapshot_epochs"],
+        snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise["snapshot_epochs"]},
     )  # fmt: skip
     rng = np.random.default_rng(section["seeds"][0])
     keras.utils.set_random_seed(section["seeds"][0])  # the run's initial weights, rebuilt as train_run built them
@@ -148,7 +148,7 @@ def gradient_noise(config: dict[str, Any], run_dir: Path) -> tuple[pd.DataFrame,
     spreads, scales = [], []
     for epoch in [0, *noise["snapshot_epochs"]]:
         if epoch:
-            model.load_weights(Path(run_dir) / "snapshots" / f"epoch{epoch}.weights.h5")
+            model.load_weights(layout.snapshot_file(run_dir, epoch))
         row = result.history.iloc[epoch - 1] if epoch else None
         scales.append({
             "epoch": epoch, "updates": int(row["updates"]) if epoch else 0,
@@ -168,7 +168,7 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
     """Every learning rate of one batch size, trained until the target test accuracy (or the budget)."""
     from replications.batchscience.measures import steps_to_target
     from replications.data import dataset_from_config
-    from replications.runs import train_run
+    from replications.training import train_run
 
     _runtime(config)
     section, steps = config["batchscience"], config["batchscience"]["steps_to_target"]
@@ -179,7 +179,7 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
             dataset=dataset, model_config=section["model"], optimizer_config={**section["optimizer"], "learning_rate": learning_rate},
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps["max_epochs"], max_updates=steps["max_updates"], target_accuracy=steps["target_accuracy"]),
-            seed=section["seeds"][0], run_dir=run_path(config, f"steps/batch{batch_size}/lr{learning_rate:g}"), runtime=config["runtime"],
+            seed=section["seeds"][0], run_dir=layout.run_dir(config["results_dir"], f"steps/batch{batch_size}/lr{learning_rate:g}"), runtime=config["runtime"],
         )  # fmt: skip
         rows.append({
             "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
@@ -221,7 +221,7 @@ def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
     """Every seed of one regime; the per-epoch histories (with the distance from the initial weights)."""
     from replications.data import dataset_from_config
-    from replications.runs import train_run
+    from replications.training import train_run
 
     _runtime(config)
     section = config["batchscience"]
@@ -231,12 +231,8 @@ def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
     for seed in section["seeds"]:
         result = train_run(
             dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=setting["schedule"],
-            budget=setting["budget"], seed=seed, run_dir=run_path(config, f"regimes/{name}/seed{seed}"),
+            budget=setting["budget"], seed=seed, run_dir=layout.run_dir(config["results_dir"], f"regimes/{name}/seed{seed}"),
             runtime=config["runtime"],
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))
     return pd.concat(frames, ignore_index=True)
-
-
-def run_path(config: dict[str, Any], name: str) -> Path:
-    return Path(config["results_dir"]) / "batchscience" / name

@@ -1,14 +1,15 @@
 """Command line of the Keskar et al. 2017 replication; the Snakemake rules call these steps.
 
+Training and measurement steps (one run each):
   python -m replications.keskar2017 --config config/quick.yaml train --network F1 --run SB --seed 0 --output-dir DIR
   python -m replications.keskar2017 --config config/quick.yaml sharpness --network F1 --run SB --seed 0 --output FILE.json
   python -m replications.keskar2017 --config config/quick.yaml parametric --network F1 --seed 0 --output FILE.csv
-  python -m replications.keskar2017 --config config/quick.yaml table2 --output TABLE.csv --figure FIGURE.png
-  python -m replications.keskar2017 --config config/quick.yaml minima --sharpness-table T.csv --distance-table D.csv \\
-      --rescaling-table R.csv --figure-dir DIR
-  python -m replications.keskar2017 --config config/quick.yaml sweeps --sweep-table S.csv --warm-start-table W.csv --figure-dir DIR
-  python -m replications.keskar2017 --config config/quick.yaml trajectory --network F1 --output T.csv --figure F.png
-  python -m replications.keskar2017 --config config/quick.yaml claims --output CLAIMS.csv
+Analysis steps (tables, figures and the claims of the runs each reads):
+  python -m replications.keskar2017 --config config/quick.yaml table2 --table-dir DIR --figure-dir DIR --claims FILE.csv
+  python -m replications.keskar2017 --config config/quick.yaml minima --table-dir DIR --figure-dir DIR --claims FILE.csv
+  python -m replications.keskar2017 --config config/quick.yaml sweeps --table-dir DIR --figure-dir DIR --claims FILE.csv
+  python -m replications.keskar2017 --config config/quick.yaml trajectory --network F1 --table-dir DIR --figure-dir DIR
+Run names: SB, LB (Table 2), batch<size> (Fig. 4), warm<epochs> (Fig. 5).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from replications.keskar2017 import experiment, minima, sweeps
-from replications.runs import base_parser, load_checked_config
+from replications.keskar2017 import experiment, layout, minima, sweeps
+from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
 
 def parse(argv: list[str] | None):
@@ -37,31 +38,20 @@ def parse(argv: list[str] | None):
     parametric.add_argument("--network", required=True)
     parametric.add_argument("--seed", required=True, type=int)
     parametric.add_argument("--output", required=True, help="CSV file")
-    table2 = steps.add_parser("table2", help="Table 2 (accuracy of SB and LB) and its figure")
-    table2.add_argument("--output", required=True, help="CSV table")
-    table2.add_argument("--figure", required=True, help="PNG figure (an SVG is written beside it)")
-    minima_step = steps.add_parser("minima", help="sharpness and distance tables, parametric figures")
-    minima_step.add_argument("--sharpness-table", required=True)
-    minima_step.add_argument("--distance-table", required=True)
-    minima_step.add_argument("--rescaling-table", required=True)
-    minima_step.add_argument("--figure-dir", required=True)
-    sweeps = steps.add_parser("sweeps", help="batch-size sweep (Fig. 4) and warm start (Fig. 5): tables and figures")
-    sweeps.add_argument("--sweep-table", required=True)
-    sweeps.add_argument("--warm-start-table", required=True)
-    sweeps.add_argument("--figure-dir", required=True)
+    add_analyse_step(steps, "Table 2 (accuracy of SB and LB), its figure and claim", name="table2")
+    add_analyse_step(steps, "sharpness, distance and rescaling tables, parametric figures, their claims", name="minima")
+    add_analyse_step(steps, "batch-size sweep (Fig. 4) and warm start (Fig. 5): tables, figures, claims", name="sweeps")
     trajectory = steps.add_parser("trajectory", help="sharpness along training of one SB and one LB run (Fig. 6)")
     trajectory.add_argument("--network", required=True)
-    trajectory.add_argument("--output", required=True, help="CSV file")
-    trajectory.add_argument("--figure", required=True, help="PNG figure")
-    claims = steps.add_parser("claims", help="claim rows with verdicts")
-    claims.add_argument("--output", required=True)
+    trajectory.add_argument("--table-dir", required=True)
+    trajectory.add_argument("--figure-dir", required=True)
     return parser.parse_args(argv)
 
 
 def parametric_curves(config) -> pd.DataFrame:
     section = config["keskar2017"]
     return pd.concat(
-        [pd.read_csv(minima.parametric_path(config, network, seed)) for network in section["networks"] for seed in section["seeds"]],
+        [pd.read_csv(layout.parametric_file(config["results_dir"], network, seed)) for network in section["networks"] for seed in section["seeds"]],
         ignore_index=True,
     )
 
@@ -69,9 +59,11 @@ def parametric_curves(config) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     config = load_checked_config(arguments.config)
-    for name in ("output", "sharpness_table", "distance_table", "rescaling_table", "sweep_table", "warm_start_table"):
-        if getattr(arguments, name, None):
-            Path(getattr(arguments, name)).parent.mkdir(parents=True, exist_ok=True)
+    for name in ("output", "claims", "table_dir", "figure_dir"):
+        if path := getattr(arguments, name, None):
+            (Path(path) if name.endswith("_dir") else Path(path).parent).mkdir(parents=True, exist_ok=True)
+    section = config["keskar2017"]
+    tables, figures = getattr(arguments, "table_dir", None), getattr(arguments, "figure_dir", None)
 
     if arguments.step == "train":
         experiment.train(config, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
@@ -82,37 +74,37 @@ def main(argv: list[str] | None = None) -> None:
         minima.interpolate(config, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
     elif arguments.step == "table2":
         runs = experiment.collect_runs(config)
-        experiment.table2(runs).to_csv(arguments.output, index=False, float_format="%.4f")
-        experiment.table2_figure(config, runs, arguments.figure)
+        experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
+        experiment.table2_figure(config, runs, layout.figure_file(figures, "table2"))
+        write_claims(experiment.generalization_gap_claims(config, runs), arguments.claims)
     elif arguments.step == "minima":
-        minima.sharpness_table(config, minima.collect_sharpness(config)).to_csv(arguments.sharpness_table, index=False)
-        minima.distance_table(experiment.collect_runs(config)).to_csv(arguments.distance_table, index=False)
+        measured = minima.collect_sharpness(config)
+        minima.sharpness_table(config, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
+        minima.distance_table(experiment.collect_runs(config)).to_csv(layout.table_file(tables, "distance"), index=False)
         pd.concat(
-            [minima.rescaling_check(config, network, config["keskar2017"]["seeds"][0]) for network in config["keskar2017"]["networks"]]
-        ).to_csv(arguments.rescaling_table, index=False)
+            [minima.rescaling_check(config, network, section["seeds"][0]) for network in section["networks"]]
+        ).to_csv(layout.table_file(tables, "rescaling"), index=False)
         curves = parametric_curves(config)
-        for network in config["keskar2017"]["networks"]:
-            path = Path(arguments.figure_dir) / f"keskar2017_parametric_{network}.png"
-            minima.parametric_figure(curves, network, config["keskar2017"]["seeds"][0], path)
+        for network in section["networks"]:
+            minima.parametric_figure(curves, network, section["seeds"][0], layout.figure_file(figures, f"parametric_{network}"))
+        write_claims(minima.sharpness_claims(config, measured) + minima.steepness_claims(config, curves), arguments.claims)
     elif arguments.step == "sweeps":
         sweep, warm_start = sweeps.sweep_table(config), sweeps.warm_start_table(config)
-        sweep.to_csv(arguments.sweep_table, index=False)
-        warm_start.to_csv(arguments.warm_start_table, index=False)
-        sweeps.sweep_figure(sweep, Path(arguments.figure_dir) / "keskar2017_sweep.png")
-        sweeps.warm_start_figure(warm_start, Path(arguments.figure_dir) / "keskar2017_warm_start.png")
-    elif arguments.step == "trajectory":
-        table = sweeps.trajectory(config, arguments.network)
-        table.to_csv(arguments.output, index=False)
-        sweeps.trajectory_figure(table, arguments.figure)
+        sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
+        warm_start.to_csv(layout.table_file(tables, "warm_start"), index=False)
+        sweeps.sweep_figure(sweep, layout.figure_file(figures, "sweep"))
+        sweeps.warm_start_figure(warm_start, layout.figure_file(figures, "warm_start"))
+        write_claims(sweeps.sweep_claims(config, sweep) + sweeps.warm_start_claims(config, warm_start), arguments.claims)
     else:
-        from replications.claims import claims_frame
+        table = sweeps.trajectory(config, arguments.network)
+        table.to_csv(layout.table_file(tables, f"trajectory_{arguments.network}"), index=False)
+        sweeps.trajectory_figure(table, layout.figure_file(figures, f"trajectory_{arguments.network}"))
 
-        rows = experiment.generalization_gap_claims(config, experiment.collect_runs(config))
-        rows += minima.sharpness_claims(config, minima.collect_sharpness(config))
-        rows += minima.steepness_claims(config, parametric_curves(config))
-        rows += sweeps.sweep_claims(config, sweeps.sweep_table(config))
-        rows += sweeps.warm_start_claims(config, sweeps.warm_start_table(config))
-        claims_frame(rows).to_csv(arguments.output, index=False)
+
+def write_claims(rows: list, path: str) -> None:
+    from replications.claims import claims_frame
+
+    claims_frame(rows).to_csv(path, index=False)
 
 
 if __name__ == "__main__":

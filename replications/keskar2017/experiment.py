@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +11,10 @@ import pandas as pd
 
 from replications import claims
 from replications.data import train_size
-from replications.keskar2017 import paper
-from replications.runs import read_metrics, train_run
+from replications.keskar2017 import layout, paper
+from replications.schedules import Phase, Schedule
 
-REGIMES = ("SB", "LB")
-RUN_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
-
-
-def run_dir(results_dir: str | Path, network: str, run: str, seed: int) -> Path:
-    return Path(results_dir) / "keskar2017" / network / run / f"seed{seed}"
+REGIMES = layout.REGIMES
 
 
 def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
@@ -32,30 +27,28 @@ def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
     raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
 
 
-def schedule_for(section: dict[str, Any], network: str, run: str) -> "Schedule":
+def schedule_for(section: dict[str, Any], network: str, run: str) -> Schedule:
     """The schedule a run name stands for (constant learning rate throughout, Adam as in the paper).
 
     SB, LB: Table 2; batch<B>: the batch-size sweep (Fig. 4); warm<k>: SB for k epochs, then LB (Fig. 5).
     """
-    from replications.training import Phase, Schedule
-
     learning_rate = section["optimizer"]["learning_rate"]
-    if run in REGIMES:
-        return Schedule.constant(learning_rate, batch_size(section, network, run))
-    if match := re.fullmatch(r"batch(\d+)", run):
-        return Schedule.constant(learning_rate, int(match[1]))
-    if match := re.fullmatch(r"warm(\d+)", run):
-        large = batch_size(section, network, "LB")
-        if int(match[1]) == 0:
-            return Schedule.constant(learning_rate, large)
-        return Schedule((Phase(0, learning_rate, section["small_batch"]), Phase(int(match[1]), learning_rate, large)))
-    raise ValueError(f"unknown run {run!r}: expected SB, LB, batch<size> or warm<epochs>")
+    kind, number = layout.parse_run(run)
+    if kind in REGIMES:
+        return Schedule.constant(learning_rate, batch_size(section, network, kind))
+    if kind == "sweep":
+        return Schedule.constant(learning_rate, number)
+    large = batch_size(section, network, "LB")
+    if number == 0:
+        return Schedule.constant(learning_rate, large)
+    return Schedule((Phase(0, learning_rate, section["small_batch"]), Phase(number, learning_rate, large)))
 
 
 def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
     """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
     from replications.data import dataset_from_config
-    from replications.training import Budget, configure_runtime
+    from replications.schedules import Budget
+    from replications.training import configure_runtime, train_run
 
     section = config["keskar2017"]
     if network not in section["networks"]:
@@ -63,7 +56,8 @@ def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir:
     spec = section["networks"][network]
     runtime = config["runtime"]
     configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
-    return train_run(
+    snapshots = layout.snapshot_dir(str(output_dir))
+    result = train_run(
         dataset=dataset_from_config(spec["data"]),
         model_config=spec["model"],
         optimizer_config=section["optimizer"],
@@ -72,8 +66,10 @@ def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir:
         seed=seed,
         run_dir=output_dir,
         runtime=runtime,
-        snapshot_epochs=section["trajectory"]["epochs"] if run in REGIMES else (),
-    ).metrics
+        snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in section["trajectory"]["epochs"]} if run in REGIMES else None,
+    )
+    Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
+    return result.metrics
 
 
 def collect_runs(
@@ -86,7 +82,7 @@ def collect_runs(
         spec = section["networks"][network]
         for run in runs:
             for seed in seeds if seeds is not None else section["seeds"]:
-                metrics = read_metrics(run_dir(config["results_dir"], network, run, seed) / "metrics.json")
+                metrics = json.loads(Path(layout.run_file(config["results_dir"], network, run, seed, "metrics.json")).read_text())
                 rows.append({"network": network, "paper_row": spec["paper_row"], "regime": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
@@ -167,7 +163,7 @@ def table2_figure(config: dict[str, Any], runs: pd.DataFrame, path: str | Path) 
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["regime"] == regime)]
             for seed in selected["seed"]:
-                history = pd.read_csv(run_dir(config["results_dir"], network, regime, seed) / "history.csv")
+                history = pd.read_csv(layout.run_file(config["results_dir"], network, regime, seed, "history.csv"))
                 label = regime if seed == selected["seed"].iloc[0] else None
                 curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
                 curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)

@@ -12,12 +12,13 @@ import pandas as pd
 
 from replications import claims
 from replications.keskar2017 import paper
-from replications.keskar2017.experiment import REGIMES, run_dir
+from replications.keskar2017 import layout
+from replications.keskar2017.experiment import REGIMES
 
 SPACES = ("full", "subspace")
 
 
-def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int, weights: Path | None = None):
+def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int, weights: str | None = None):
     """The network of a finished run with its final weights (or a snapshot's), and its data set."""
     import keras
 
@@ -28,7 +29,7 @@ def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: 
     dataset = dataset_from_config(spec["data"])
     keras.utils.set_random_seed(seed)
     model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
-    model.load_weights(weights or run_dir(config["results_dir"], network, regime, seed) / "model.weights.h5")
+    model.load_weights(weights or layout.run_file(config["results_dir"], network, regime, seed, "model.weights.h5"))
     return model, dataset
 
 
@@ -62,14 +63,6 @@ def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: i
     return rows
 
 
-def sharpness_path(config: dict[str, Any], network: str, regime: str, seed: int) -> Path:
-    return run_dir(config["results_dir"], network, regime, seed) / "sharpness.json"
-
-
-def parametric_path(config: dict[str, Any], network: str, seed: int) -> Path:
-    return Path(config["results_dir"]) / "keskar2017" / network / "parametric" / f"seed{seed}.csv"
-
-
 def collect_sharpness(config: dict[str, Any]) -> pd.DataFrame:
     section = config["keskar2017"]
     rows = [
@@ -77,7 +70,7 @@ def collect_sharpness(config: dict[str, Any]) -> pd.DataFrame:
         for network in section["networks"]
         for regime in REGIMES
         for seed in section["seeds"]
-        for row in json.loads(sharpness_path(config, network, regime, seed).read_text())
+        for row in json.loads(Path(layout.run_file(config["results_dir"], network, regime, seed, "sharpness.json")).read_text())
     ]
     return pd.DataFrame(rows)
 

@@ -212,7 +212,6 @@ def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
 def sweeps_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
     section = config["keskar2017"]
     sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")
-    warm_start = pd.read_csv(report_dir / "tables" / "keskar2017_warm_start.csv")
     epsilon = section["sharpness"]["epsilons"][0]
     lines = [
         "### Figure 4: batch-size sweep",
@@ -284,3 +283,27 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     if diverged:
         lines += [f"**{diverged} run(s) diverged** and are left out of the means (counted in the table).", ""]
     return "\n".join(lines)
+
+
+def speed_lines(report_dir: Path) -> list[str]:
+    """For benchmarks.md: seconds per sharpness measurement (10 L-BFGS-B iterations), from the sharpness table."""
+    path = report_dir / "tables" / "keskar2017_sharpness.csv"
+    if not path.exists():
+        return []
+    table = pd.read_csv(path)
+    speed = table.groupby(["network", "space"], sort=False).agg(
+        parameters=("num_parameters", "first"), examples=("num_examples", "first"),
+        iterations=("mean_iterations", "mean"), evaluations=("mean_evaluations", "mean"), seconds=("mean_seconds", "mean"),
+    ).reset_index()  # fmt: skip
+    speed["seconds"] = speed["seconds"].map("{:.2f}".format)
+    speed["iterations"] = speed["iterations"].map("{:.1f}".format)
+    speed["evaluations"] = speed["evaluations"].map("{:.1f}".format)
+    return [
+        "## Sharpness metric",
+        "",
+        "Wall seconds per sharpness measurement (one model, one ε, one space; the loss and gradient over the whole "
+        "training set at every evaluation), averaged over the models of Tables 3-4; one TensorFlow thread.",
+        "",
+        markdown_table(speed),
+        "",
+    ]

@@ -6,22 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from replications import claims, plots
-from replications.keskar2017 import paper
-from replications.keskar2017.experiment import REGIMES, collect_runs, run_dir
+from replications.keskar2017 import layout, paper
+from replications.keskar2017.experiment import REGIMES, collect_runs
 
 SWEEP_EPSILON_SPACE = "full"
-
-
-def sweep_runs(section: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(f"batch{size}" for size in section["sweep"]["batch_sizes"])
-
-
-def warm_start_runs(section: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(f"warm{epochs}" for epochs in section["warm_start"]["epochs"])
 
 
 def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
@@ -29,7 +20,7 @@ def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
     epsilon = config["keskar2017"]["sharpness"]["epsilons"][0]
     values = []
     for row in runs.itertuples():
-        measured = json.loads((run_dir(config["results_dir"], row.network, row.regime, row.seed) / "sharpness.json").read_text())
+        measured = json.loads(Path(layout.run_file(config["results_dir"], row.network, row.regime, row.seed, "sharpness.json")).read_text())
         values.append(next(m["sharpness"] for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
     return runs.assign(sharpness=values, epsilon=epsilon)
 
@@ -37,7 +28,7 @@ def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
 def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
     section = config["keskar2017"]
-    runs = collect_runs(config, sweep_runs(section), section["sweep"]["seeds"], section["sweep"]["networks"])
+    runs = collect_runs(config, tuple(layout.sweep_runs(section)), section["sweep"]["seeds"], section["sweep"]["networks"])
     return _with_sharpness(config, runs)[
         ["network", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
@@ -46,8 +37,8 @@ def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
 def warm_start_table(config: dict[str, Any]) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
     section = config["keskar2017"]
-    runs = collect_runs(config, warm_start_runs(section), section["warm_start"]["seeds"], section["warm_start"]["networks"])
-    runs["warm_start_epochs"] = runs["regime"].str.removeprefix("warm").astype(int)
+    runs = collect_runs(config, tuple(layout.warm_start_runs(section)), section["warm_start"]["seeds"], section["warm_start"]["networks"])
+    runs["warm_start_epochs"] = [layout.parse_run(run)[1] for run in runs["regime"]]
     return _with_sharpness(config, runs)[
         ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
@@ -148,10 +139,10 @@ def trajectory(config: dict[str, Any], network: str) -> pd.DataFrame:
     settings = config["keskar2017"]["trajectory"]
     rows = []
     for regime in REGIMES:
-        folder = run_dir(config["results_dir"], network, regime, settings["seed"]) / "snapshots"
+        snapshots = layout.snapshot_dir(layout.run_dir(config["results_dir"], network, regime, settings["seed"]))
         for epoch in settings["epochs"]:
-            snapshot = folder / f"epoch{epoch}.weights.h5"
-            if not snapshot.exists():  # the run stopped before this epoch
+            snapshot = layout.snapshot_file(snapshots, epoch)
+            if not Path(snapshot).exists():  # the run stopped before this epoch
                 continue
             model, dataset = load_trained_model(config, network, regime, settings["seed"], weights=snapshot)
             loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"])

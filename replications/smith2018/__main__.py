@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replications.runs import add_analyse_step, base_parser, load_checked_config
-from replications.smith2018 import experiment
+from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.smith2018 import experiment, layout, protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     config = load_checked_config(arguments.config)
 
     if arguments.step == "train":
-        known = experiment.settings(config["smith2018"])
+        known = protocol.settings(config["smith2018"])
         if arguments.setting not in known:
             parser.error(f"setting {arguments.setting!r} is not in the config; configured: {sorted(known)}")
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
@@ -33,11 +33,10 @@ def main(argv: list[str] | None = None) -> None:
     from replications.smith2018 import analysis
 
     histories = experiment.collect(config)
-    tables, figures = Path(arguments.table_dir), Path(arguments.figure_dir)
-    tables.mkdir(parents=True, exist_ok=True)
-    analysis.summary_table(config, histories).to_csv(tables / "smith2018_summary.csv", index=False)
-    analysis.protocol_table(config).to_csv(tables / "smith2018_protocol_updates.csv", index=False)
-    analysis.write_figures(config, histories, figures)
+    Path(arguments.table_dir).mkdir(parents=True, exist_ok=True)
+    analysis.summary_table(config, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
+    analysis.protocol_table(config).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)
+    analysis.write_figures(config, histories, arguments.figure_dir)
     Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
     claims_frame(analysis.all_claims(config, histories)).to_csv(arguments.claims, index=False)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,15 +10,9 @@ from matplotlib.ticker import NullFormatter
 
 from replications import claims, plots
 from replications.data import train_size
-from replications.smith2018 import paper
-from replications.smith2018.experiment import (
-    noise_scales,
-    scheduled_updates,
-    setting_schedule,
-    settings,
-    step_schedule,
-    switch_seconds,
-)
+from replications.smith2018 import layout, paper
+from replications.smith2018.experiment import switch_seconds
+from replications.smith2018.protocol import noise_scales, scheduled_updates, setting_schedule, settings, step_schedule
 
 REFERENCE = "decaying_learning_rate"
 INCREASING = "increasing_batch_size"
@@ -243,7 +236,7 @@ def _schedule_lines(optimizer: str, schedules: list[str]) -> dict[str, tuple[str
     return {f"{optimizer}-{kind}": (kind.replace("_", " "), SCHEDULE_COLORS.get(kind, "grey"), SCHEDULE_LINES.get(kind, "-")) for kind in schedules}
 
 
-def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: Path) -> None:
+def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: str) -> None:
     section = config["smith2018"]
     main = main_optimizer(section)
     all_settings = settings(section)
@@ -260,7 +253,7 @@ def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: P
     rate_axes.set(xlabel="epoch", ylabel="learning rate", yscale="log")
     batch_axes.set(xlabel="epoch", ylabel="batch size", yscale="log")
     rate_axes.legend()
-    plots.save(figure, figure_dir / "smith2018_schedules.png")
+    plots.save(figure, layout.figure_file(figure_dir, "schedules"))
 
     # Fig. 2: test accuracy against epochs and updates; Fig. 3: training cross-entropy.
     figure, axes = plots.new_figure(columns=3, width=3.6)
@@ -270,7 +263,7 @@ def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: P
         curve = mean_curves(histories, name)
         axes[2].plot(curve["epoch"], curve["train_loss"], color=color, label=label, linestyle=linestyle)
     axes[2].set(xlabel="epochs", ylabel="training cross-entropy", yscale="log")
-    plots.save(figure, figure_dir / "smith2018_schedules_momentum.png")
+    plots.save(figure, layout.figure_file(figure_dir, "schedules_momentum"))
 
     # Figs. 4-5: the other optimizers, one row each.
     others = [optimizer for optimizer in section["comparisons"] if optimizer != main]
@@ -278,14 +271,12 @@ def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: P
     for row, optimizer in enumerate(others):
         _plot_accuracy(axes[2 * row], axes[2 * row + 1], histories, _schedule_lines(optimizer, section["comparisons"][optimizer]))
         axes[2 * row].set_title(optimizer, loc="left")
-    plots.save(figure, figure_dir / "smith2018_optimizers.png")
+    plots.save(figure, layout.figure_file(figure_dir, "optimizers"))
 
     # Fig. 6: the variants against the two main schedules, by updates.
     figure, axes = plots.new_figure(columns=2, width=3.8)
     lines = _schedule_lines(main, [REFERENCE, INCREASING])
     lines |= {name: (name.replace("_", " "), VARIANT_COLORS.get(name, "grey"), "-.") for name in section["variants"]}
     _plot_accuracy(axes[0], axes[1], histories, lines)
-    plots.save(figure, figure_dir / "smith2018_variants.png")
+    plots.save(figure, layout.figure_file(figure_dir, "variants"))
 
-
-FIGURES = ["schedules", "schedules_momentum", "optimizers", "variants"]

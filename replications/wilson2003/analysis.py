@@ -10,8 +10,9 @@ import pandas as pd
 from scipy import stats
 
 from replications import claims, plots
-from replications.wilson2003 import paper
-from replications.wilson2003.experiment import FULL, best_per_batch, largest_stable_learning_rates, run_dir
+from replications.wilson2003 import layout, paper
+from replications.wilson2003.experiment import best_per_batch, largest_stable_learning_rates
+from replications.wilson2003.layout import FULL
 
 
 def grid_table(runs: pd.DataFrame, task: str) -> pd.DataFrame:
@@ -182,7 +183,8 @@ def curves_figure(config: dict[str, Any], best: pd.DataFrame, path: str | Path) 
     for axis, task in zip(axes, tasks):
         for label, color in (("1", "tab:blue"), (FULL, "tab:red")):
             row = best[(best["task"] == task) & (best["batch_label"] == label)].iloc[0]
-            history = pd.read_csv(run_dir(config["results_dir"], task, label, row.learning_rate, seed) / "history.csv")
+            histories = pd.read_csv(layout.histories_file(config["results_dir"], task, label))
+            history = histories[(histories["learning_rate"] == row.learning_rate) & (histories["seed"] == seed)]
             name = "online (batch 1)" if label == "1" else f"full batch ({row.batch_size})"
             axis.plot(history["epoch"], 100 * history["test_accuracy"], color=color, label=f"{name}, lr {row.learning_rate:g}")
         axis.set(xscale="log", xlabel="epoch (log scale)", ylabel="hold-out accuracy (%)", title=task)

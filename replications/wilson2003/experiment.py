@@ -8,22 +8,15 @@ over the batch) runs at learning rate x batch size.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-FULL = "full"
-
-
-def batch_labels(section: dict[str, Any], num_train: int) -> list[str]:
-    """The grid's batch sizes below the training-set size, then 'full' (the whole training set)."""
-    return [str(size) for size in section["batch_sizes"] if size < num_train] + [FULL]
-
+from replications.wilson2003 import layout
 
 def resolve_batch_size(label: str, num_train: int) -> int:
-    return num_train if label == FULL else int(label)
+    return num_train if label == layout.FULL else int(label)
 
 
 def holdout_dataset(section: dict[str, Any], task: str):
@@ -32,10 +25,6 @@ def holdout_dataset(section: dict[str, Any], task: str):
 
     spec = section["tasks"][task]
     return holdout_split(dataset_from_config(spec["data"]), section["holdout_fraction"], seed=spec["data"].get("split_seed", 0))
-
-
-def run_dir(results_dir: str | Path, task: str, label: str, learning_rate: float, seed: int) -> Path:
-    return Path(results_dir) / "wilson2003" / task / f"batch{label}" / f"lr{learning_rate:g}" / f"seed{seed}"
 
 
 def epochs_to_best(accuracy: pd.Series) -> tuple[float, int]:
@@ -60,10 +49,11 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
     }  # fmt: skip
 
 
-def run_group(config: dict[str, Any], task: str, label: str) -> pd.DataFrame:
-    """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up)."""
-    from replications.runs import train_run
-    from replications.training import Budget, Schedule, configure_runtime
+def run_group(config: dict[str, Any], task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up):
+    a summary row per run, and the per-epoch histories of all of them."""
+    from replications.schedules import Budget, Schedule
+    from replications.training import configure_runtime, train_run
 
     runtime = config["runtime"]
     configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
@@ -72,40 +62,25 @@ def run_group(config: dict[str, Any], task: str, label: str) -> pd.DataFrame:
     batch_size = resolve_batch_size(label, dataset.num_train)
     max_epochs = section["max_epochs"][label]
     majority_rate = float(np.bincount(dataset.y_test).max() / len(dataset.y_test))
-    rows = []
+    rows, histories = [], []
     for learning_rate in section["learning_rates"]:
         for seed in section["seeds"]:
             summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
             result = train_run(
                 dataset=dataset, model_config=section["model"], optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
-                run_dir=run_dir(config["results_dir"], task, label, learning_rate, seed), runtime=runtime,
+                run_dir=layout.run_dir(config["results_dir"], task, label, learning_rate, seed), runtime=runtime,
                 checkpoint_seconds=section["checkpoint_seconds"],
             )  # fmt: skip
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
-    return pd.DataFrame(rows)
-
-
-def group_path(results_dir: str | Path, task: str, label: str) -> Path:
-    return Path(results_dir) / "wilson2003" / task / f"batch{label}" / "runs.csv"
+            histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
+    return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
 
 
 def collect(config: dict[str, Any]) -> pd.DataFrame:
     """Every run's summary row, over the whole grid."""
-    paths = [group_path(config["results_dir"], task, label) for task, label in grid(config)]
+    paths = [layout.runs_file(config["results_dir"], task, label) for task, label in layout.grid(config["wilson2003"])]
     return pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in paths], ignore_index=True)
-
-
-def grid(config: dict[str, Any]) -> list[tuple[str, str]]:
-    """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
-    section = config["wilson2003"]
-    return [(task, label) for task in section["tasks"] for label in batch_labels(section, task_train_size(section, task))]
-
-
-def task_train_size(section: dict[str, Any], task: str) -> int:
-    from replications.data import train_size
-
-    return train_size(section["tasks"][task]["data"], section["holdout_fraction"])
 
 
 def best_per_batch(runs: pd.DataFrame) -> pd.DataFrame:

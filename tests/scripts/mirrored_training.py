@@ -15,7 +15,8 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 
 from replications.data import load_dataset  # noqa: E402
 from replications.models import build_model  # noqa: E402
-from replications.training import Budget, Phase, Schedule, make_optimizer, train  # noqa: E402
+from replications.schedules import Budget, Phase, Schedule  # noqa: E402
+from replications.training import make_optimizer, train  # noqa: E402
 
 dataset = load_dataset("mnist1d", num_samples=300, test_fraction=0.2, split_seed=0)  # 240 training examples
 schedule = Schedule((Phase(0, 0.05, 16), Phase(1, 0.05, 80)))  # both split evenly over 2 replicas

@@ -1,0 +1,83 @@
+"""Where the Keskar et al. 2017 files live: the one source of their paths for the rules and the code.
+
+Called with wildcard names ("{network}") instead of values, each function gives the rule's pattern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replications import papers
+
+NAME = "keskar2017"
+REGIMES = ("SB", "LB")
+RUN_NAME_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
+# The analysis steps; each writes the claims of the runs it reads, so each claim waits only on its runs.
+ANALYSIS_STEPS = ("table2", "minima", "sweeps")
+
+
+def sweep_run(batch_size: int | str) -> str:
+    """The run name of the batch-size sweep (Fig. 4) at `batch_size`."""
+    return f"batch{batch_size}"
+
+
+def warm_start_run(epochs: int | str) -> str:
+    """The run name of the warm start (Fig. 5) after `epochs` SB epochs."""
+    return f"warm{epochs}"
+
+
+def sweep_runs(section: dict[str, Any]) -> list[str]:
+    return [sweep_run(size) for size in section["sweep"]["batch_sizes"]]
+
+
+def warm_start_runs(section: dict[str, Any]) -> list[str]:
+    return [warm_start_run(epochs) for epochs in section["warm_start"]["epochs"]]
+
+
+def run_dir(results_dir: str, network: str, run: str, seed: int | str) -> str:
+    return f"{results_dir}/{NAME}/{network}/{run}/seed{seed}"
+
+
+def run_file(results_dir: str, network: str, run: str, seed: int | str, name: str) -> str:
+    """metrics.json, history.csv, model.weights.h5 (training) or sharpness.json (measurement) of one run."""
+    return f"{run_dir(results_dir, network, run, seed)}/{name}"
+
+
+def snapshot_dir(run_folder: str) -> str:
+    """Weights at the trajectory's epochs (Fig. 6) in a run's folder; empty for the runs that keep none."""
+    return f"{run_folder}/snapshots"
+
+
+def snapshot_file(snapshots: str, epoch: int) -> str:
+    return f"{snapshots}/epoch{epoch}.weights.h5"
+
+
+def parametric_file(results_dir: str, network: str, seed: int | str) -> str:
+    return f"{results_dir}/{NAME}/{network}/parametric/seed{seed}.csv"
+
+
+def claims_file(results_dir: str, step: str) -> str:
+    return f"{results_dir}/{NAME}/claims/{step}.csv"
+
+
+def claims_files(config: dict[str, Any]) -> list[str]:
+    return [claims_file(config["results_dir"], step) for step in ANALYSIS_STEPS]
+
+
+def parse_run(run: str) -> tuple[str, int | None]:
+    """('SB' or 'LB', None), ('sweep', batch size) or ('warm_start', SB epochs) for a run name."""
+    if run in REGIMES:
+        return run, None
+    for kind, prefix in (("sweep", sweep_run("")), ("warm_start", warm_start_run(""))):
+        number = run.removeprefix(prefix)
+        if number != run and number.isdigit():
+            return kind, int(number)
+    raise ValueError(f"unknown run {run!r}: expected SB, LB, {sweep_run('<size>')} or {warm_start_run('<epochs>')}")
+
+
+def table_file(table_dir: str, name: str) -> str:
+    return papers.table_file(table_dir, NAME, name)
+
+
+def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
+    return papers.figure_file(figure_dir, NAME, name, suffix)

@@ -1,0 +1,76 @@
+"""The paper contract: what a paper package tells the core, and how the core finds the papers of a config.
+
+A paper is a Python package that exports `PAPER`, a `Paper`. The config lists the packages to run under
+`papers:` by import path, and the core imports each by name (as big_vision imports its models and
+configs): no registry to edit, no installation step, and a package outside `replications/` (the test
+paper under `tests/`) plugs in the same way. Importing a paper package must stay light (no TensorFlow,
+no pandas): the Snakefile imports every paper each time it is parsed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+# Where the suite's own papers keep their rules (a paper elsewhere, like the test paper, names its own).
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+
+
+@dataclasses.dataclass(frozen=True)
+class Paper:
+    """Everything the core needs to know of one paper.
+
+    name: its config section, the prefix of its rules, tables and figures, and its folder under results/.
+    package: the import path of its package; `python -m <package> <step>` runs its steps.
+    rules: its Snakemake rules; they define a rule called `name` that asks for every file the report reads.
+    schema: the JSON Schema of its config section (it may use the `$defs` of config/schema.yaml).
+    claims_files: the claim tables its rules write, in report order, from the whole config.
+    check: checks across keys of its section that JSON Schema cannot express; returns error messages.
+    """
+
+    name: str
+    package: str
+    rules: Path
+    schema: Path
+    claims_files: Callable[[dict[str, Any]], list[str]]
+    check: Callable[[dict[str, Any]], list[str]] = lambda section: []
+
+    def report_section(self) -> ModuleType:
+        """The module `<package>.section`: `render(config, report_dir) -> str` (Markdown) and `TABLES`
+        (the data dictionary: table -> column -> meaning); optionally `speed_lines(report_dir) -> list[str]`."""
+        return importlib.import_module(f"{self.package}.section")
+
+
+def table_file(table_dir: str, paper: str, name: str) -> str:
+    """A paper's table in the report: tables/<paper>_<name>.csv."""
+    return f"{table_dir}/{paper}_{name}.csv"
+
+
+def figure_file(figure_dir: str, paper: str, name: str, suffix: str = "png") -> str:
+    """A paper's figure in the report: figures/<paper>_<name>.png, with an SVG beside every PNG."""
+    return f"{figure_dir}/{paper}_{name}.{suffix}"
+
+
+class PaperError(ValueError):
+    """A `papers:` entry that is not a paper package."""
+
+
+def load_paper(package: str) -> Paper:
+    try:
+        module = importlib.import_module(package)
+    except ImportError as error:
+        raise PaperError(f"papers: cannot import {package!r}: {error}") from error
+    paper = getattr(module, "PAPER", None)
+    if not isinstance(paper, Paper):
+        raise PaperError(f"papers: {package!r} does not export PAPER = replications.papers.Paper(...)")
+    if paper.package != package:
+        raise PaperError(f"papers: {package!r} exports a Paper whose package is {paper.package!r}")
+    return paper
+
+
+def configured_papers(config: dict[str, Any]) -> list[Paper]:
+    """The papers a config lists, in its order (the report's order)."""
+    return [load_paper(package) for package in config.get("papers", [])]

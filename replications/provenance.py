@@ -1,0 +1,84 @@
+"""Where a result came from: the commit, the library versions, the device, the wall time of the workflow's rules.
+
+Shared by the experiments (a throughput table names its device) and the report.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+LIBRARIES = ("tensorflow", "keras", "numpy", "scipy", "pandas", "scikit-learn", "matplotlib", "snakemake", "mnist1d")
+
+
+def git_commit(repository: Path) -> str:
+    """The commit of the code; '+ uncommitted changes' if code or config differ from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repository, capture_output=True, text=True, check=True).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", ":!reports", ":!results"],
+            cwd=repository, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + (" + uncommitted changes" if status else "")
+
+
+def device_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    try:
+        import tensorflow as tf
+
+        gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    except ImportError:
+        gpus = []
+    return f"{cpu}, {os.cpu_count()} cores" + (f", GPUs: {', '.join(gpus)}" if gpus else ", no GPU")
+
+
+def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
+    """Wall seconds per rule (summed over its jobs) from Snakemake's benchmark files, and the elapsed span."""
+    rows = []
+    for path in sorted(benchmark_dir.rglob("*.tsv")):
+        seconds = float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+        rule = path.parent.name if path.parent != benchmark_dir else path.stem
+        rows.append({"rule": rule, "seconds": seconds, "end": path.stat().st_mtime})
+    if not rows:
+        return pd.DataFrame(columns=["rule", "jobs", "wall seconds"]), 0.0
+    frame = pd.DataFrame(rows)
+    elapsed = busy_seconds(list(zip(frame["end"] - frame["seconds"], frame["end"])))
+    per_rule = frame.groupby("rule").agg(jobs=("seconds", "size"), seconds=("seconds", "sum")).reset_index()
+    per_rule["wall seconds"] = per_rule.pop("seconds").map("{:.1f}".format)
+    return per_rule, elapsed
+
+
+def busy_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of (start, end) intervals: wall time with at least one job running.
+
+    Unlike last end - first start, a later rerun of a few rules adds only their own time.
+    """
+    total, covered_until = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > covered_until:
+            total += end - max(start, covered_until)
+            covered_until = end
+    return total
+
+
+def library_versions() -> str:
+    return ", ".join(f"{name} {_version(name)}" for name in LIBRARIES)
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"

@@ -1,0 +1,40 @@
+"""Where the Smith et al. 2018 files live: the one source of their paths for the rules and the code.
+
+One training job per setting ('<optimizer>-<schedule>' or a variant's name) runs every seed.
+Called with wildcard names, each function gives the rule's pattern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replications import papers
+
+NAME = "smith2018"
+TABLES = ("summary", "protocol_updates")
+FIGURES = ("schedules", "schedules_momentum", "optimizers", "variants")
+
+
+def setting_file(results_dir: str, setting: str) -> str:
+    """The per-epoch histories of every seed of one setting."""
+    return f"{results_dir}/{NAME}/{setting}/runs.csv"
+
+
+def run_dir(results_dir: str, setting: str, seed: int) -> str:
+    return f"{results_dir}/{NAME}/{setting}/seed{seed}"
+
+
+def claims_file(results_dir: str) -> str:
+    return f"{results_dir}/{NAME}/claims.csv"
+
+
+def claims_files(config: dict[str, Any]) -> list[str]:
+    return [claims_file(config["results_dir"])]
+
+
+def table_file(table_dir: str, name: str) -> str:
+    return papers.table_file(table_dir, NAME, name)
+
+
+def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
+    return papers.figure_file(figure_dir, NAME, name, suffix)

@@ -1,0 +1,18 @@
+"""Checks across the keys of the `wilson2003` config section that JSON Schema cannot express."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def check(section: dict[str, Any]) -> list[str]:
+    """Error messages (each starting with the key it is about); empty if the section is consistent."""
+    errors = []
+    if section["large_task"] not in section["tasks"]:
+        errors.append(f"large_task: {section['large_task']!r} is not one of wilson2003.tasks")
+    if 1 not in section["batch_sizes"]:
+        errors.append("batch_sizes: must include 1 (online training, the reference of every claim)")
+    budgets = {str(size) for size in section["batch_sizes"]} | {"full"}
+    if missing := sorted(budgets - set(section["max_epochs"])):
+        errors.append(f"max_epochs: no budget for batch size(s) {missing}")
+    return errors

@@ -1,0 +1,66 @@
+"""Where the Wilson & Martinez 2003 files live: the one source of their paths for the rules and the code.
+
+One training job per (task, batch label) runs every learning rate and seed; a batch label is a batch
+size or 'full' (the whole training set). Called with wildcard names, each function gives the rule's pattern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replications import papers
+
+NAME = "wilson2003"
+FULL = "full"
+TABLES = ("large_task", "summary")
+FIGURES = ("epochs", "curves")
+
+
+def group_dir(results_dir: str, task: str, label: str) -> str:
+    return f"{results_dir}/{NAME}/{task}/batch{label}"
+
+
+def runs_file(results_dir: str, task: str, label: str) -> str:
+    """One summary row per (learning rate, seed) of the group."""
+    return f"{group_dir(results_dir, task, label)}/runs.csv"
+
+
+def histories_file(results_dir: str, task: str, label: str) -> str:
+    """The per-epoch histories of every (learning rate, seed) of the group."""
+    return f"{group_dir(results_dir, task, label)}/histories.csv"
+
+
+def run_dir(results_dir: str, task: str, label: str, learning_rate: float, seed: int) -> str:
+    return f"{group_dir(results_dir, task, label)}/lr{learning_rate:g}/seed{seed}"
+
+
+def claims_file(results_dir: str) -> str:
+    return f"{results_dir}/{NAME}/claims.csv"
+
+
+def claims_files(config: dict[str, Any]) -> list[str]:
+    return [claims_file(config["results_dir"])]
+
+
+def batch_labels(section: dict[str, Any], num_train: int) -> list[str]:
+    """The grid's batch sizes below the training-set size, then 'full' (the whole training set)."""
+    return [str(size) for size in section["batch_sizes"] if size < num_train] + [FULL]
+
+
+def task_train_size(section: dict[str, Any], task: str) -> int:
+    from replications.data import train_size
+
+    return train_size(section["tasks"][task]["data"], section["holdout_fraction"])
+
+
+def grid(section: dict[str, Any]) -> list[tuple[str, str]]:
+    """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
+    return [(task, label) for task in section["tasks"] for label in batch_labels(section, task_train_size(section, task))]
+
+
+def table_file(table_dir: str, name: str) -> str:
+    return papers.table_file(table_dir, NAME, name)
+
+
+def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
+    return papers.figure_file(figure_dir, NAME, name, suffix)

@@ -1,0 +1,48 @@
+# The toy paper's rules: the same shape as every paper's (training jobs, one analysis job, a target rule).
+
+from tests.toy_paper import PAPER as TOY_PAPER, layout as toy_layout
+
+TOY = config[toy_layout.NAME]
+# The test paper is not installed: its jobs find it from the repository's root.
+TOY_PYTHON = f"PYTHONPATH={TOY_PAPER.rules.parents[2]} {PYTHON}"
+
+
+rule toypaper_train:
+    input:
+        config=ancient(CONFIG_FILE),
+    output:
+        toy_layout.runs_file(RESULTS, "{batch}"),
+    log:
+        log_path("toypaper/train_batch{batch}"),
+    benchmark:
+        benchmark_path("toypaper_train/batch{batch}")
+    wildcard_constraints:
+        batch=r"[0-9]+",
+    params:
+        settings=TOY,
+    shell:
+        "{TOY_PYTHON} -m tests.toy_paper --config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
+
+
+rule toypaper_analyse:
+    input:
+        config=ancient(CONFIG_FILE),
+        runs=[toy_layout.runs_file(RESULTS, size) for size in (TOY["small_batch"], TOY["large_batch"])],
+    output:
+        tables=report_tables(toy_layout, toy_layout.TABLES, "captions/toypaper.rst", "Toy paper"),
+        **report_figures(toy_layout, toy_layout.FIGURES, "captions/toypaper.rst", "Toy paper"),
+        claims=toy_layout.claims_file(RESULTS),
+    log:
+        log_path("toypaper/analyse"),
+    benchmark:
+        benchmark_path("toypaper_analyse")
+    params:
+        settings=TOY,
+    shell:
+        "{TOY_PYTHON} -m tests.toy_paper --config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
+        " --claims {output.claims} > {log} 2>&1"
+
+
+rule toypaper:
+    input:
+        rules.toypaper_analyse.output,

@@ -1,0 +1,21 @@
+"""The toy paper's section of the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from replications.report_tools import markdown_table
+from tests.toy_paper import layout
+
+TABLES = {"toypaper_accuracy.csv": {"batch_size": "examples per update", "mean, std, size": "test accuracy over seeds (fraction), and the seeds"}}
+
+
+def render(config: dict[str, Any], report_dir: Path) -> str:
+    table = pd.read_csv(layout.table_file(str(report_dir / "tables"), "accuracy"))
+    return "\n".join([
+        "## Toy et al. 2024 (the test paper)", "", markdown_table(table), "",
+        f"![Toy accuracy](figures/{Path(layout.figure_file('', 'accuracy')).name})", "",
+    ])  # fmt: skip
