@@ -14,11 +14,24 @@ min_version("9.0")
 
 # The config is config/base.yaml, then the overlay of its scale, then any --configfile / --config:
 # Snakemake merges each configfile into the config and puts the command line's settings back on top.
-configfile: f"{workflow.basedir}/config/base.yaml"
-configfile: f"{workflow.basedir}/config/{config['scale']}.yaml"
+# With --replace-workflow-config, the command line's files are the whole config instead.
+BASE_CONFIG = f"{workflow.basedir}/config/base.yaml"
 
 
-validate_config(config, source=" + ".join(map(str, workflow.configfiles)))  # before any job: names the bad key
+configfile: BASE_CONFIG
+
+
+SCALE_CONFIG = f"{workflow.basedir}/config/{config['scale']}.yaml"
+
+
+configfile: SCALE_CONFIG
+
+
+# The files in the order they were merged (Snakemake lists the command line's first).
+CONFIG_FILES = [str(path) for path in workflow.configfiles if str(path) not in (BASE_CONFIG, SCALE_CONFIG)]
+if not workflow.config_settings.replace_workflow_config:
+    CONFIG_FILES = [BASE_CONFIG, SCALE_CONFIG, *CONFIG_FILES]
+validate_config(config, source=" + ".join(CONFIG_FILES))  # before any job: names the bad key
 PAPERS = configured_papers(config)
 
 

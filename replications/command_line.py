@@ -7,12 +7,18 @@ import logging
 import sys
 from typing import Any
 
-from replications.config import ConfigError, load_config
+from replications.config import ConfigError, load_config, read_yaml, validate_config
 
 
 def base_parser(description: str) -> argparse.ArgumentParser:
+    """A step's parser with the two ways to give it a config: a file to merge, or the workflow's merged config."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--config", default="config/quick.yaml", help="YAML config file (default: %(default)s)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--config", default="config/quick.yaml",
+        help="a config file, merged onto config/base.yaml and its scale's overlay as Snakemake merges (default: %(default)s)",
+    )  # fmt: skip
+    source.add_argument("--merged-config", help="the complete config the workflow merged (results/<scale>/config.resolved.yaml), read as it is")
     return parser
 
 
@@ -29,10 +35,12 @@ def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout, force=True)
 
 
-def load_checked_config(path: str) -> dict[str, Any]:
+def load_checked_config(arguments: argparse.Namespace) -> dict[str, Any]:
     """Load and validate the config; a bad config stops here with its key named, before any work."""
     setup_logging()
     try:
-        return load_config(path)
+        if arguments.merged_config:
+            return validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
+        return load_config(arguments.config)
     except ConfigError as error:
         sys.exit(f"error: {error}")  # exit status 1, the message without a traceback

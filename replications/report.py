@@ -1,6 +1,6 @@
 """Assemble every replication's claims, tables and benchmarks into reports/<scale>/.
 
-  python -m replications.report --config results/quick/config.resolved.yaml --config-source "config/base.yaml config/quick.yaml" \
+  python -m replications.report --merged-config results/quick/config.resolved.yaml --config-source "config/base.yaml config/quick.yaml" \
       --claims CLAIMS.csv ... --engine-benchmark results/quick/benchmarks/engine.json \
       --rule-benchmarks results/quick/rule_benchmarks --output-dir reports/quick
 
@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from replications.claims import CLAIM_COLUMNS, VERDICTS
-from replications.config import REPO_ROOT, config_hash, load_config
+from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
 from replications.papers import configured_papers
 from replications.provenance import device_description, git_commit, library_versions, rule_wall_times
@@ -180,17 +180,17 @@ def write_report(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Assemble the replication report")
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--config-source", help="the config files merged into --config, in order (default: --config)")
+    parser.add_argument("--merged-config", required=True, help="the complete config the workflow merged, read as it is")
+    parser.add_argument("--config-source", help="the config files merged into it, in order (default: --merged-config)")
     parser.add_argument("--claims", nargs="+", required=True)
     parser.add_argument("--engine-benchmark", required=True)
     parser.add_argument("--rule-benchmarks", required=True)
     parser.add_argument("--output-dir", required=True)
     arguments = parser.parse_args(argv)
-    config = load_config(arguments.config)
+    config = validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
     Path(arguments.output_dir).mkdir(parents=True, exist_ok=True)
     write_report(
-        config, arguments.config_source or arguments.config, arguments.claims,
+        config, arguments.config_source or arguments.merged_config, arguments.claims,
         arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir,
     )  # fmt: skip
 

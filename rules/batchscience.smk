@@ -30,7 +30,7 @@ rule batchscience_throughput:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {input.config} throughput --network {wildcards.network}"
+        "{PYTHON} -m replications.batchscience --merged-config {input.config} throughput --network {wildcards.network}"
         " --output {output} > {log} 2>&1"
 
 
@@ -50,7 +50,7 @@ rule batchscience_noise:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {input.config} noise --spread {output.spread}"
+        "{PYTHON} -m replications.batchscience --merged-config {input.config} noise --spread {output.spread}"
         " --noise-scale {output.noise_scale} > {log} 2>&1"
 
 
@@ -71,7 +71,7 @@ rule batchscience_steps:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {input.config} steps --batch {wildcards.batch}"
+        "{PYTHON} -m replications.batchscience --merged-config {input.config} steps --batch {wildcards.batch}"
         " --output {output} > {log} 2>&1"
 
 
@@ -92,7 +92,7 @@ rule batchscience_regime:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {input.config} regime --regime {wildcards.regime}"
+        "{PYTHON} -m replications.batchscience --merged-config {input.config} regime --regime {wildcards.regime}"
         " --output {output} > {log} 2>&1"
 
 
@@ -116,7 +116,7 @@ rule batchscience_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.batchscience --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

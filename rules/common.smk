@@ -47,7 +47,7 @@ def shown_path(path: str) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-CONFIG_SOURCES = " ".join(shown_path(path) for path in workflow.configfiles)
+CONFIG_SOURCES = " ".join(dict.fromkeys(shown_path(path) for path in CONFIG_FILES))
 
 
 def log_path(name: str) -> str:

@@ -54,7 +54,7 @@ rule keskar2017_train:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} train --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} train --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
 
 
@@ -76,7 +76,7 @@ rule keskar2017_sharpness:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} sharpness --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} sharpness --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
@@ -97,7 +97,7 @@ rule keskar2017_parametric:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} parametric --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} parametric --network {wildcards.network}"
         " --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
@@ -119,7 +119,7 @@ rule keskar2017_table2:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} table2 --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} table2 --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -146,7 +146,7 @@ rule keskar2017_minima:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} minima --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} minima --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -169,7 +169,7 @@ rule keskar2017_sweeps:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} sweeps --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} sweeps --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -190,7 +190,7 @@ rule keskar2017_trajectory:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --config {input.config} trajectory --network {wildcards.network}"
+        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} trajectory --network {wildcards.network}"
         " --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR} > {log} 2>&1"
 
 

@@ -31,7 +31,7 @@ rule smith2018_train:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --config {input.config} train --setting {wildcards.setting}"
+        "{PYTHON} -m replications.smith2018 --merged-config {input.config} train --setting {wildcards.setting}"
         " --output {output} > {log} 2>&1"
 
 
@@ -52,7 +52,7 @@ rule smith2018_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.smith2018 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

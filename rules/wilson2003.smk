@@ -32,7 +32,7 @@ rule wilson2003_train:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --config {input.config} train --task {wildcards.task}"
+        "{PYTHON} -m replications.wilson2003 --merged-config {input.config} train --task {wildcards.task}"
         " --batch {wildcards.batch} --runs {output.runs} --histories {output.histories} > {log} 2>&1"
 
 
@@ -54,7 +54,7 @@ rule wilson2003_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{PYTHON} -m replications.wilson2003 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

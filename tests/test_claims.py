@@ -48,7 +48,7 @@ def test_spearman_permutation_p_values_are_exact_for_few_points():
 
 
 def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
-    from replications.report import busy_seconds
+    from replications.provenance import busy_seconds
 
     assert busy_seconds([(0, 10), (5, 12), (11, 13)]) == 13
     assert busy_seconds([(0, 10), (100, 105)]) == 15  # a later rerun adds only its own time

@@ -1,19 +1,17 @@
 import json
+from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
 
-from replications.config import validate_config
-from replications.keskar2017 import experiment
+from replications.config import load_config
+from replications.keskar2017 import experiment, layout
 
 from conftest import REPO
 
 
 @pytest.fixture
 def config(tmp_path):
-    with open(f"{REPO}/config/smoke.yaml") as handle:
-        config = validate_config(yaml.safe_load(handle))
+    config = load_config(f"{REPO}/config/smoke.yaml")
     config["results_dir"] = str(tmp_path)
     config["keskar2017"]["seeds"] = [0, 1, 2]
     return config
@@ -23,7 +21,7 @@ def write_runs(config, accuracies):
     """Hand-made run records: {regime: [(train_accuracy, test_accuracy, diverged), ...]}."""
     for regime, runs in accuracies.items():
         for seed, (train_accuracy, test_accuracy, diverged) in zip(config["keskar2017"]["seeds"], runs):
-            folder = experiment.run_dir(config["results_dir"], "F1", regime, seed)
+            folder = Path(layout.run_dir(config["results_dir"], "F1", regime, seed))
             folder.mkdir(parents=True)
             metrics = {"diverged": diverged, "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
                        "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100}  # fmt: skip

@@ -3,10 +3,9 @@
 import keras
 import numpy as np
 import pytest
-import yaml
 
-from replications.config import validate_config
-from replications.keskar2017 import experiment, minima
+from replications.config import load_config
+from replications.keskar2017 import experiment, layout, minima
 from replications.models import build_model
 from replications.training import Trainer, make_optimizer
 
@@ -16,11 +15,10 @@ from conftest import REPO
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """SB and LB runs of seed 0 on the smoke config, 2 epochs each."""
-    with open(f"{REPO}/config/smoke.yaml") as handle:
-        config = validate_config(yaml.safe_load(handle))
+    config = load_config(f"{REPO}/config/smoke.yaml")
     config["results_dir"] = str(tmp_path_factory.mktemp("results"))
     for run in ("SB", "LB"):
-        experiment.train(config, "F1", run, 0, experiment.run_dir(config["results_dir"], "F1", run, 0))
+        experiment.train(config, "F1", run, 0, layout.run_dir(config["results_dir"], "F1", run, 0))
     return config
 
 

@@ -10,16 +10,8 @@ import pandas as pd
 import pytest
 
 from replications.models import build_model
-from replications.training import (
-    CHECKPOINT_NAME,
-    Budget,
-    Phase,
-    Schedule,
-    Trainer,
-    make_optimizer,
-    save_run,
-    train,
-)
+from replications.schedules import Budget, Phase, Schedule
+from replications.training import CHECKPOINT_NAME, Trainer, make_optimizer, save_run, train
 
 MODEL = {"name": "f1", "width": 32, "depth": 1}
 

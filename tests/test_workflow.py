@@ -1,5 +1,6 @@
 """The workflow end to end on the smoke config, the paper scale's dry run, and a real kill of a training job."""
 
+import io
 import json
 import os
 import re
@@ -15,8 +16,11 @@ import pytest
 import yaml
 
 from conftest import REPO
+from replications.config import compose
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", f"{REPO}/Snakefile"]
+# The smoke scale with the test paper plugged in through its config overlay (no core file names it).
+SMOKE = ["--configfile", f"{REPO}/config/smoke.yaml", f"{REPO}/tests/toy_paper/config.yaml"]
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,7 @@ def smoke_run(tmp_path_factory):
     """The whole workflow on the smoke config, once for the tests of this module."""
     workdir = tmp_path_factory.mktemp("smoke")
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/smoke.yaml", "--cores", "2"],
+        [*SNAKEMAKE, "--directory", str(workdir), *SMOKE, "--cores", "2"],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -66,6 +70,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "lr_scaling_linear_lr",
         "lr_scaling_sqrt_lr",
         "distance_grows_with_log_updates",
+        "toy_small_batch_better",
     ]
     assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
     assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
@@ -91,10 +96,13 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     for name in ("epochs", "curves"):
         assert f"figures/wilson2003_{name}.png" in report
     assert "## Wilson & Martinez 2003" in report and "## Data dictionary" in report
+    assert "## Toy et al. 2024 (the test paper)" in report and "figures/toypaper_accuracy.png" in report
+    assert "toypaper_train | 2 |" in report and (report_dir / "tables" / "toypaper_accuracy.csv").exists()
+    assert "tests/toy_paper/config.yaml" in report and "### The merged config" in report
     engine = json.loads((tmp_path / "results" / "smoke" / "benchmarks" / "engine.json").read_text())
     assert [row["batch_size"] for row in engine["results"]] == [1, 64]
     assert "engine / reference" in (report_dir / "benchmarks.md").read_text()
-    for rule in ("keskar2017_table2", "keskar2017_claims", "keskar2017_minima", "benchmark_engine", "report"):
+    for rule in ("keskar2017_table2", "keskar2017_sweeps", "keskar2017_minima", "benchmark_engine", "report"):
         assert (tmp_path / "results" / "smoke" / "logs" / ("keskar2017" if "keskar" in rule else "")).is_dir()
         assert (tmp_path / "results" / "smoke" / "rule_benchmarks" / f"{rule}.tsv").exists()
 
@@ -133,6 +141,7 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
         config = yaml.safe_load(handle)
     config["results_dir"] = str(tmp_path / "results")
     config["keskar2017"]["budget"] = {"max_epochs": 6}
+    config["keskar2017"]["trajectory"]["epochs"] = [1, 2, 5]
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yaml.safe_dump(config))
 
@@ -152,18 +161,21 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
     process.wait()
     assert process.returncode == -signal.SIGKILL
     assert (killed / "checkpoint.npz").exists() and not (killed / "metrics.json").exists()
+    shutil.rmtree(killed / "snapshots", ignore_errors=True)  # Snakemake clears a killed job's declared outputs
 
     resumed = subprocess.run(command(killed), capture_output=True, text=True, timeout=300, check=True)
     assert "resuming from epoch" in resumed.stdout
     whole, again = (pd.read_csv(folder / "history.csv").drop(columns="wall_seconds") for folder in (tmp_path / "whole", killed))
     pd.testing.assert_frame_equal(whole, again, check_exact=True)
     assert not (killed / "checkpoint.npz").exists()
+    # The snapshots taken before the kill waited outside the declared outputs and survived it.
+    assert sorted(path.name for path in (killed / "snapshots").iterdir()) == [f"epoch{epoch}.weights.h5" for epoch in (1, 2, 5)]
+    assert not (killed / "snapshots.partial").exists()
 
 
 def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     """config/paper.yaml with tiny epochs, F1 (MNIST), C1 and WRN-16-4 (CIFAR-10), on tfds.testing.mock_data; every part."""
-    with open(f"{REPO}/config/paper.yaml") as handle:
-        config = yaml.safe_load(handle)
+    config = compose(f"{REPO}/config/paper.yaml")  # the whole config, to shrink: it replaces the workflow's (below)
     section = config["keskar2017"]
     config["results_dir"], config["report_dir"] = "results/paper", "results/paper/report"
     config["runtime"] = {"threads_per_job": 1, "eval_batch_size": 64, "deterministic_ops": False}
@@ -197,7 +209,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
 
     environment = {**os.environ, "REPLICATIONS_TFDS_MOCK_EXAMPLES": "40"}
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(config_file), "--cores", "2"],
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(config_file), "--replace-workflow-config", "--cores", "2"],
         capture_output=True, text=True, timeout=900, env=environment,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -220,8 +232,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
 def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):
     started = time.time()
     completed = subprocess.run(
-        [*SNAKEMAKE, "report", "--directory", str(smoke_run), "--configfile", f"{REPO}/config/smoke.yaml",
-         "--cores", "2", "--forcerun", "report"],
+        [*SNAKEMAKE, "report", "--directory", str(smoke_run), *SMOKE, "--cores", "2", "--forcerun", "report"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -252,7 +263,7 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
     loaded, total, rows = map(int, re.fullmatch(r"loaded (\d+) of (\d+); verdict rows (\d+)", title).groups())
     assert total >= 7 and loaded == total
-    assert rows == len(pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")) == 32  # one coloured row per claim
+    assert rows == len(pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")) == 33  # one coloured row per claim
     artifacts = Path(REPO) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],
@@ -263,12 +274,43 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
 def test_snakemake_report_packs_the_annotated_results(smoke_run, tmp_path):
     archive = tmp_path / "snakemake-report.zip"
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(smoke_run), "--configfile", f"{REPO}/config/smoke.yaml", "--report", str(archive)],
+        [*SNAKEMAKE, "--directory", str(smoke_run), *SMOKE, "--report", str(archive)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     import zipfile
 
     names = zipfile.ZipFile(archive).namelist()
-    for expected in ("keskar2017_table2.png", "wilson2003_epochs.png", "report.html", "claims.csv"):
+    for expected in ("keskar2017_table2.png", "wilson2003_epochs.png", "toypaper_accuracy.png", "report.html", "claims.csv"):
         assert any(name.endswith(expected) for name in names), expected
+
+
+def test_every_step_reads_only_its_declared_inputs(smoke_run, tmp_path):
+    """Each step that reads other steps' files reruns in an empty folder holding only its declared inputs."""
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(smoke_run), *SMOKE, "--detailed-summary"], capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    summary = pd.read_csv(io.StringIO(completed.stdout), sep="\t", dtype=str).fillna("")
+    summary = summary.rename(columns={"log-file(s)": "logs", "input-file(s)": "inputs"})
+    jobs = summary.drop_duplicates("shellcmd").groupby("rule").head(1)  # one job per rule
+    checked = []
+    for job in jobs.itertuples():
+        inputs = [path for path in job.inputs.split(",") if path]
+        if not [path for path in inputs if not path.endswith("config.resolved.yaml")]:
+            continue  # a training or measurement job: it reads only the config
+        folder = tmp_path / job.rule
+        for path in inputs:
+            source, target = smoke_run / path, folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+        for path in [*job.logs.split(","), job.output_file]:
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        run = subprocess.run(job.shellcmd, shell=True, cwd=folder, capture_output=True, text=True, timeout=600,
+                             env={**os.environ, "PYTHONPATH": REPO})  # fmt: skip
+        log = (folder / job.logs).read_text() if job.logs and (folder / job.logs).exists() else ""
+        assert run.returncode == 0, f"{job.rule} failed with only its declared inputs:\n{log[-3000:]}{run.stderr[-2000:]}"
+        assert (folder / job.output_file).exists(), job.rule
+        checked.append(job.rule)
+    assert {"keskar2017_table2", "keskar2017_minima", "keskar2017_sweeps", "keskar2017_trajectory", "smith2018_analyse",
+            "wilson2003_analyse", "batchscience_analyse", "toypaper_analyse", "report"} <= set(checked)  # fmt: skip

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     regime.add_argument("--output", required=True)
     add_analyse_step(steps, "tables, figures and claim rows")
     arguments = parser.parse_args(argv)
-    config = load_checked_config(arguments.config)
+    config = load_checked_config(arguments)
     section = config["batchscience"]
 
     from replications.batchscience import experiment, layout

@@ -58,7 +58,7 @@ def parametric_curves(config) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
-    config = load_checked_config(arguments.config)
+    config = load_checked_config(arguments)
     for name in ("output", "claims", "table_dir", "figure_dir"):
         if path := getattr(arguments, name, None):
             (Path(path) if name.endswith("_dir") else Path(path).parent).mkdir(parents=True, exist_ok=True)

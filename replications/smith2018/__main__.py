@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--output", required=True, help="CSV: the per-epoch history of every seed")
     add_analyse_step(steps, "tables, figures and claim rows from every setting")
     arguments = parser.parse_args(argv)
-    config = load_checked_config(arguments.config)
+    config = load_checked_config(arguments)
 
     if arguments.step == "train":
         known = protocol.settings(config["smith2018"])

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--histories", required=True, help="CSV: the per-epoch history of every run")
     add_analyse_step(steps, "tables, figures and claim rows from the whole grid")
     arguments = parser.parse_args(argv)
-    config = load_checked_config(arguments.config)
+    config = load_checked_config(arguments)
 
     if arguments.step == "train":
         if arguments.task not in config["wilson2003"]["tasks"]:

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     train_step.add_argument("--output", required=True)
     add_analyse_step(steps, "table, figure and claim")
     arguments = parser.parse_args(argv)
-    config = load_checked_config(arguments.config)
+    config = load_checked_config(arguments)
     if arguments.step == "train":
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
         train(config, arguments.batch).to_csv(arguments.output, index=False)

@@ -21,7 +21,7 @@ rule toypaper_train:
     params:
         settings=TOY,
     shell:
-        "{TOY_PYTHON} -m tests.toy_paper --config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
+        "{TOY_PYTHON} -m tests.toy_paper --merged-config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
 
 
 rule toypaper_analyse:
@@ -39,7 +39,7 @@ rule toypaper_analyse:
     params:
         settings=TOY,
     shell:
-        "{TOY_PYTHON} -m tests.toy_paper --config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
+        "{TOY_PYTHON} -m tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
         " --claims {output.claims} > {log} 2>&1"
 
 
