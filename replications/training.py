@@ -402,7 +402,7 @@ def train_run(
     budget: Budget,
     seed: int,
     run_dir: str | Path,
-    runtime: dict[str, Any],
+    eval_batch_size: int,
     snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0,
 ) -> RunResult:
@@ -427,7 +427,7 @@ def train_run(
 
     result = train(
         model, optimizer, dataset, schedule, budget,
-        seed=seed, run_dir=run_dir, eval_batch_size=runtime.get("eval_batch_size", 4096), on_epoch_end=save_snapshot,
+        seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy,
     )  # fmt: skip
     save_run(run_dir, result, model)

@@ -2,9 +2,10 @@
 # Every path comes from replications/wilson2003/layout.py, which the code reads too.
 
 from replications.wilson2003 import layout as wilson2003_layout
+from replications.wilson2003.config import WilsonConfig
 
 WILSON = config["wilson2003"]
-WILSON_GRID = wilson2003_layout.grid(WILSON)
+WILSON_GRID = wilson2003_layout.grid(WilsonConfig.from_config(config))
 
 
 def wilson2003_settings(wildcards) -> dict:

@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from replications.typed_config import Workspace
 from replications.wilson2003 import analysis, experiment, layout
+from replications.wilson2003.config import WilsonConfig
 
 
 def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
@@ -15,7 +17,7 @@ def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
 def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
     config["wilson2003"]["batch_sizes"] = [1, 10, 100, 1000]
     config["wilson2003"]["max_epochs"].update({"100": 5, "1000": 5})
-    grid = layout.grid(config["wilson2003"])
+    grid = layout.grid(WilsonConfig.from_config(config))
     # iris: 150 -> 120 train -> 96 after the hold-out; wine: 178 -> 142 -> 113
     assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full")]
     assert experiment.resolve_batch_size("full", 96) == 96 and experiment.resolve_batch_size("10", 96) == 10
@@ -24,7 +26,7 @@ def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
 def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
     section = config["wilson2003"]
     section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
-    runs, histories = experiment.run_group(config, "iris", "full")
+    runs, histories = experiment.run_group(Workspace.from_config(config), WilsonConfig.from_config(config), "iris", "full")
     assert set(histories.groupby(["learning_rate", "seed"]).groups) == {(1e6, 0), (1e6, 1), (0.1, 0), (0.1, 1)}
     by_rate = runs.groupby("learning_rate")["diverged"].all()
     assert by_rate[1e6] and not by_rate[0.1]
@@ -44,7 +46,7 @@ def test_claims_from_a_hand_made_grid(config):
                              "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})  # fmt: skip
     runs = pd.DataFrame(rows)
     config["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 10
-    by_id = {row.claim_id: row for row in analysis.all_claims(config, runs)}
+    by_id = {row.claim_id: row for row in analysis.all_claims(WilsonConfig.from_config(config), runs)}
     assert by_id["online_fewer_epochs_a"].verdict == "reproduced"
     assert by_id["online_fewer_epochs_across_tasks"].verdict == "reproduced"  # 5 of 5 tasks: p = 1/32
     assert by_id["online_fewer_epochs_across_tasks"].p_value == pytest.approx(1 / 32)

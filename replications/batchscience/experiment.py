@@ -138,7 +138,7 @@ def gradient_noise(config: dict[str, Any], run_dir: str) -> tuple[pd.DataFrame, 
     schedule = Schedule.constant(section["optimizer"]["learning_rate"], noise["training_batch"])
     result = train_run(
         dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=schedule,
-        budget=Budget(max_epochs=noise["epochs"]), seed=section["seeds"][0], run_dir=run_dir, runtime=config["runtime"],
+        budget=Budget(max_epochs=noise["epochs"]), seed=section["seeds"][0], run_dir=run_dir, eval_batch_size=config["runtime"]["eval_batch_size"],
         snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise["snapshot_epochs"]},
     )  # fmt: skip
     rng = np.random.default_rng(section["seeds"][0])
@@ -179,7 +179,7 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
             dataset=dataset, model_config=section["model"], optimizer_config={**section["optimizer"], "learning_rate": learning_rate},
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps["max_epochs"], max_updates=steps["max_updates"], target_accuracy=steps["target_accuracy"]),
-            seed=section["seeds"][0], run_dir=layout.run_dir(config["results_dir"], f"steps/batch{batch_size}/lr{learning_rate:g}"), runtime=config["runtime"],
+            seed=section["seeds"][0], run_dir=layout.run_dir(config["results_dir"], f"steps/batch{batch_size}/lr{learning_rate:g}"), eval_batch_size=config["runtime"]["eval_batch_size"],
         )  # fmt: skip
         rows.append({
             "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
@@ -232,7 +232,7 @@ def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
         result = train_run(
             dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=setting["schedule"],
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(config["results_dir"], f"regimes/{name}/seed{seed}"),
-            runtime=config["runtime"],
+            eval_batch_size=config["runtime"]["eval_batch_size"],
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))
     return pd.concat(frames, ignore_index=True)

@@ -65,7 +65,7 @@ def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir:
         budget=Budget.from_config(section["budget"]),
         seed=seed,
         run_dir=output_dir,
-        runtime=runtime,
+        eval_batch_size=runtime["eval_batch_size"],
         snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in section["trajectory"]["epochs"]} if run in REGIMES else None,
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none

@@ -43,7 +43,7 @@ def run_setting(config: dict[str, Any], name: str) -> pd.DataFrame:
         result = train_run(
             dataset=dataset, model_config=section["model"], optimizer_config=setting["optimizer_config"],
             schedule=schedule, budget=Budget(max_epochs=section["epochs"]), seed=seed,
-            run_dir=layout.run_dir(config["results_dir"], name, seed), runtime=runtime,
+            run_dir=layout.run_dir(config["results_dir"], name, seed), eval_batch_size=runtime["eval_batch_size"],
         )  # fmt: skip
         frames.append(result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"]))
     return pd.concat(frames, ignore_index=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.typed_config import Workspace
 from replications.wilson2003 import analysis, experiment, layout
+from replications.wilson2003.config import WilsonConfig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,27 +25,27 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows from the whole grid")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
+    workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
 
     if arguments.step == "train":
-        if arguments.task not in config["wilson2003"]["tasks"]:
-            parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(config['wilson2003']['tasks'])}")
-        runs, histories = experiment.run_group(config, arguments.task, arguments.batch)
+        if arguments.task not in wilson.tasks:
+            parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(wilson.tasks)}")
+        runs, histories = experiment.run_group(workspace, wilson, arguments.task, arguments.batch)
         for frame, path in ((runs, arguments.runs), (histories, arguments.histories)):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(path, index=False)
         return
-    section = config["wilson2003"]
-    runs = experiment.collect(config)
+    runs = experiment.collect(workspace, wilson)
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
-    analysis.grid_table(runs, section["large_task"]).to_csv(layout.table_file(tables, "large_task"), index=False)
-    analysis.summary_table(runs, section["claims"]["stable_margin"]).to_csv(layout.table_file(tables, "summary"), index=False)
+    analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)
+    analysis.summary_table(runs, wilson.claims.stable_margin).to_csv(layout.table_file(tables, "summary"), index=False)
     analysis.epochs_figure(runs, layout.figure_file(figures, "epochs"))
-    analysis.curves_figure(config, experiment.best_per_batch(runs), layout.figure_file(figures, "curves"))
+    analysis.curves_figure(workspace, wilson, experiment.best_per_batch(runs), layout.figure_file(figures, "curves"))
     from replications.claims import claims_frame
 
     Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
-    claims_frame(analysis.all_claims(config, runs)).to_csv(arguments.claims, index=False)
+    claims_frame(analysis.all_claims(wilson, runs)).to_csv(arguments.claims, index=False)
 
 
 if __name__ == "__main__":

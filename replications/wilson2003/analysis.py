@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from replications import claims, plots
+from replications.typed_config import Workspace
 from replications.wilson2003 import layout, paper
+from replications.wilson2003.config import WilsonConfig
 from replications.wilson2003.experiment import best_per_batch, largest_stable_learning_rates
 from replications.wilson2003.layout import FULL
 
@@ -49,9 +50,9 @@ def _seed_pairs(runs: pd.DataFrame, best: pd.DataFrame, column: str) -> pd.DataF
     return pd.DataFrame(rows).pivot_table(index=["task", "seed"], columns="side", values=column).reset_index()
 
 
-def fewer_epochs_claims(config: dict[str, Any], runs: pd.DataFrame, best: pd.DataFrame) -> list[claims.ClaimRow]:
+def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, best: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim 1: online reaches its best hold-out accuracy in fewer epochs than full batch; per task, then a sign test."""
-    rule = config["wilson2003"]["claims"]["fewer_epochs"]
+    rule = wilson.claims.fewer_epochs
     pairs = _seed_pairs(runs, best, "epochs_to_best")
     rows, online_wins = [], []
     for task, group in pairs.groupby("task"):
@@ -70,25 +71,25 @@ def fewer_epochs_claims(config: dict[str, Any], runs: pd.DataFrame, best: pd.Dat
     wins, tasks = int(np.sum(online_wins)), len(online_wins)
     p_value = float(stats.binomtest(wins, tasks, alternative="greater").pvalue)
     p_opposite = float(stats.binomtest(wins, tasks, alternative="less").pvalue)
-    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
+    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule.alpha)
     rows.append(claims.ClaimRow(
         paper=paper.PAPER, claim_id="online_fewer_epochs_across_tasks",
         statement="Across tasks, online training needs fewer epochs to its best hold-out accuracy than full-batch training",
         paper_value="27 UCI tasks and Digit: almost always", our_value=f"online faster on {wins} of {tasks} tasks",
-        test="sign test over tasks (one-sided)", statistic=float(wins), p_value=p_value, ci="-", n_seeds=len(config["wilson2003"]["seeds"]),
-        verdict=verdict, rule=f"reproduced if p < {rule['alpha']}; not reproduced if the opposite sign test has p < {rule['alpha']}; else inconclusive",
+        test="sign test over tasks (one-sided)", statistic=float(wins), p_value=p_value, ci="-", n_seeds=len(wilson.seeds),
+        verdict=verdict, rule=f"reproduced if p < {rule.alpha}; not reproduced if the opposite sign test has p < {rule.alpha}; else inconclusive",
         detail=f"with {tasks} tasks the smallest possible p is {0.5 ** tasks:.3g}",
     ))  # fmt: skip
     return rows
 
 
-def no_gain_claim(config: dict[str, Any], runs: pd.DataFrame, best: pd.DataFrame) -> claims.ClaimRow:
+def no_gain_claim(wilson: WilsonConfig, runs: pd.DataFrame, best: pd.DataFrame) -> claims.ClaimRow:
     """Claim 2: full batch gains no hold-out accuracy over online (one-sided bound against a margin)."""
-    rule = config["wilson2003"]["claims"]["no_accuracy_gain"]
+    rule = wilson.claims.no_accuracy_gain
     pairs = _seed_pairs(runs, best, "best_holdout_accuracy")
     difference = (pairs["full"] - pairs["online"]).to_numpy()
-    interval = stats.ttest_1samp(difference, 0.0).confidence_interval(1 - 2 * rule["alpha"])
-    margin = rule["margin"]
+    interval = stats.ttest_1samp(difference, 0.0).confidence_interval(1 - 2 * rule.alpha)
+    margin = rule.margin
     verdict = claims.interval_verdict(interval.low, interval.high, band_high=margin)
     reason = {
         claims.REPRODUCED: f"upper bound {100 * interval.high:.2f} pp < margin {100 * margin:.1f} pp",
@@ -101,62 +102,62 @@ def no_gain_claim(config: dict[str, Any], runs: pd.DataFrame, best: pd.DataFrame
         paper_value="no gain in accuracy", our_value=f"mean gain {100 * difference.mean():+.2f} pp over {len(difference)} task-seed pairs",
         test="one-sided t bound on the paired gain (full - online), each at its best learning rate",
         statistic=float(difference.mean()), p_value=None,
-        ci=f"[{100 * interval.low:.2f}, {100 * interval.high:.2f}] pp ({100 * (1 - 2 * rule['alpha']):.0f}% CI)",
-        n_seeds=len(config["wilson2003"]["seeds"]), verdict=verdict,
+        ci=f"[{100 * interval.low:.2f}, {100 * interval.high:.2f}] pp ({100 * (1 - 2 * rule.alpha):.0f}% CI)",
+        n_seeds=len(wilson.seeds), verdict=verdict,
         rule=f"reproduced if the upper bound of the gain < {100 * margin:.1f} pp; not reproduced if the lower bound > it; else inconclusive",
         detail=reason,
     )  # fmt: skip
 
 
-def slope_claim(config: dict[str, Any], best: pd.DataFrame) -> claims.ClaimRow:
+def slope_claim(wilson: WilsonConfig, best: pd.DataFrame) -> claims.ClaimRow:
     """Claim 3: past small batches, epochs to the best accuracy grow about linearly with batch size (log-log slope ~ 1)."""
-    rule = config["wilson2003"]["claims"]["linear_growth"]
+    rule = wilson.claims.linear_growth
     slopes = []
-    for _, group in best[best["batch_size"] >= rule["min_batch_size"]].groupby("task"):
+    for _, group in best[best["batch_size"] >= rule.min_batch_size].groupby("task"):
         if len(group) >= 2:
             slopes.append(stats.linregress(np.log10(group["batch_size"]), np.log10(group["epochs_to_best"].clip(lower=1))).slope)
     slopes = np.array(slopes)
-    low, high = (stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule["alpha"]) if len(slopes) >= 2 else (np.nan, np.nan))
-    band = (1 - rule["tolerance"], 1 + rule["tolerance"])
+    low, high = (stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan))
+    band = (1 - rule.tolerance, 1 + rule.tolerance)
     verdict = claims.interval_verdict(low, high, *band)
     censored = int(best["censored"].sum())
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id="epochs_grow_linearly",
-        statement=f"Past small batches (>= {rule['min_batch_size']}), the epochs needed grow roughly linearly with batch size",
+        statement=f"Past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
         paper_value="roughly linear", our_value=f"mean log-log slope {slopes.mean():.2f} over {len(slopes)} tasks",
         test="log-log least squares per task (best learning rate per batch size), t interval over tasks",
         statistic=float(slopes.mean()), p_value=None,
-        ci=f"[{low:.2f}, {high:.2f}] ({100 * (1 - 2 * rule['alpha']):.0f}% CI of the slope)",
-        n_seeds=len(config["wilson2003"]["seeds"]), verdict=verdict,
+        ci=f"[{low:.2f}, {high:.2f}] ({100 * (1 - 2 * rule.alpha):.0f}% CI of the slope)",
+        n_seeds=len(wilson.seeds), verdict=verdict,
         rule=f"reproduced if the CI lies within [{band[0]:.2f}, {band[1]:.2f}]; not reproduced if it lies outside; else inconclusive",
         detail=f"{censored} cell(s) hit the epoch budget (their epochs are lower bounds)" if censored else "no cell hit the epoch budget",
     )  # fmt: skip
 
 
-def stable_rate_claim(config: dict[str, Any], summary: pd.DataFrame) -> claims.ClaimRow:
+def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame) -> claims.ClaimRow:
     """Claim 4: the largest stable learning rate falls as the batch size grows (Spearman, permutation p)."""
-    rule = config["wilson2003"]["claims"]["stable_rate_falls"]
+    rule = wilson.claims.stable_rate_falls
     known = summary.dropna(subset=["largest_stable_learning_rate"])
     rho, p_value = claims.spearman_permutation(known["batch_size"], known["largest_stable_learning_rate"], "less")
     _, p_opposite = claims.spearman_permutation(known["batch_size"], known["largest_stable_learning_rate"], "greater")
-    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
+    verdict, _ = claims.direction_verdict(p_value, p_opposite, rule.alpha)
     constant = "; the largest stable rate is the same everywhere: no trend to test" if np.isnan(rho) else ""
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id="stable_rate_falls",
         statement="The largest stable learning rate falls as the batch size grows",
         paper_value="batch training needs smaller learning rates", our_value=f"Spearman rho = {rho:.2f} over {len(known)} (task, batch) cells",
         test="Spearman rank correlation, one-sided (decreasing), permutation p-value", statistic=rho, p_value=p_value, ci="-",
-        n_seeds=len(config["wilson2003"]["seeds"]), verdict=verdict,
-        rule=(f"stable = no divergence and best hold-out accuracy >= majority rate + {config['wilson2003']['claims']['stable_margin']}; "
-              f"reproduced if p < {rule['alpha']}; not reproduced if p < {rule['alpha']} the other way; else inconclusive"),
+        n_seeds=len(wilson.seeds), verdict=verdict,
+        rule=(f"stable = no divergence and best hold-out accuracy >= majority rate + {wilson.claims.stable_margin}; "
+              f"reproduced if p < {rule.alpha}; not reproduced if p < {rule.alpha} the other way; else inconclusive"),
         detail=f"{len(summary) - len(known)} cell(s) with no stable learning rate left out{constant}",
     )  # fmt: skip
 
 
-def all_claims(config: dict[str, Any], runs: pd.DataFrame) -> list[claims.ClaimRow]:
+def all_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
     best = best_per_batch(runs)
-    summary = summary_table(runs, config["wilson2003"]["claims"]["stable_margin"])
-    return [*fewer_epochs_claims(config, runs, best), no_gain_claim(config, runs, best), slope_claim(config, best), stable_rate_claim(config, summary)]
+    summary = summary_table(runs, wilson.claims.stable_margin)
+    return [*fewer_epochs_claims(wilson, runs, best), no_gain_claim(wilson, runs, best), slope_claim(wilson, best), stable_rate_claim(wilson, summary)]
 
 
 def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:
@@ -175,15 +176,15 @@ def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:
     plots.save(figure, path)
 
 
-def curves_figure(config: dict[str, Any], best: pd.DataFrame, path: str | Path) -> None:
+def curves_figure(workspace: Workspace, wilson: WilsonConfig, best: pd.DataFrame, path: str | Path) -> None:
     """Hold-out accuracy against epochs, batch 1 vs full batch at their best learning rates (first seed)."""
     tasks = list(best["task"].unique())
-    seed = config["wilson2003"]["seeds"][0]
+    seed = wilson.seeds[0]
     figure, axes = plots.new_figure(columns=len(tasks), width=3.4)
     for axis, task in zip(axes, tasks):
         for label, color in (("1", "tab:blue"), (FULL, "tab:red")):
             row = best[(best["task"] == task) & (best["batch_label"] == label)].iloc[0]
-            histories = pd.read_csv(layout.histories_file(config["results_dir"], task, label))
+            histories = pd.read_csv(layout.histories_file(workspace.results_dir, task, label))
             history = histories[(histories["learning_rate"] == row.learning_rate) & (histories["seed"] == seed)]
             name = "online (batch 1)" if label == "1" else f"full batch ({row.batch_size})"
             axis.plot(history["epoch"], 100 * history["test_accuracy"], color=color, label=f"{name}, lr {row.learning_rate:g}")

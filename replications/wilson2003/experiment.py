@@ -13,18 +13,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from replications.typed_config import Workspace
 from replications.wilson2003 import layout
+from replications.wilson2003.config import WilsonConfig
+
 
 def resolve_batch_size(label: str, num_train: int) -> int:
     return num_train if label == layout.FULL else int(label)
 
 
-def holdout_dataset(section: dict[str, Any], task: str):
+def holdout_dataset(wilson: WilsonConfig, task: str):
     """The task's training data split into training and hold-out parts (the test set is not used)."""
     from replications.data import dataset_from_config, holdout_split
 
-    spec = section["tasks"][task]
-    return holdout_split(dataset_from_config(spec["data"]), section["holdout_fraction"], seed=spec["data"].get("split_seed", 0))
+    data = wilson.tasks[task].data
+    return holdout_split(dataset_from_config(data), wilson.holdout_fraction, seed=data.get("split_seed", 0))
 
 
 def epochs_to_best(accuracy: pd.Series) -> tuple[float, int]:
@@ -49,37 +52,35 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
     }  # fmt: skip
 
 
-def run_group(config: dict[str, Any], task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up):
     a summary row per run, and the per-epoch histories of all of them."""
     from replications.schedules import Budget, Schedule
     from replications.training import configure_runtime, train_run
 
-    runtime = config["runtime"]
-    configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
-    section = config["wilson2003"]
-    dataset = holdout_dataset(section, task)
+    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    dataset = holdout_dataset(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
-    max_epochs = section["max_epochs"][label]
+    max_epochs = wilson.max_epochs[label]
     majority_rate = float(np.bincount(dataset.y_test).max() / len(dataset.y_test))
     rows, histories = [], []
-    for learning_rate in section["learning_rates"]:
-        for seed in section["seeds"]:
+    for learning_rate in wilson.learning_rates:
+        for seed in wilson.seeds:
             summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
             result = train_run(
-                dataset=dataset, model_config=section["model"], optimizer_config={"name": "sgd", "learning_rate": summed},
+                dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
-                run_dir=layout.run_dir(config["results_dir"], task, label, learning_rate, seed), runtime=runtime,
-                checkpoint_seconds=section["checkpoint_seconds"],
+                run_dir=layout.run_dir(workspace.results_dir, task, label, learning_rate, seed),
+                eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
             )  # fmt: skip
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
     return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
 
 
-def collect(config: dict[str, Any]) -> pd.DataFrame:
+def collect(workspace: Workspace, wilson: WilsonConfig) -> pd.DataFrame:
     """Every run's summary row, over the whole grid."""
-    paths = [layout.runs_file(config["results_dir"], task, label) for task, label in layout.grid(config["wilson2003"])]
+    paths = [layout.runs_file(workspace.results_dir, task, label) for task, label in layout.grid(wilson)]
     return pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in paths], ignore_index=True)
 
 

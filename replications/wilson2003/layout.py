@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from replications import papers
+from replications.wilson2003.config import WilsonConfig
 
 NAME = "wilson2003"
 FULL = "full"
@@ -42,20 +43,20 @@ def claims_files(config: dict[str, Any]) -> list[str]:
     return [claims_file(config["results_dir"])]
 
 
-def batch_labels(section: dict[str, Any], num_train: int) -> list[str]:
+def batch_labels(wilson: WilsonConfig, num_train: int) -> list[str]:
     """The grid's batch sizes below the training-set size, then 'full' (the whole training set)."""
-    return [str(size) for size in section["batch_sizes"] if size < num_train] + [FULL]
+    return [str(size) for size in wilson.batch_sizes if size < num_train] + [FULL]
 
 
-def task_train_size(section: dict[str, Any], task: str) -> int:
+def task_train_size(wilson: WilsonConfig, task: str) -> int:
     from replications.data import train_size
 
-    return train_size(section["tasks"][task]["data"], section["holdout_fraction"])
+    return train_size(wilson.tasks[task].data, wilson.holdout_fraction)
 
 
-def grid(section: dict[str, Any]) -> list[tuple[str, str]]:
+def grid(wilson: WilsonConfig) -> list[tuple[str, str]]:
     """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
-    return [(task, label) for task in section["tasks"] for label in batch_labels(section, task_train_size(section, task))]
+    return [(task, label) for task in wilson.tasks for label in batch_labels(wilson, task_train_size(wilson, task))]
 
 
 def table_file(table_dir: str, name: str) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from replications.report_tools import markdown_table
 from replications.wilson2003 import paper
+from replications.wilson2003.config import WilsonConfig
 
 TABLES = {
     "wilson2003_large_task.csv": {
@@ -27,7 +28,7 @@ TABLES = {
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
-    section = config["wilson2003"]
+    wilson = WilsonConfig.from_config(config)
     large = pd.read_csv(report_dir / "tables" / "wilson2003_large_task.csv")
     summary = pd.read_csv(report_dir / "tables" / "wilson2003_summary.csv")
     large_shown = pd.DataFrame({
@@ -43,17 +44,17 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "epochs / online": summary["epochs_ratio_to_online"].map("{:.1f}".format),
         "largest stable lr": summary["largest_stable_learning_rate"].map("{:g}".format),
     })  # fmt: skip
-    tasks = ", ".join(f"`{task}`" + (f" ({spec['description']})" if "description" in spec else "") for task, spec in section["tasks"].items())
+    tasks = ", ".join(f"`{name}`" + (f" ({task.description})" if task.description else "") for name, task in wilson.tasks.items())
     diverged = int(large["n_diverged"].sum())
     return "\n".join([
         f"## {paper.TITLE}",
         "",
         f"Setup: plain gradient descent (no momentum) on a network with one hidden layer of "
-        f"{section['model'].get('hidden_units', 64)} {section['model'].get('activation', 'sigmoid')} units; batch sizes "
-        f"{section['batch_sizes']} (those below a task's training-set size) and the full training set; learning rates "
-        f"{section['learning_rates']}; seeds {section['seeds']}. A batch update is the sum of the per-example updates, as "
-        f"in the paper. The measure: epochs until the best hold-out accuracy ({section['holdout_fraction']:.0%} of the "
-        f"training data held out), within an epoch budget per batch size {section['max_epochs']}.",
+        f"{wilson.model.get('hidden_units', 64)} {wilson.model.get('activation', 'sigmoid')} units; batch sizes "
+        f"{list(wilson.batch_sizes)} (those below a task's training-set size) and the full training set; learning rates "
+        f"{list(wilson.learning_rates)}; seeds {list(wilson.seeds)}. A batch update is the sum of the per-example updates, as "
+        f"in the paper. The measure: epochs until the best hold-out accuracy ({wilson.holdout_fraction:.0%} of the "
+        f"training data held out), within an epoch budget per batch size {wilson.max_epochs}.",
         "",
         "Deviations from the paper:",
         "",
@@ -61,10 +62,10 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "- Cross-entropy on softmax outputs instead of the paper's error function (not verified).",
         "- Epoch budgets are finite: a best accuracy reached in the last epoch of the budget is a lower bound on the "
         "epochs needed (marked 'budget hit' / censored).",
-        *([f"- Checkpoints at most every {section['checkpoint_seconds']:g} s rather than every epoch (epochs last "
-           "milliseconds; a killed job repeats at most that much work)."] if section["checkpoint_seconds"] else []),
+        *([f"- Checkpoints at most every {wilson.checkpoint_seconds:g} s rather than every epoch (epochs last "
+           "milliseconds; a killed job repeats at most that much work)."] if wilson.checkpoint_seconds else []),
         "",
-        f"### The large task (`{section['large_task']}`), every batch size and learning rate",
+        f"### The large task (`{wilson.large_task}`), every batch size and learning rate",
         "",
         f"Paper (Digit): batch 1 reached its best accuracy in about {paper.DIGIT_EPOCHS[1]} epochs, batch 20,000 needed "
         f"about {paper.DIGIT_EPOCHS[20_000]:,}. Data: `tables/wilson2003_large_task.csv`"

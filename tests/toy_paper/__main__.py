@@ -31,7 +31,7 @@ def train(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
         result = train_run(
             dataset=dataset, model_config=section["model"], optimizer_config={"name": "sgd", "learning_rate": section["learning_rate"]},
             schedule=Schedule.constant(section["learning_rate"], batch_size), budget=Budget(max_epochs=section["epochs"]),
-            seed=seed, run_dir=layout.run_dir(config["results_dir"], batch_size, seed), runtime=config["runtime"],
+            seed=seed, run_dir=layout.run_dir(config["results_dir"], batch_size, seed), eval_batch_size=config["runtime"]["eval_batch_size"],
         )  # fmt: skip
         rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"]})
     return pd.DataFrame(rows)

@@ -1,0 +1,58 @@
+"""Typed views of the config: frozen dataclasses built once, by type hints, from a validated mapping.
+
+A step parses its paper's section once (`parse(WilsonConfig, config["wilson2003"])`) and passes the
+object on; data, model and optimizer blocks stay mappings, the keyword arguments of their builders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, Mapping, TypeVar
+
+T = TypeVar("T")
+
+
+def parse(kind: type[T], data: Mapping[str, Any]) -> T:
+    """An instance of the dataclass `kind` from `data`; keys the dataclass does not name are an error."""
+    fields = {field.name for field in dataclasses.fields(kind)}
+    if unknown := sorted(set(data) - fields):
+        raise ValueError(f"{kind.__name__} has no field(s) {unknown}")
+    hints = typing.get_type_hints(kind)
+    return kind(**{name: _convert(hints[name], value) for name, value in data.items()})
+
+
+def _convert(kind: Any, value: Any) -> Any:
+    origin, arguments = typing.get_origin(kind), typing.get_args(kind)
+    if dataclasses.is_dataclass(kind):
+        return parse(kind, value)
+    if origin in (typing.Union, types.UnionType):
+        options = [option for option in arguments if option is not type(None)]
+        return value if value is None else _convert(options[0], value)
+    if origin in (dict, Mapping) and arguments:
+        return {key: _convert(arguments[1], item) for key, item in value.items()}
+    if origin is tuple and arguments:
+        return tuple(_convert(arguments[0], item) for item in value)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    threads_per_job: int = 1
+    eval_batch_size: int = 4096
+    deterministic_ops: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Workspace:
+    """Where a step reads and writes, and how it runs: the core keys every paper's steps use."""
+
+    scale: str
+    results_dir: str
+    report_dir: str
+    runtime: Runtime
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Workspace":
+        return parse(cls, {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime")})
