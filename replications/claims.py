@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from replications.typed_config import ClaimRule
+
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
@@ -183,7 +185,7 @@ def gap_claim(
     our_value: str,
     test_name: str,
     gap: GapTest,
-    rule: dict,
+    rule: ClaimRule,
     n_seeds: int,
     difference: str,
     precondition_failure: str | None = None,
@@ -193,15 +195,15 @@ def gap_claim(
     unit: str = "",
 ) -> ClaimRow:
     """A claim row for a claimed positive gap, with the three-way rule of `gap_verdict` (values shown x `scale`)."""
-    verdict, reason = gap_verdict(gap, rule["alpha"], rule["min_effect"], precondition_failure, scale, unit)
-    confidence = 100 * (1 - 2 * rule["alpha"])
+    verdict, reason = gap_verdict(gap, rule.alpha, rule.min_effect, precondition_failure, scale, unit)
+    confidence = 100 * (1 - 2 * rule.alpha)
     return ClaimRow(
         paper=paper, claim_id=claim_id, statement=statement, paper_value=paper_value, our_value=our_value, test=test_name,
         statistic=gap.statistic, p_value=gap.p_value,
         ci=f"[{scale * gap.ci_low:.3g}, {scale * gap.ci_high:.3g}]{unit} ({confidence:.0f}% CI of {difference})",
         n_seeds=n_seeds, verdict=verdict,
-        rule=(f"{rule_prefix}reproduced if p < {rule['alpha']}; not reproduced if the upper CI bound "
-              f"< {scale * rule['min_effect']:g}{unit}; else inconclusive"),
+        rule=(f"{rule_prefix}reproduced if p < {rule.alpha}; not reproduced if the upper CI bound "
+              f"< {scale * rule.min_effect:g}{unit}; else inconclusive"),
         detail=reason + detail_suffix,
     )  # fmt: skip
 

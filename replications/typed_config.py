@@ -38,6 +38,15 @@ def _convert(kind: Any, value: Any) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
+class ClaimRule:
+    """The shared claim rule of config/schema.yaml ($defs/claim_rule), fixed before the runs."""
+
+    alpha: float  # significance level of the test
+    min_effect: float  # the smallest effect that counts; a CI wholly below it is "not reproduced"
+    max_train_accuracy_difference: float | None = None  # the claim compares models of similar training accuracy
+
+
+@dataclasses.dataclass(frozen=True)
 class Runtime:
     threads_per_job: int = 1
     eval_batch_size: int = 4096

@@ -112,7 +112,7 @@ rule batchscience_analyse:
     benchmark:
         benchmark_path("batchscience_analyse")
     params:
-        claims=SCIENCE["claims"],
+        settings=SCIENCE,
     conda:
         CONDA_ENV
     shell:

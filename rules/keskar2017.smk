@@ -3,8 +3,10 @@
 # Every path comes from replications/keskar2017/layout.py, which the code reads too.
 
 from replications.keskar2017 import layout as keskar2017_layout
+from replications.keskar2017.config import KeskarConfig
 
-KESKAR = config["keskar2017"]
+KESKAR = config["keskar2017"]  # what a job depends on (params), as the config writes it
+KESKAR_TYPED = KeskarConfig.from_config(config)
 KESKAR_NETWORKS = list(KESKAR["networks"])
 
 
@@ -29,8 +31,8 @@ def keskar2017_training_settings(wildcards) -> dict:
 
 KESKAR_RUN = keskar2017_layout.run_dir(RESULTS, "{network}", "{run}", "{seed}")
 KESKAR_REGIMES = list(keskar2017_layout.REGIMES)
-KESKAR_SWEEP = {"runs": keskar2017_layout.sweep_runs(KESKAR), "seeds": KESKAR["sweep"]["seeds"], "networks": KESKAR["sweep"]["networks"]}
-KESKAR_WARM = {"runs": keskar2017_layout.warm_start_runs(KESKAR), "seeds": KESKAR["warm_start"]["seeds"], "networks": KESKAR["warm_start"]["networks"]}
+KESKAR_SWEEP = {"runs": keskar2017_layout.sweep_runs(KESKAR_TYPED), "seeds": KESKAR["sweep"]["seeds"], "networks": KESKAR["sweep"]["networks"]}
+KESKAR_WARM = {"runs": keskar2017_layout.warm_start_runs(KESKAR_TYPED), "seeds": KESKAR["warm_start"]["seeds"], "networks": KESKAR["warm_start"]["networks"]}
 
 
 rule keskar2017_train:

@@ -1,17 +1,21 @@
 # Smith et al. 2018: decaying the learning rate vs increasing the batch size.
 # Every path comes from replications/smith2018/layout.py, which the code reads too.
 
+import dataclasses
+
 from replications.smith2018 import layout as smith2018_layout
+from replications.smith2018.config import SmithConfig
 from replications.smith2018.protocol import settings as smith2018_settings
 
 SMITH = config["smith2018"]
-SMITH_SETTINGS = smith2018_settings(SMITH)
+SMITH_SETTINGS = smith2018_settings(SmithConfig.from_config(config))
 
 
 def smith2018_setting(wildcards) -> dict:
     """What one setting's job depends on: its optimizer and schedule, and the shared protocol."""
     shared = ("data", "model", "seeds", "epochs", "step_epochs", "factor", "max_batch_size", "schedules")
-    return {"setting": SMITH_SETTINGS[wildcards.setting], **{key: SMITH[key] for key in shared}}
+    setting = dataclasses.asdict(SMITH_SETTINGS[wildcards.setting])
+    return {"setting": setting, **{key: SMITH[key] for key in shared}}
 
 
 rule smith2018_train:
@@ -48,7 +52,7 @@ rule smith2018_analyse:
     benchmark:
         benchmark_path("smith2018_analyse")
     params:
-        section=SMITH,
+        settings=SMITH,
     conda:
         CONDA_ENV
     shell:

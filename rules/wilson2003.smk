@@ -51,7 +51,7 @@ rule wilson2003_analyse:
     benchmark:
         benchmark_path("wilson2003_analyse")
     params:
-        section=WILSON,
+        settings=WILSON,
     conda:
         CONDA_ENV
     shell:

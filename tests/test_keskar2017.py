@@ -5,6 +5,8 @@ import pytest
 
 from replications.config import load_config
 from replications.keskar2017 import experiment, layout
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import Workspace
 
 from conftest import REPO
 
@@ -29,9 +31,10 @@ def write_runs(config, accuracies):
 
 
 def test_large_batch_is_ten_percent_of_the_training_set(config):
-    assert experiment.batch_size(config["keskar2017"], "F1", "SB") == 16
-    assert experiment.batch_size(config["keskar2017"], "F1", "LB") == 80  # 10% of 800
-    paper = {"small_batch": 256, "large_batch_fraction": 0.1, "networks": {"C1": {"data": {"name": "cifar10"}}}}
+    keskar = KeskarConfig.from_config(config)
+    assert experiment.batch_size(keskar, "F1", "SB") == 16
+    assert experiment.batch_size(keskar, "F1", "LB") == 80  # 10% of 800
+    paper = KeskarConfig.from_config(load_config(f"{REPO}/config/paper.yaml"))
     assert experiment.batch_size(paper, "C1", "LB") == 5000
 
 
@@ -40,12 +43,12 @@ def test_table2_and_a_reproduced_gap(config):
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(1.0, 0.77, False), (1.0, 0.775, False), (0.999, 0.765, False)],
     })  # fmt: skip
-    runs = experiment.collect_runs(config)
+    runs = experiment.collect_runs(Workspace.from_config(config), KeskarConfig.from_config(config))
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["SB", "test_accuracy_mean"] == pytest.approx(80.5)
     assert table.loc["LB", "batch_size"] == 80
     assert table.loc["SB", "paper_test_accuracy_mean"] == 98.03
-    (row,) = experiment.generalization_gap_claims(config, runs)
+    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs)
     assert row.verdict == "reproduced" and row.p_value < 0.05 and row.n_seeds == 3
     assert "SB 80.50% vs LB 77.00%" in row.our_value
 
@@ -55,9 +58,9 @@ def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_run
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(0.90, 0.70, False), (0.91, 0.71, False), (None, None, True)],
     })  # fmt: skip
-    runs = experiment.collect_runs(config)
+    runs = experiment.collect_runs(Workspace.from_config(config), KeskarConfig.from_config(config))
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)
-    (row,) = experiment.generalization_gap_claims(config, runs)
+    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs)
     assert row.verdict == "inconclusive"
     assert "training accuracies differ" in row.detail and "1 diverged" in row.detail

@@ -6,6 +6,8 @@ import pytest
 
 from replications.config import load_config
 from replications.keskar2017 import experiment, layout, minima
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import Workspace
 from replications.models import build_model
 from replications.training import Trainer, make_optimizer
 
@@ -17,20 +19,21 @@ def trained(tmp_path_factory):
     """SB and LB runs of seed 0 on the smoke config, 2 epochs each."""
     config = load_config(f"{REPO}/config/smoke.yaml")
     config["results_dir"] = str(tmp_path_factory.mktemp("results"))
+    workspace, keskar = Workspace.from_config(config), KeskarConfig.from_config(config)
     for run in ("SB", "LB"):
-        experiment.train(config, "F1", run, 0, layout.run_dir(config["results_dir"], "F1", run, 0))
-    return config
+        experiment.train(workspace, keskar, "F1", run, 0, layout.run_dir(workspace.results_dir, "F1", run, 0))
+    return workspace, keskar
 
 
 def test_interpolation_endpoints_are_the_two_minima(trained):
-    curve = minima.interpolate(trained, "F1", 0)
-    settings = trained["keskar2017"]["parametric"]
-    assert len(curve) == settings["points"] == 25
+    curve = minima.interpolate(*trained, "F1", 0)
+    settings = trained[1].parametric
+    assert len(curve) == settings.points == 25
     assert curve["alpha"].iloc[0] == -1.0 and curve["alpha"].iloc[-1] == 2.0
     assert 0.0 in curve["alpha"].values and 1.0 in curve["alpha"].values
     for regime, alpha in (("SB", 0.0), ("LB", 1.0)):
-        model, dataset = minima.load_trained_model(trained, "F1", regime, 0)
-        minima.recompute_batch_norm_statistics(model, dataset.x_train[: settings["batch_norm_examples"]])
+        model, dataset = minima.load_trained_model(*trained, "F1", regime, 0)
+        minima.recompute_batch_norm_statistics(model, dataset.x_train[: settings.batch_norm_examples])
         trainer = Trainer(model, make_optimizer({"name": "adam", "learning_rate": 1e-3}), dataset)
         expected_loss, _ = trainer.evaluate(dataset.x_train, dataset.y_train)
         assert curve.set_index("alpha").loc[alpha, "train_loss"] == pytest.approx(expected_loss, rel=1e-5)
@@ -76,13 +79,13 @@ def test_rescaling_keeps_the_function_and_changes_the_weights(model_config, inpu
 
 
 def test_sharpness_and_rescaling_of_a_trained_model(trained):
-    measured = minima.measure_sharpness(trained, "F1", "SB", 0)
+    measured = minima.measure_sharpness(*trained, "F1", "SB", 0)
     assert {(row["space"], row["epsilon"]) for row in measured} == {(s, e) for s in ("full", "subspace") for e in (0.001, 0.0005)}
     for row in measured:
         assert row["sharpness"] > 0 and not row["stalled"] and 1 <= row["iterations"] <= 10
     by_key = {(row["space"], row["epsilon"]): row["sharpness"] for row in measured}
     assert by_key[("full", 0.001)] > by_key[("full", 0.0005)]  # a bigger box cannot give a lower maximum here
-    table = minima.rescaling_check(trained, "F1", 0)
+    table = minima.rescaling_check(*trained, "F1", 0)
     assert (table["max_abs_logit_change"] < 1e-3 * table["max_abs_logit"]).all()
     assert table.set_index("alpha").loc[1.0, "sharpness"] == pytest.approx(by_key[("full", 0.001)], rel=1e-6)
     assert table["sharpness"].nunique() == 3  # same function, three different sharpness values

@@ -6,6 +6,8 @@ import pytest
 
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from replications.smith2018 import analysis, experiment, layout, paper, protocol
+from replications.smith2018.config import SmithConfig
+from replications.typed_config import Workspace
 from replications.schedules import Phase
 
 
@@ -34,7 +36,7 @@ def test_schedule_arithmetic_gives_the_reproductions_update_counts():
 
 
 def test_protocol_table_counts_the_papers_schedules(config):
-    table = analysis.protocol_table(config).set_index("schedule")
+    table = analysis.protocol_table(SmithConfig.from_config(config)).set_index("schedule")
     assert table.loc["decaying_learning_rate", "scheduled_updates"] == 78_200
     assert table.loc["increasing_batch_size", "scheduled_updates"] == 29_480
     assert table.loc["increased_momentum", "batch_sizes"] == "3200 → 3200 → 3200 → 3200"
@@ -42,14 +44,14 @@ def test_protocol_table_counts_the_papers_schedules(config):
 
 
 def test_settings_combine_comparisons_and_variants(config):
-    settings = protocol.settings(config["smith2018"])
+    settings = protocol.settings(SmithConfig.from_config(config))
     assert list(settings) == [
         "momentum-decaying_learning_rate", "momentum-hybrid", "momentum-increasing_batch_size",
         "adam-decaying_learning_rate", "adam-increasing_batch_size", "increased_learning_rate", "increased_momentum",
     ]  # fmt: skip
     momentum = settings["increased_momentum"]
-    assert momentum["optimizer_config"] == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.98}
-    assert momentum["initial_batch_size"] == 200 and settings["adam-decaying_learning_rate"]["momentum"] == 0.0
+    assert momentum.optimizer_config == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.98}
+    assert momentum.initial_batch_size == 200 and settings["adam-decaying_learning_rate"].momentum == 0.0
 
 
 def test_switch_cost_is_the_first_epoch_at_a_new_size_minus_its_usual_time():
@@ -61,11 +63,12 @@ def test_switch_cost_is_the_first_epoch_at_a_new_size_minus_its_usual_time():
 def test_a_run_whose_batch_size_changes_twice_counts_its_updates(config):
     section = config["smith2018"]
     section.update(seeds=[0], epochs=3, step_epochs=[1, 2], max_batch_size=200, comparisons={"momentum": ["decaying_learning_rate", "increasing_batch_size"]})
-    histories = experiment.run_setting(config, "momentum-increasing_batch_size")
+    smith = SmithConfig.from_config(config)
+    histories = experiment.run_setting(Workspace.from_config(config), smith, "momentum-increasing_batch_size")
     assert histories["batch_size"].tolist() == [8, 40, 200]  # 480 training examples: 60 + 12 + 3 updates
     assert histories["updates"].tolist() == [60, 72, 75]
-    setting = protocol.settings(section)["momentum-increasing_batch_size"]
-    assert protocol.scheduled_updates(protocol.setting_schedule(section, setting), 480, 3) == 75
+    setting = protocol.settings(smith)["momentum-increasing_batch_size"]
+    assert protocol.scheduled_updates(protocol.setting_schedule(smith, setting), 480, 3) == 75
     assert Path(layout.run_dir(config["results_dir"], "momentum-increasing_batch_size", 0), "metrics.json").exists()
 
 
@@ -89,21 +92,21 @@ def test_claims_follow_the_equivalence_and_momentum_rules(config):
         "adam-decaying_learning_rate": [0.80, 0.90, 0.70, 0.85], "adam-increasing_batch_size": [0.85, 0.75, 0.90, 0.70],
         "increased_learning_rate": [0.900, 0.901, 0.899, 0.902], "increased_momentum": [0.880, 0.879, 0.881, 0.878],
     })  # fmt: skip
-    rows = {row.claim_id: row for row in analysis.all_claims(config, histories)}
+    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories)}
     assert rows["equivalent_accuracy_momentum_increasing_batch_size"].verdict == REPRODUCED
     assert rows["equivalent_accuracy_momentum_hybrid"].verdict == NOT_REPRODUCED  # 5 pp apart, margin 1 pp
     assert rows["equivalent_accuracy_adam_increasing_batch_size"].verdict == INCONCLUSIVE  # too noisy to tell
     assert rows["fewer_updates"].verdict == REPRODUCED and rows["fewer_updates"].statistic == pytest.approx(120 / 72)
     assert rows["momentum_costs_accuracy"].verdict == REPRODUCED
-    summary = analysis.summary_table(config, histories).set_index("setting")
+    summary = analysis.summary_table(SmithConfig.from_config(config), histories).set_index("setting")
     assert summary.loc["momentum-decaying_learning_rate", "test_accuracy_mean"] == pytest.approx(np.mean(same))
     assert summary.loc["adam-increasing_batch_size", "noise_scales"] == "n/a (Adam)"
 
 
 def test_a_diverged_setting_makes_its_claims_inconclusive(config):
-    histories = synthetic_histories(config, {name: [0.9, 0.9] for name in protocol.settings(config["smith2018"])})
+    histories = synthetic_histories(config, {name: [0.9, 0.9] for name in protocol.settings(SmithConfig.from_config(config))})
     histories.loc[histories["setting"] == "increased_momentum", ["diverged", "test_accuracy"]] = [True, np.nan]
-    rows = {row.claim_id: row for row in analysis.all_claims(config, histories)}
+    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories)}
     assert rows["momentum_costs_accuracy"].verdict == INCONCLUSIVE and "only 0 finished" in rows["momentum_costs_accuracy"].detail
-    summary = analysis.summary_table(config, histories).set_index("setting")
+    summary = analysis.summary_table(SmithConfig.from_config(config), histories).set_index("setting")
     assert summary.loc["increased_momentum", "n_diverged"] == 2

@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from replications.keskar2017 import experiment, layout, minima, sweeps
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import Workspace
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
 
@@ -48,10 +50,9 @@ def parse(argv: list[str] | None):
     return parser.parse_args(argv)
 
 
-def parametric_curves(config) -> pd.DataFrame:
-    section = config["keskar2017"]
+def parametric_curves(workspace, keskar) -> pd.DataFrame:
     return pd.concat(
-        [pd.read_csv(layout.parametric_file(config["results_dir"], network, seed)) for network in section["networks"] for seed in section["seeds"]],
+        [pd.read_csv(layout.parametric_file(workspace.results_dir, network, seed)) for network in keskar.networks for seed in keskar.seeds],
         ignore_index=True,
     )
 
@@ -59,44 +60,44 @@ def parametric_curves(config) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     config = load_checked_config(arguments)
+    workspace, keskar = Workspace.from_config(config), KeskarConfig.from_config(config)
     for name in ("output", "claims", "table_dir", "figure_dir"):
         if path := getattr(arguments, name, None):
             (Path(path) if name.endswith("_dir") else Path(path).parent).mkdir(parents=True, exist_ok=True)
-    section = config["keskar2017"]
     tables, figures = getattr(arguments, "table_dir", None), getattr(arguments, "figure_dir", None)
 
     if arguments.step == "train":
-        experiment.train(config, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
+        experiment.train(workspace, keskar, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
     elif arguments.step == "sharpness":
-        rows = minima.measure_sharpness(config, arguments.network, arguments.run, arguments.seed)
+        rows = minima.measure_sharpness(workspace, keskar, arguments.network, arguments.run, arguments.seed)
         Path(arguments.output).write_text(json.dumps(rows, indent=2) + "\n")
     elif arguments.step == "parametric":
-        minima.interpolate(config, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
+        minima.interpolate(workspace, keskar, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
     elif arguments.step == "table2":
-        runs = experiment.collect_runs(config)
+        runs = experiment.collect_runs(workspace, keskar)
         experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
-        experiment.table2_figure(config, runs, layout.figure_file(figures, "table2"))
-        write_claims(experiment.generalization_gap_claims(config, runs), arguments.claims)
+        experiment.table2_figure(workspace, keskar, runs, layout.figure_file(figures, "table2"))
+        write_claims(experiment.generalization_gap_claims(keskar, runs), arguments.claims)
     elif arguments.step == "minima":
-        measured = minima.collect_sharpness(config)
-        minima.sharpness_table(config, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
-        minima.distance_table(experiment.collect_runs(config)).to_csv(layout.table_file(tables, "distance"), index=False)
+        measured = minima.collect_sharpness(workspace, keskar)
+        minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
+        minima.distance_table(experiment.collect_runs(workspace, keskar)).to_csv(layout.table_file(tables, "distance"), index=False)
         pd.concat(
-            [minima.rescaling_check(config, network, section["seeds"][0]) for network in section["networks"]]
+            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.networks]
         ).to_csv(layout.table_file(tables, "rescaling"), index=False)
-        curves = parametric_curves(config)
-        for network in section["networks"]:
-            minima.parametric_figure(curves, network, section["seeds"][0], layout.figure_file(figures, f"parametric_{network}"))
-        write_claims(minima.sharpness_claims(config, measured) + minima.steepness_claims(config, curves), arguments.claims)
+        curves = parametric_curves(workspace, keskar)
+        for network in keskar.networks:
+            minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))
+        write_claims(minima.sharpness_claims(keskar, measured) + minima.steepness_claims(keskar, curves), arguments.claims)
     elif arguments.step == "sweeps":
-        sweep, warm_start = sweeps.sweep_table(config), sweeps.warm_start_table(config)
+        sweep, warm_start = sweeps.sweep_table(workspace, keskar), sweeps.warm_start_table(workspace, keskar)
         sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
         warm_start.to_csv(layout.table_file(tables, "warm_start"), index=False)
         sweeps.sweep_figure(sweep, layout.figure_file(figures, "sweep"))
         sweeps.warm_start_figure(warm_start, layout.figure_file(figures, "warm_start"))
-        write_claims(sweeps.sweep_claims(config, sweep) + sweeps.warm_start_claims(config, warm_start), arguments.claims)
+        write_claims(sweeps.sweep_claims(keskar, sweep) + sweeps.warm_start_claims(keskar, warm_start), arguments.claims)
     else:
-        table = sweeps.trajectory(config, arguments.network)
+        table = sweeps.trajectory(workspace, keskar, arguments.network)
         table.to_csv(layout.table_file(tables, f"trajectory_{arguments.network}"), index=False)
         sweeps.trajectory_figure(table, layout.figure_file(figures, f"trajectory_{arguments.network}"))
 

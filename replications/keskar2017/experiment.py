@@ -12,78 +12,76 @@ import pandas as pd
 from replications import claims
 from replications.data import train_size
 from replications.keskar2017 import layout, paper
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import Workspace
 from replications.schedules import Phase, Schedule
 
 REGIMES = layout.REGIMES
 
 
-def batch_size(section: dict[str, Any], network: str, regime: str) -> int:
+def batch_size(keskar: KeskarConfig, network: str, regime: str) -> int:
     """SB: a fixed small batch; LB: a fraction of the training set (paper: 256 and 10%)."""
     if regime == "SB":
-        return section["small_batch"]
+        return keskar.small_batch
     if regime == "LB":
-        data_config = section["networks"][network]["data"]
-        return max(1, round(section["large_batch_fraction"] * train_size(data_config)))
+        data_config = keskar.networks[network].data
+        return max(1, round(keskar.large_batch_fraction * train_size(data_config)))
     raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
 
 
-def schedule_for(section: dict[str, Any], network: str, run: str) -> Schedule:
+def schedule_for(keskar: KeskarConfig, network: str, run: str) -> Schedule:
     """The schedule a run name stands for (constant learning rate throughout, Adam as in the paper).
 
     SB, LB: Table 2; batch<B>: the batch-size sweep (Fig. 4); warm<k>: SB for k epochs, then LB (Fig. 5).
     """
-    learning_rate = section["optimizer"]["learning_rate"]
+    learning_rate = keskar.optimizer["learning_rate"]
     kind, number = layout.parse_run(run)
     if kind in REGIMES:
-        return Schedule.constant(learning_rate, batch_size(section, network, kind))
+        return Schedule.constant(learning_rate, batch_size(keskar, network, kind))
     if kind == "sweep":
         return Schedule.constant(learning_rate, number)
-    large = batch_size(section, network, "LB")
+    large = batch_size(keskar, network, "LB")
     if number == 0:
         return Schedule.constant(learning_rate, large)
-    return Schedule((Phase(0, learning_rate, section["small_batch"]), Phase(number, learning_rate, large)))
+    return Schedule((Phase(0, learning_rate, keskar.small_batch), Phase(number, learning_rate, large)))
 
 
-def train(config: dict[str, Any], network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
+def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
     """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget
     from replications.training import configure_runtime, train_run
-
-    section = config["keskar2017"]
-    if network not in section["networks"]:
-        raise ValueError(f"network {network!r} is not in the config; configured: {sorted(section['networks'])}")
-    spec = section["networks"][network]
-    runtime = config["runtime"]
-    configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
+    if network not in keskar.networks:
+        raise ValueError(f"network {network!r} is not in the config; configured: {sorted(keskar.networks)}")
+    spec = keskar.networks[network]
+    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
     snapshots = layout.snapshot_dir(str(output_dir))
     result = train_run(
-        dataset=dataset_from_config(spec["data"]),
-        model_config=spec["model"],
-        optimizer_config=section["optimizer"],
-        schedule=schedule_for(section, network, run),
-        budget=Budget.from_config(section["budget"]),
+        dataset=dataset_from_config(spec.data),
+        model_config=spec.model,
+        optimizer_config=keskar.optimizer,
+        schedule=schedule_for(keskar, network, run),
+        budget=Budget.from_config(keskar.budget),
         seed=seed,
         run_dir=output_dir,
-        eval_batch_size=runtime["eval_batch_size"],
-        snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in section["trajectory"]["epochs"]} if run in REGIMES else None,
+        eval_batch_size=workspace.runtime.eval_batch_size,
+        snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in REGIMES else None,
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
     return result.metrics
 
 
 def collect_runs(
-    config: dict[str, Any], runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None, networks: list[str] | None = None
+    workspace: Workspace, keskar: KeskarConfig, runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None, networks: list[str] | None = None
 ) -> pd.DataFrame:
     """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
-    section = config["keskar2017"]
     rows = []
-    for network in networks or list(section["networks"]):
-        spec = section["networks"][network]
+    for network in networks or list(keskar.networks):
+        spec = keskar.networks[network]
         for run in runs:
-            for seed in seeds if seeds is not None else section["seeds"]:
-                metrics = json.loads(Path(layout.run_file(config["results_dir"], network, run, seed, "metrics.json")).read_text())
-                rows.append({"network": network, "paper_row": spec["paper_row"], "regime": run, "seed": seed, **metrics})
+            for seed in seeds if seeds is not None else keskar.seeds:
+                metrics = json.loads(Path(layout.run_file(workspace.results_dir, network, run, seed, "metrics.json")).read_text())
+                rows.append({"network": network, "paper_row": spec.paper_row, "regime": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
 
@@ -114,21 +112,21 @@ def table2(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> list[claims.ClaimRow]:
+def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy."""
-    rule = config["keskar2017"]["claims"]["generalization_gap"]
+    rule = keskar.claims.generalization_gap
     rows = []
     for network, group in runs.groupby("network", sort=False):
         finished = group[~group["diverged"]]
         sb, lb = (finished[finished["regime"] == regime] for regime in REGIMES)
         published = paper.TABLE2[group["paper_row"].iloc[0]]
-        gap = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule["alpha"])
+        gap = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule.alpha)
         train_difference = abs(sb["train_accuracy"].mean() - lb["train_accuracy"].mean())
         precondition = None
-        if train_difference > rule["max_train_accuracy_difference"]:
+        if train_difference > rule.max_train_accuracy_difference:
             precondition = (
                 f"training accuracies differ by {100 * train_difference:.2f} pp "
-                f"> {100 * rule['max_train_accuracy_difference']:.2f} pp: not the paper's comparison"
+                f"> {100 * rule.max_train_accuracy_difference:.2f} pp: not the paper's comparison"
             )
         diverged = int(group["diverged"].sum())
         rows.append(claims.gap_claim(
@@ -140,7 +138,7 @@ def generalization_gap_claims(config: dict[str, Any], runs: pd.DataFrame) -> lis
             test_name="Welch t-test, one-sided (SB > LB), test accuracy over seeds",
             gap=gap, rule=rule, n_seeds=int(min(len(sb), len(lb))), difference="SB - LB",
             precondition_failure=precondition,
-            rule_prefix=f"inconclusive unless training accuracies are within {100 * rule['max_train_accuracy_difference']:.1f} pp; ",
+            rule_prefix=f"inconclusive unless training accuracies are within {100 * rule.max_train_accuracy_difference:.1f} pp; ",
             detail_suffix=f"; {diverged} diverged run(s) left out" if diverged else "",
             scale=100, unit=" pp",
         ))  # fmt: skip
@@ -151,11 +149,11 @@ def _gap_text(sb: float, lb: float) -> str:
     return f"SB {sb:.2f}% vs LB {lb:.2f}% (gap {sb - lb:.2f} pp)"
 
 
-def table2_figure(config: dict[str, Any], runs: pd.DataFrame, path: str | Path) -> None:
+def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame, path: str | Path) -> None:
     """Per network: accuracy against epochs for every run (left) and final test accuracy per seed (right)."""
     from replications import plots
 
-    networks = list(config["keskar2017"]["networks"])
+    networks = list(keskar.networks)
     figure, axes = plots.new_figure(columns=2 * len(networks))
     for index, network in enumerate(networks):
         curves, finals = axes[2 * index], axes[2 * index + 1]
@@ -163,7 +161,7 @@ def table2_figure(config: dict[str, Any], runs: pd.DataFrame, path: str | Path) 
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["regime"] == regime)]
             for seed in selected["seed"]:
-                history = pd.read_csv(layout.run_file(config["results_dir"], network, regime, seed, "history.csv"))
+                history = pd.read_csv(layout.run_file(workspace.results_dir, network, regime, seed, "history.csv"))
                 label = regime if seed == selected["seed"].iloc[0] else None
                 curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
                 curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from replications import papers
+from replications.keskar2017.config import KeskarConfig
 
 NAME = "keskar2017"
 REGIMES = ("SB", "LB")
@@ -26,12 +27,12 @@ def warm_start_run(epochs: int | str) -> str:
     return f"warm{epochs}"
 
 
-def sweep_runs(section: dict[str, Any]) -> list[str]:
-    return [sweep_run(size) for size in section["sweep"]["batch_sizes"]]
+def sweep_runs(keskar: KeskarConfig) -> list[str]:
+    return [sweep_run(size) for size in keskar.sweep.batch_sizes]
 
 
-def warm_start_runs(section: dict[str, Any]) -> list[str]:
-    return [warm_start_run(epochs) for epochs in section["warm_start"]["epochs"]]
+def warm_start_runs(keskar: KeskarConfig) -> list[str]:
+    return [warm_start_run(epochs) for epochs in keskar.warm_start.epochs]
 
 
 def run_dir(results_dir: str, network: str, run: str, seed: int | str) -> str:

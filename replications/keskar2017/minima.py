@@ -12,48 +12,50 @@ import pandas as pd
 
 from replications import claims
 from replications.keskar2017 import paper
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import Workspace
 from replications.keskar2017 import layout
 from replications.keskar2017.experiment import REGIMES
 
 SPACES = ("full", "subspace")
 
 
-def load_trained_model(config: dict[str, Any], network: str, regime: str, seed: int, weights: str | None = None):
+def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str, regime: str, seed: int, weights: str | None = None):
     """The network of a finished run with its final weights (or a snapshot's), and its data set."""
     import keras
 
     from replications.data import dataset_from_config
     from replications.models import build_model
 
-    spec = config["keskar2017"]["networks"][network]
-    dataset = dataset_from_config(spec["data"])
+    spec = keskar.networks[network]
+    dataset = dataset_from_config(spec.data)
     keras.utils.set_random_seed(seed)
-    model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
-    model.load_weights(weights or layout.run_file(config["results_dir"], network, regime, seed, "model.weights.h5"))
+    model = build_model(spec.model, dataset.input_shape, dataset.num_classes)
+    model.load_weights(weights or layout.run_file(workspace.results_dir, network, regime, seed, "model.weights.h5"))
     return model, dataset
 
 
-def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: int) -> list[dict[str, Any]]:
+def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, regime: str, seed: int) -> list[dict[str, Any]]:
     """phi of one trained model: every epsilon in both spaces for SB and LB (Tables 3-4);
     the full space at the first epsilon for the sweep and warm-start runs (all their figures use)."""
     from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
 
-    settings = config["keskar2017"]["sharpness"]
-    model, dataset = load_trained_model(config, network, regime, seed)
+    metric = keskar.sharpness
+    model, dataset = load_trained_model(workspace, keskar, network, regime, seed)
     loss_and_gradient, weights = keras_loss_and_gradient(
-        model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"]
+        model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
     tables = regime in REGIMES
-    subspace = random_subspace(len(weights), settings["subspace_dimension"], seed=seed) if tables else None
+    subspace = random_subspace(len(weights), metric.subspace_dimension, seed=seed) if tables else None
     rows = []
     for space in SPACES if tables else ("full",):
-        for epsilon in settings["epsilons"] if tables else settings["epsilons"][:1]:
+        for epsilon in metric.epsilons if tables else metric.epsilons[:1]:
             started = time.perf_counter()
             result = sharpness(
                 loss_and_gradient, weights, epsilon,
                 subspace=subspace if space == "subspace" else None,
-                max_iterations=settings["max_iterations"],
+                max_iterations=metric.max_iterations,
             )  # fmt: skip
             rows.append({
                 "network": network, "regime": regime, "seed": seed, "space": space, "epsilon": epsilon,
@@ -63,23 +65,22 @@ def measure_sharpness(config: dict[str, Any], network: str, regime: str, seed: i
     return rows
 
 
-def collect_sharpness(config: dict[str, Any]) -> pd.DataFrame:
-    section = config["keskar2017"]
+def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     rows = [
         row
-        for network in section["networks"]
+        for network in keskar.networks
         for regime in REGIMES
-        for seed in section["seeds"]
-        for row in json.loads(Path(layout.run_file(config["results_dir"], network, regime, seed, "sharpness.json")).read_text())
+        for seed in keskar.seeds
+        for row in json.loads(Path(layout.run_file(workspace.results_dir, network, regime, seed, "sharpness.json")).read_text())
     ]
     return pd.DataFrame(rows)
 
 
-def sharpness_table(config: dict[str, Any], measured: pd.DataFrame) -> pd.DataFrame:
+def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFrame:
     """Tables 3 and 4: mean and std of phi over seeds per network, space, epsilon and regime, beside the paper."""
     rows = []
     for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "regime"], sort=False):
-        paper_row = config["keskar2017"]["networks"][network]["paper_row"]
+        paper_row = keskar.networks[network]["paper_row"]
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon), {}).get(regime, (np.nan, np.nan))
         rows.append({
             "network": network, "paper_network": paper_row, "space": space, "epsilon": epsilon, "regime": regime,
@@ -93,13 +94,13 @@ def sharpness_table(config: dict[str, Any], measured: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def sharpness_claims(config: dict[str, Any], measured: pd.DataFrame) -> list[claims.ClaimRow]:
+def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim: LB minima are sharper than SB minima, for each network, epsilon and space."""
-    rule = config["keskar2017"]["claims"]["sharper_minima"]
+    rule = keskar.claims.sharper_minima
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
         sb, lb = (group[group["regime"] == regime]["sharpness"] for regime in REGIMES)
-        paper_row = config["keskar2017"]["networks"][network]["paper_row"]
+        paper_row = keskar.networks[network]["paper_row"]
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
         stalled = int(group["stalled"].sum())
         where = "Table 3, full space" if space == "full" else "Table 4, random subspace"
@@ -110,14 +111,14 @@ def sharpness_claims(config: dict[str, Any], measured: pd.DataFrame) -> list[cla
             paper_value=f"SB {published['SB'][0]:.2f} vs LB {published['LB'][0]:.2f}" if published else "-",
             our_value=f"SB {sb.mean():.3g} vs LB {lb.mean():.3g}",
             test_name="Welch t-test, one-sided (LB > SB), sharpness over seeds",
-            gap=claims.welch_greater(lb, sb, rule["alpha"]), rule=rule, n_seeds=int(min(len(sb), len(lb))),
+            gap=claims.welch_greater(lb, sb, rule.alpha), rule=rule, n_seeds=int(min(len(sb), len(lb))),
             difference="LB - SB",
             detail_suffix=f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else "",
         ))  # fmt: skip
     return rows
 
 
-def interpolate(config: dict[str, Any], network: str, seed: int) -> pd.DataFrame:
+def interpolate(workspace: Workspace, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
     """Fig. 3: loss and accuracy of alpha * x_LB + (1 - alpha) * x_SB over the paper's grid of alpha.
 
     Only trainable weights are interpolated; BN statistics are recomputed on the training set
@@ -125,17 +126,17 @@ def interpolate(config: dict[str, Any], network: str, seed: int) -> pd.DataFrame
     """
     from replications.training import Trainer, make_optimizer
 
-    settings = config["keskar2017"]["parametric"]
-    small, dataset = load_trained_model(config, network, "SB", seed)
-    large, _ = load_trained_model(config, network, "LB", seed)
+    parametric = keskar.parametric
+    small, dataset = load_trained_model(workspace, keskar, network, "SB", seed)
+    large, _ = load_trained_model(workspace, keskar, network, "LB", seed)
     x_sb = [variable.numpy() for variable in small.trainable_variables]
     x_lb = [variable.numpy() for variable in large.trainable_variables]
-    trainer = Trainer(small, make_optimizer(config["keskar2017"]["optimizer"]), dataset, eval_batch_size=config["runtime"]["eval_batch_size"])
+    trainer = Trainer(small, make_optimizer(keskar.optimizer), dataset, eval_batch_size=workspace.runtime.eval_batch_size)
     rows = []
-    for alpha in np.linspace(settings["alpha_min"], settings["alpha_max"], settings["points"]):
+    for alpha in np.linspace(parametric.alpha_min, parametric.alpha_max, parametric.points):
         for variable, sb, lb in zip(small.trainable_variables, x_sb, x_lb):
             variable.assign(alpha * lb + (1 - alpha) * sb)
-        recompute_batch_norm_statistics(small, dataset.x_train[: settings["batch_norm_examples"]])
+        recompute_batch_norm_statistics(small, dataset.x_train[: parametric.batch_norm_examples])
         train_loss, train_accuracy = trainer.evaluate(dataset.x_train, dataset.y_train)
         test_loss, test_accuracy = trainer.evaluate(dataset.x_test, dataset.y_test)
         rows.append({"network": network, "seed": seed, "alpha": round(float(alpha), 6), "train_loss": train_loss,
@@ -173,24 +174,24 @@ def steepness(curve: pd.DataFrame, offset: float) -> tuple[float, float]:
     return at(-offset) - at(0.0), at(1.0 + offset) - at(1.0)
 
 
-def steepness_claims(config: dict[str, Any], curves: pd.DataFrame) -> list[claims.ClaimRow]:
+def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB."""
-    settings = config["keskar2017"]["parametric"]
-    rule = config["keskar2017"]["claims"]["steeper_around_large_batch"]
+    parametric = keskar.parametric
+    rule = keskar.claims.steeper_around_large_batch
     rows = []
     for network, group in curves.groupby("network", sort=False):
-        rises = np.array([steepness(curve, settings["offset"]) for _, curve in group.groupby("seed")])
+        rises = np.array([steepness(curve, parametric.offset) for _, curve in group.groupby("seed")])
         sb_rise, lb_rise = rises[:, 0], rises[:, 1]
         rows.append(claims.gap_claim(
             paper=paper.PAPER,
             claim_id=f"steeper_around_large_batch_{network}",
             statement=f"{network}: the training loss rises more steeply around the LB minimum than around the SB minimum (Fig. 3)",
             paper_value="qualitative (Fig. 3)",
-            our_value=f"rise over {settings['offset']} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
+            our_value=f"rise over {parametric.offset} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
             test_name="paired t-test, one-sided (LB rise > SB rise), over seed pairs",
-            gap=claims.paired_greater(lb_rise, sb_rise, rule["alpha"]), rule=rule, n_seeds=len(rises),
+            gap=claims.paired_greater(lb_rise, sb_rise, rule.alpha), rule=rule, n_seeds=len(rises),
             difference="LB - SB rise",
-            rule_prefix=f"rise = f(1 + {settings['offset']}) - f(1) for LB, f(-{settings['offset']}) - f(0) for SB; ",
+            rule_prefix=f"rise = f(1 + {parametric.offset}) - f(1) for LB, f(-{parametric.offset}) - f(0) for SB; ",
         ))  # fmt: skip
     return rows
 
@@ -244,20 +245,19 @@ def rescale_relu_pair(model, alpha: float) -> None:
     following.kernel.assign(following.kernel / alpha)
 
 
-def rescaling_check(config: dict[str, Any], network: str, seed: int) -> pd.DataFrame:
+def rescaling_check(workspace: Workspace, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
     """Outputs and full-space sharpness (first epsilon) of the SB model of `seed` after rescaling by each alpha."""
     from replications.sharpness import keras_loss_and_gradient, sharpness
 
-    settings = config["keskar2017"]
-    epsilon = settings["sharpness"]["epsilons"][0]
+    epsilon = keskar.sharpness.epsilons[0]
     rows = []
-    for alpha in settings["rescaling"]["alphas"]:
-        model, dataset = load_trained_model(config, network, "SB", seed)
+    for alpha in keskar.rescaling.alphas:
+        model, dataset = load_trained_model(workspace, keskar, network, "SB", seed)
         reference = model(dataset.x_train, training=False).numpy()
         rescale_relu_pair(model, alpha)
         outputs = model(dataset.x_train, training=False).numpy()
-        loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"])
-        result = sharpness(loss_and_gradient, weights, epsilon, max_iterations=settings["sharpness"]["max_iterations"])
+        loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+        result = sharpness(loss_and_gradient, weights, epsilon, max_iterations=keskar.sharpness.max_iterations)
         rows.append({
             "network": network, "seed": seed, "alpha": alpha, "epsilon": epsilon,
             "max_abs_logit_change": float(np.max(np.abs(outputs - reference))),

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from replications.keskar2017 import paper
+from replications.keskar2017.config import KeskarConfig
 from replications.report_tools import markdown_table, plus_minus
 
 # Data dictionary of the CSV tables this section writes (shown in the report).
@@ -52,13 +53,12 @@ TABLES = {
 
 
 
-def deviations(config: dict[str, Any]) -> list[str]:
+def deviations(keskar: KeskarConfig) -> list[str]:
     """Every difference between this config and the paper's protocol, in words."""
-    section = config["keskar2017"]
     lines = []
-    for network, spec in section["networks"].items():
-        data, model = spec["data"], spec["model"]
-        paper_data = {"F1": "mnist", "C1": "cifar10", "C2": "cifar10", "C3": "cifar100", "C4": "cifar100"}[spec["paper_row"]]
+    for network, spec in keskar.networks.items():
+        data, model = spec.data, spec.model
+        paper_data = {"F1": "mnist", "C1": "cifar10", "C2": "cifar10", "C3": "cifar100", "C4": "cifar100"}[spec.paper_row]
         if data["name"] != paper_data:
             lines.append(f"{network}: data set `{data['name']}` instead of the paper's `{paper_data}` (offline substitute).")
         if model["name"] == "f1" and (model.get("width", 512), model.get("depth", 5)) != (512, 5):
@@ -73,13 +73,13 @@ def deviations(config: dict[str, Any]) -> list[str]:
             )
         if data.get("max_train_examples"):
             lines.append(f"{network}: only the first {data['max_train_examples']} training examples.")
-    if section["small_batch"] != 256:
-        lines.append(f"SB batch size {section['small_batch']} instead of 256.")
-    if section["large_batch_fraction"] != 0.1:
-        lines.append(f"LB batch = {section['large_batch_fraction']:.0%} of the training set instead of 10%.")
-    if len(section["seeds"]) != 5:
-        lines.append(f"{len(section['seeds'])} seeds instead of 5 trials.")
-    budget = section["budget"]
+    if keskar.small_batch != 256:
+        lines.append(f"SB batch size {keskar.small_batch} instead of 256.")
+    if keskar.large_batch_fraction != 0.1:
+        lines.append(f"LB batch = {keskar.large_batch_fraction:.0%} of the training set instead of 10%.")
+    if len(keskar.seeds) != 5:
+        lines.append(f"{len(keskar.seeds)} seeds instead of 5 trials.")
+    budget = keskar.budget
     if budget.get("patience"):
         lines.append(
             "Stopping rule (ours; the paper trains 'until the loss ceased to improve'): stop when the epoch's mean "
@@ -89,7 +89,7 @@ def deviations(config: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"A fixed {budget['max_epochs']} epochs instead of training until the loss stops improving.")
     lines.append("The networks output logits; softmax + cross-entropy is computed in the loss (same function, stable).")
-    lines.extend(f"{network} not run: {reason}" for network, reason in section.get("not_reproduced", {}).items())
+    lines.extend(f"{network} not run: {reason}" for network, reason in keskar.not_reproduced.items())
     return lines
 
 
@@ -139,20 +139,19 @@ def distance_markdown(table: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
-def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
-    section = config["keskar2017"]
-    settings, parametric = section["sharpness"], section["parametric"]
+def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
+    metric, parametric = keskar.sharpness, keskar.parametric
     sharpness = pd.read_csv(report_dir / "tables" / "keskar2017_sharpness.csv")
     distance = pd.read_csv(report_dir / "tables" / "keskar2017_distance.csv")
     lines = [
         "### Tables 3 and 4: sharpness of the minima",
         "",
         "φ(ε, A) = 100 · (max over the box of f(x + Ay) − f(x)) / (1 + f(x)), f the mean training cross-entropy, "
-        f"box |y_i| ≤ ε(|(A⁺x)_i| + 1), maximised with {settings['max_iterations']} iterations of L-BFGS-B from y = 0. "
+        f"box |y_i| ≤ ε(|(A⁺x)_i| + 1), maximised with {metric.max_iterations} iterations of L-BFGS-B from y = 0. "
         "Only trainable weights are perturbed; BN statistics stay frozen (inference mode); our choice. "
         "At a well-trained minimum the gradient is tiny and scipy's defaults stop at iteration 0 (φ = 0); we rescale "
         "the objective so its starting gradient has the norm of the box and set the tolerances to 0. "
-        f"Subspace: A has {settings['subspace_dimension']} columns drawn uniform on [0, 1) and normalised to unit "
+        f"Subspace: A has {metric.subspace_dimension} columns drawn uniform on [0, 1) and normalised to unit "
         "length (the paper does not say; a public re-implementation does this), one A per seed shared by SB and LB. "
         "What to look for: LB far above SB. Data: `tables/keskar2017_sharpness.csv`.",
         "",
@@ -160,23 +159,23 @@ def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
         "",
         sharpness_markdown(sharpness, "full"),
         "",
-        f"Table 4, random subspace (p = {settings['subspace_dimension']}):",
+        f"Table 4, random subspace (p = {metric.subspace_dimension}):",
         "",
         sharpness_markdown(sharpness, "subspace"),
         "",
         "### Figure 3: the line from the SB minimum to the LB minimum",
         "",
-        f"f(α x_LB + (1 − α) x_SB) for {parametric['points']} values of α in [{parametric['alpha_min']:g}, "
-        f"{parametric['alpha_max']:g}]; only trainable weights are interpolated, BN statistics are recomputed on "
-        f"{parametric['batch_norm_examples']} training examples at each α (our choice). The claim row measures the "
-        f"loss rise {parametric['offset']:g} beyond each minimum along this line, paired by seed.",
+        f"f(α x_LB + (1 − α) x_SB) for {parametric.points} values of α in [{parametric.alpha_min:g}, "
+        f"{parametric.alpha_max:g}]; only trainable weights are interpolated, BN statistics are recomputed on "
+        f"{parametric.batch_norm_examples} training examples at each α (our choice). The claim row measures the "
+        f"loss rise {parametric.offset:g} beyond each minimum along this line, paired by seed.",
         "",
     ]
-    for network in section["networks"]:
+    for network in keskar.networks:
         lines += [
             f"![Parametric plot {network}](figures/keskar2017_parametric_{network}.png)",
             "",
-            f"*{network}, seed {section['seeds'][0]}: cross-entropy (blue, log scale) and accuracy (red); solid train, "
+            f"*{network}, seed {keskar.seeds[0]}: cross-entropy (blue, log scale) and accuracy (red); solid train, "
             "dashed test. Look for a narrow valley at α = 1 (LB) and a wide one at α = 0 (SB).*",
             "",
         ]
@@ -209,14 +208,13 @@ def minima_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
     return lines
 
 
-def sweeps_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
-    section = config["keskar2017"]
+def sweeps_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
     sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")
-    epsilon = section["sharpness"]["epsilons"][0]
+    epsilon = keskar.sharpness.epsilons[0]
     lines = [
         "### Figure 4: batch-size sweep",
         "",
-        f"Batch sizes {section['sweep']['batch_sizes']}, seeds {section['sweep']['seeds']}, the same stopping rule; "
+        f"Batch sizes {list(keskar.sweep.batch_sizes)}, seeds {list(keskar.sweep.seeds)}, the same stopping rule; "
         f"sharpness in the full space at ε = {epsilon:g}. Data: `tables/keskar2017_sweep.csv` "
         f"({int(sweep['diverged'].sum())} diverged run(s)).",
         "",
@@ -227,8 +225,8 @@ def sweeps_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
         "",
         "### Figure 5: warm start",
         "",
-        f"SB (batch {section['small_batch']}) for k epochs, then LB to the end, k in {section['warm_start']['epochs']}, "
-        f"seeds {section['warm_start']['seeds']}. Data: `tables/keskar2017_warm_start.csv`.",
+        f"SB (batch {keskar.small_batch}) for k epochs, then LB to the end, k in {list(keskar.warm_start.epochs)}, "
+        f"seeds {list(keskar.warm_start.seeds)}. Data: `tables/keskar2017_warm_start.csv`.",
         "",
         "![Warm start](figures/keskar2017_warm_start.png)",
         "",
@@ -237,30 +235,30 @@ def sweeps_lines(config: dict[str, Any], report_dir: Path) -> list[str]:
         "",
         "### Figure 6: sharpness along training",
         "",
-        f"Full-space sharpness (ε = {section['trajectory']['epsilon']:g}) at weight snapshots (epochs "
-        f"{section['trajectory']['epochs']}, those the run reached) of the SB and LB runs of seed "
-        f"{section['trajectory']['seed']}. No claim row: one run per regime.",
+        f"Full-space sharpness (ε = {keskar.trajectory.epsilon:g}) at weight snapshots (epochs "
+        f"{list(keskar.trajectory.epochs)}, those the run reached) of the SB and LB runs of seed "
+        f"{keskar.trajectory.seed}. No claim row: one run per regime.",
         "",
     ]
-    for network in section["networks"]:
+    for network in keskar.networks:
         lines += [f"![Sharpness along training {network}](figures/keskar2017_trajectory_{network}.png)", ""]
     lines += ["*Sharpness against training loss; the paper finds SB and LB alike early, LB sharpening as the loss falls.*", ""]
     return lines
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
+    keskar = KeskarConfig.from_config(config)
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
-    section = config["keskar2017"]
     lines = [
         f"## {paper.TITLE}",
         "",
-        f"Setup: Adam (learning rate {section['optimizer']['learning_rate']}), SB = {section['small_batch']} examples, "
-        f"LB = {section['large_batch_fraction']:.0%} of the training set, {len(section['seeds'])} seeds per regime, "
+        f"Setup: Adam (learning rate {keskar.optimizer['learning_rate']}), SB = {keskar.small_batch} examples, "
+        f"LB = {keskar.large_batch_fraction:.0%} of the training set, {len(keskar.seeds)} seeds per regime, "
         "mean cross-entropy, no augmentation.",
         "",
         "Deviations from the paper:",
         "",
-        *[f"- {line}" for line in deviations(config)],
+        *[f"- {line}" for line in deviations(keskar)],
         "",
         "### Table 2: accuracy of small-batch (SB) and large-batch (LB) training",
         "",
@@ -277,8 +275,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "both reach similar training accuracy.*",
         "",
     ]
-    lines += minima_lines(config, report_dir)
-    lines += sweeps_lines(config, report_dir)
+    lines += minima_lines(keskar, report_dir)
+    lines += sweeps_lines(keskar, report_dir)
     diverged = int(table["n_diverged"].sum())
     if diverged:
         lines += [f"**{diverged} run(s) diverged** and are left out of the means (counted in the table).", ""]

@@ -4,63 +4,62 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from replications import claims, plots
 from replications.keskar2017 import layout, paper
+from replications.keskar2017.config import KeskarConfig
+from replications.typed_config import ClaimRule, Workspace
 from replications.keskar2017.experiment import REGIMES, collect_runs
 
 SWEEP_EPSILON_SPACE = "full"
 
 
-def _with_sharpness(config: dict[str, Any], runs: pd.DataFrame) -> pd.DataFrame:
+def _with_sharpness(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame) -> pd.DataFrame:
     """Add the full-space sharpness at the first epsilon to each run row."""
-    epsilon = config["keskar2017"]["sharpness"]["epsilons"][0]
+    epsilon = keskar.sharpness.epsilons[0]
     values = []
     for row in runs.itertuples():
-        measured = json.loads(Path(layout.run_file(config["results_dir"], row.network, row.regime, row.seed, "sharpness.json")).read_text())
+        measured = json.loads(Path(layout.run_file(workspace.results_dir, row.network, row.regime, row.seed, "sharpness.json")).read_text())
         values.append(next(m["sharpness"] for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
     return runs.assign(sharpness=values, epsilon=epsilon)
 
 
-def sweep_table(config: dict[str, Any]) -> pd.DataFrame:
+def sweep_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
-    section = config["keskar2017"]
-    runs = collect_runs(config, tuple(layout.sweep_runs(section)), section["sweep"]["seeds"], section["sweep"]["networks"])
-    return _with_sharpness(config, runs)[
+    runs = collect_runs(workspace, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks)
+    return _with_sharpness(workspace, keskar, runs)[
         ["network", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
 
 
-def warm_start_table(config: dict[str, Any]) -> pd.DataFrame:
+def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
-    section = config["keskar2017"]
-    runs = collect_runs(config, tuple(layout.warm_start_runs(section)), section["warm_start"]["seeds"], section["warm_start"]["networks"])
+    runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
     runs["warm_start_epochs"] = [layout.parse_run(run)[1] for run in runs["regime"]]
-    return _with_sharpness(config, runs)[
+    return _with_sharpness(workspace, keskar, runs)[
         ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
 
 
-def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign: int, rule: dict[str, Any], paper_value: str) -> claims.ClaimRow:
+def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign: int, rule: ClaimRule, paper_value: str) -> claims.ClaimRow:
     """A monotone trend of y with x, tested by Spearman's rank correlation in the claimed direction (sign)."""
     rho, p_value = claims.spearman_permutation(x, y, "greater" if sign > 0 else "less")
     _, p_opposite = claims.spearman_permutation(x, y, "less" if sign > 0 else "greater")
-    verdict, reason = claims.direction_verdict(p_value, p_opposite, rule["alpha"])
+    verdict, reason = claims.direction_verdict(p_value, p_opposite, rule.alpha)
     return claims.ClaimRow(
         paper=paper.PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value,
         our_value=f"Spearman rho = {rho:.2f} over {len(x)} runs",
         test=f"Spearman rank correlation, one-sided ({'increasing' if sign > 0 else 'decreasing'}), permutation p-value",
         statistic=rho, p_value=p_value, ci="-", n_seeds=len(x), verdict=verdict,
-        rule=f"reproduced if p < {rule['alpha']} in the claimed direction; not reproduced if p < {rule['alpha']} the other way; else inconclusive",
+        rule=f"reproduced if p < {rule.alpha} in the claimed direction; not reproduced if p < {rule.alpha} the other way; else inconclusive",
         detail=reason,
     )  # fmt: skip
 
 
-def sweep_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claims.ClaimRow]:
-    rule = config["keskar2017"]["claims"]["batch_size_trend"]
+def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
+    rule = keskar.claims.batch_size_trend
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]
@@ -75,9 +74,9 @@ def sweep_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claims.Cla
     return rows
 
 
-def warm_start_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claims.ClaimRow]:
+def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch."""
-    rule = config["keskar2017"]["claims"]["warm_start"]
+    rule = keskar.claims.warm_start
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]
@@ -95,7 +94,7 @@ def warm_start_claims(config: dict[str, Any], table: pd.DataFrame) -> list[claim
                 paper_value="improves once k is large enough (Fig. 5)",
                 our_value=f"k = 0: {scratch[quantity].mean():.4g}; k = {longest}: {warmed[quantity].mean():.4g}",
                 test_name="Welch t-test, one-sided, over seeds",
-                gap=claims.welch_greater(higher[quantity], lower[quantity], rule["alpha"]), rule=rule,
+                gap=claims.welch_greater(higher[quantity], lower[quantity], rule.alpha), rule=rule,
                 n_seeds=int(min(len(scratch), len(warmed))), difference="the improvement",
             ))  # fmt: skip
     return rows
@@ -131,24 +130,24 @@ def warm_start_figure(table: pd.DataFrame, path: str | Path) -> None:
     _accuracy_and_sharpness_figure(table, "warm_start_epochs", "SB epochs before switching to LB (k)", "warm start", path, log_x=False)
 
 
-def trajectory(config: dict[str, Any], network: str) -> pd.DataFrame:
+def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.DataFrame:
     """Fig. 6: full-space sharpness and training loss at the weight snapshots of one SB and one LB run."""
     from replications.keskar2017.minima import load_trained_model
     from replications.sharpness import keras_loss_and_gradient, sharpness
 
-    settings = config["keskar2017"]["trajectory"]
+    plan = keskar.trajectory
     rows = []
     for regime in REGIMES:
-        snapshots = layout.snapshot_dir(layout.run_dir(config["results_dir"], network, regime, settings["seed"]))
-        for epoch in settings["epochs"]:
+        snapshots = layout.snapshot_dir(layout.run_dir(workspace.results_dir, network, regime, plan.seed))
+        for epoch in plan.epochs:
             snapshot = layout.snapshot_file(snapshots, epoch)
             if not Path(snapshot).exists():  # the run stopped before this epoch
                 continue
-            model, dataset = load_trained_model(config, network, regime, settings["seed"], weights=snapshot)
-            loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, config["runtime"]["eval_batch_size"])
-            result = sharpness(loss_and_gradient, weights, settings["epsilon"], max_iterations=config["keskar2017"]["sharpness"]["max_iterations"])
+            model, dataset = load_trained_model(workspace, keskar, network, regime, plan.seed, weights=snapshot)
+            loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+            result = sharpness(loss_and_gradient, weights, plan.epsilon, max_iterations=keskar.sharpness.max_iterations)
             rows.append({"network": network, "regime": regime, "epoch": epoch, "train_loss": result.loss_at_minimum,
-                         "sharpness": result.sharpness, "epsilon": settings["epsilon"]})  # fmt: skip
+                         "sharpness": result.sharpness, "epsilon": plan.epsilon})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 from replications.smith2018 import experiment, layout, protocol
+from replications.smith2018.config import SmithConfig
+from replications.typed_config import Workspace
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,24 +23,25 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows from every setting")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
+    workspace, smith = Workspace.from_config(config), SmithConfig.from_config(config)
 
     if arguments.step == "train":
-        known = protocol.settings(config["smith2018"])
+        known = protocol.settings(smith)
         if arguments.setting not in known:
             parser.error(f"setting {arguments.setting!r} is not in the config; configured: {sorted(known)}")
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
-        experiment.run_setting(config, arguments.setting).to_csv(arguments.output, index=False)
+        experiment.run_setting(workspace, smith, arguments.setting).to_csv(arguments.output, index=False)
         return
     from replications.claims import claims_frame
     from replications.smith2018 import analysis
 
-    histories = experiment.collect(config)
+    histories = experiment.collect(workspace, smith)
     Path(arguments.table_dir).mkdir(parents=True, exist_ok=True)
-    analysis.summary_table(config, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
-    analysis.protocol_table(config).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)
-    analysis.write_figures(config, histories, arguments.figure_dir)
+    analysis.summary_table(smith, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
+    analysis.protocol_table(smith).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)
+    analysis.write_figures(smith, histories, arguments.figure_dir)
     Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
-    claims_frame(analysis.all_claims(config, histories)).to_csv(arguments.claims, index=False)
+    claims_frame(analysis.all_claims(smith, histories)).to_csv(arguments.claims, index=False)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,8 @@ from replications import claims, plots
 from replications.data import train_size
 from replications.smith2018 import layout, paper
 from replications.smith2018.experiment import switch_seconds
-from replications.smith2018.protocol import noise_scales, scheduled_updates, setting_schedule, settings, step_schedule
+from replications.smith2018.config import SmithConfig
+from replications.smith2018.protocol import Setting, noise_scales, scheduled_updates, setting_schedule, settings, step_schedule
 
 REFERENCE = "decaying_learning_rate"
 INCREASING = "increasing_batch_size"
@@ -21,9 +21,9 @@ SCHEDULE_LINES = {REFERENCE: "-", "hybrid": "--", INCREASING: ":"}  # coinciding
 VARIANT_COLORS = {"increased_learning_rate": "#9467bd", "increased_momentum": "#ff7f0e"}
 
 
-def main_optimizer(section: dict[str, Any]) -> str:
+def main_optimizer(smith: SmithConfig) -> str:
     """The paper's optimizer (momentum SGD): the first of the comparisons."""
-    return next(iter(section["comparisons"]))
+    return next(iter(smith.comparisons))
 
 
 def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
@@ -35,54 +35,53 @@ def _arrow(values: list[float], form: str) -> str:
     return " → ".join(form.format(value) for value in values)
 
 
-def paper_updates(section: dict[str, Any], name: str, setting: dict[str, Any]) -> str:
+def paper_updates(smith: SmithConfig, name: str, setting: Setting) -> str:
     if name in paper.UPDATES:
         return paper.UPDATES[name]
-    return paper.UPDATES.get(setting["schedule_kind"], "") if setting["optimizer"] == main_optimizer(section) else ""
+    return paper.UPDATES.get(setting.schedule_kind, "") if setting.optimizer == main_optimizer(smith) else ""
 
 
-def summary_table(config: dict[str, Any], histories: pd.DataFrame) -> pd.DataFrame:
+def summary_table(smith: SmithConfig, histories: pd.DataFrame) -> pd.DataFrame:
     """Per setting: schedule phases, noise scale per phase, final test accuracy over seeds, updates, switch cost."""
-    section = config["smith2018"]
-    size = train_size(section["data"])
+    size = train_size(smith.data)
     finals = final_epochs(histories)
     rows = []
-    for name, setting in settings(section).items():
-        schedule = setting_schedule(section, setting)
+    for name, setting in settings(smith).items():
+        schedule = setting_schedule(smith, setting)
         runs = finals[finals["setting"] == name]
         finished = runs[~runs["diverged"].astype(bool)]
-        is_sgd = setting["optimizer_config"]["name"] == "sgd"
+        is_sgd = setting.optimizer_config["name"] == "sgd"
         switches = [cost for _, run in histories[histories["setting"] == name].groupby("seed") for cost in switch_seconds(run)]
         rows.append({
-            "setting": name, "optimizer": setting["optimizer"], "schedule": setting["schedule_kind"],
-            "learning_rate": setting["learning_rate"], "momentum": setting["momentum"],
+            "setting": name, "optimizer": setting.optimizer, "schedule": setting.schedule_kind,
+            "learning_rate": setting.learning_rate, "momentum": setting.momentum,
             "batch_sizes": _arrow([phase.batch_size for phase in schedule.phases], "{:d}"),
             "learning_rates": _arrow([phase.learning_rate for phase in schedule.phases], "{:.3g}"),
             # The noise scale is SGD's; Adam rescales its steps, so g does not apply.
-            "noise_scales": _arrow(noise_scales(schedule, size, setting["momentum"]), "{:.3g}") if is_sgd else "n/a (Adam)",
+            "noise_scales": _arrow(noise_scales(schedule, size, setting.momentum), "{:.3g}") if is_sgd else "n/a (Adam)",
             "test_accuracy_mean": finished["test_accuracy"].mean(), "test_accuracy_std": finished["test_accuracy"].std(),
             "train_loss_mean": finished["train_loss"].mean(),
             "n_seeds": len(runs), "n_diverged": int(runs["diverged"].astype(bool).sum()),
             "updates": int(runs["updates"].max()) if len(runs) else 0,
-            "scheduled_updates": scheduled_updates(schedule, size, section["epochs"]),
-            "paper_updates": paper_updates(section, name, setting),
+            "scheduled_updates": scheduled_updates(schedule, size, smith.epochs),
+            "paper_updates": paper_updates(smith, name, setting),
             "switch_seconds": float(np.mean(switches)) if switches else float("nan"),
             "n_switches": len(switches),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def protocol_table(config: dict[str, Any]) -> pd.DataFrame:
+def protocol_table(smith: SmithConfig) -> pd.DataFrame:
     """The paper's CIFAR-10 protocol through our schedule arithmetic, beside the update counts it reports."""
-    protocol, section = paper.PROTOCOL, config["smith2018"]
+    protocol = paper.PROTOCOL
     rows = []
-    runs = [(kind, kind, {}) for kind in section["schedules"]] + [(name, INCREASING, changes) for name, changes in paper.VARIANTS.items()]
+    runs = [(kind, kind, {}) for kind in smith.schedules] + [(name, INCREASING, changes) for name, changes in paper.VARIANTS.items()]
     for name, kind, changes in runs:
         schedule = step_schedule(
             learning_rate=changes.get("learning_rate", protocol["learning_rate"]),
             initial_batch_size=changes.get("initial_batch_size", protocol["initial_batch_size"]),
             step_epochs=list(protocol["step_epochs"]), factor=protocol["factor"],
-            max_batch_size=protocol["max_batch_size"], batch_steps=section["schedules"][kind]["batch_steps"],
+            max_batch_size=protocol["max_batch_size"], batch_steps=smith.schedules[kind].batch_steps,
         )  # fmt: skip
         rows.append({
             "schedule": name,
@@ -106,26 +105,26 @@ def _too_few(name: str, values: np.ndarray) -> str | None:
     return f"{name}: only {len(values)} finished run(s), a test needs 2" if len(values) < 2 else None
 
 
-def equivalence_claim(config: dict[str, Any], finals: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
+def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
                       reference: str, candidate: str) -> claims.ClaimRow:  # fmt: skip
     """TOST of the final test accuracy of `candidate` against `reference`."""
-    rule = config["smith2018"]["claims"]["equivalence"]
+    rule = smith.claims.equivalence
     a, b = _accuracies(finals, candidate), _accuracies(finals, reference)
-    margin = 100 * rule["margin"]
-    rule_text = (f"Welch TOST over seeds, margin ±{margin:g} pp: reproduced if the {100 * (1 - 2 * rule['alpha']):.0f}% "
+    margin = 100 * rule.margin
+    rule_text = (f"Welch TOST over seeds, margin ±{margin:g} pp: reproduced if the {100 * (1 - 2 * rule.alpha):.0f}% "
                  f"interval of the difference lies inside the margin; not reproduced if the difference is "
                  f"significantly beyond it; else inconclusive")  # fmt: skip
     common = {"paper": paper.PAPER, "claim_id": claim_id, "statement": statement, "paper_value": paper_value, "rule": rule_text}
     if failure := _too_few(candidate, a) or _too_few(reference, b):
         return claims.ClaimRow(**common, our_value="", test="Welch TOST", statistic=None, p_value=None, ci="",
                                n_seeds=min(len(a), len(b)), verdict=claims.INCONCLUSIVE, detail=failure)  # fmt: skip
-    test = claims.equivalence_test(a, b, rule["margin"], rule["alpha"])
-    verdict, reason = claims.equivalence_verdict(test, rule["alpha"])
+    test = claims.equivalence_test(a, b, rule.margin, rule.alpha)
+    verdict, reason = claims.equivalence_verdict(test, rule.alpha)
     return claims.ClaimRow(
         **common,
         our_value=f"{100 * a.mean():.2f}% vs {100 * b.mean():.2f}% (difference {100 * test.difference:+.2f} pp)",
         test="Welch TOST", statistic=test.difference, p_value=test.p_value,
-        ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp ({100 * (1 - 2 * rule['alpha']):.0f}% CI of {candidate} - {reference})",
+        ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp ({100 * (1 - 2 * rule.alpha):.0f}% CI of {candidate} - {reference})",
         n_seeds=min(len(a), len(b)), verdict=verdict, detail=reason,
     )  # fmt: skip
 
@@ -155,8 +154,8 @@ def fewer_updates_claim(summary: pd.DataFrame, claim_id: str, statement: str, pa
     )  # fmt: skip
 
 
-def momentum_cost_claim(config: dict[str, Any], finals: pd.DataFrame) -> claims.ClaimRow:
-    rule = config["smith2018"]["claims"]["momentum_cost"]
+def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame) -> claims.ClaimRow:
+    rule = smith.claims.momentum_cost
     higher, lower = _accuracies(finals, "increased_learning_rate"), _accuracies(finals, "increased_momentum")
     common = {
         "paper": paper.PAPER, "claim_id": "momentum_costs_accuracy",
@@ -169,17 +168,16 @@ def momentum_cost_claim(config: dict[str, Any], finals: pd.DataFrame) -> claims.
                                rule="Welch one-sided over seeds", detail=failure)  # fmt: skip
     return claims.gap_claim(
         **common, our_value=f"{100 * lower.mean():.2f}% vs {100 * higher.mean():.2f}%",
-        test_name="Welch one-sided (increased lr > increased momentum)", gap=claims.welch_greater(higher, lower, rule["alpha"]),
+        test_name="Welch one-sided (increased lr > increased momentum)", gap=claims.welch_greater(higher, lower, rule.alpha),
         rule=rule, n_seeds=min(len(higher), len(lower)), difference="increased lr - increased momentum", scale=100, unit=" pp",
     )  # fmt: skip
 
 
-def all_claims(config: dict[str, Any], histories: pd.DataFrame) -> list[claims.ClaimRow]:
-    section = config["smith2018"]
-    finals, summary = final_epochs(histories), summary_table(config, histories)
-    main = main_optimizer(section)
+def all_claims(smith: SmithConfig, histories: pd.DataFrame) -> list[claims.ClaimRow]:
+    finals, summary = final_epochs(histories), summary_table(smith, histories)
+    main = main_optimizer(smith)
     rows = []
-    for optimizer, schedules in section["comparisons"].items():
+    for optimizer, schedules in smith.comparisons.items():
         for schedule in schedules:
             if schedule == REFERENCE:
                 continue
@@ -187,7 +185,7 @@ def all_claims(config: dict[str, Any], histories: pd.DataFrame) -> list[claims.C
             paper_value = (f"{paper.ACCURACY[INCREASING]}% vs {paper.ACCURACY[REFERENCE]}% (momentum)"
                            if schedule == INCREASING and optimizer == main else "nearly identical curves")  # fmt: skip
             row = equivalence_claim(
-                config, finals, f"equivalent_accuracy_{optimizer}_{schedule}",
+                smith, finals, f"equivalent_accuracy_{optimizer}_{schedule}",
                 f"{optimizer}: {label} reaches the same test accuracy as decaying the learning rate, after the same epochs",
                 paper_value, f"{optimizer}-{REFERENCE}", f"{optimizer}-{schedule}",
             )  # fmt: skip
@@ -197,16 +195,16 @@ def all_claims(config: dict[str, Any], histories: pd.DataFrame) -> list[claims.C
                     summary, "fewer_updates", "Increasing the batch size needs far fewer parameter updates",
                     paper.UPDATES[INCREASING] + " vs " + paper.UPDATES[REFERENCE], f"{main}-{REFERENCE}", f"{main}-{schedule}", row.verdict,
                 ))  # fmt: skip
-    if "increased_learning_rate" in section["variants"]:
-        accuracy = equivalence_claim(config, finals, "", "", "", f"{main}-{INCREASING}", "increased_learning_rate")
+    if "increased_learning_rate" in smith.variants:
+        accuracy = equivalence_claim(smith, finals, "", "", "", f"{main}-{INCREASING}", "increased_learning_rate")
         rows.append(fewer_updates_claim(
             summary, "larger_learning_rate_fewer_updates",
             "Raising the initial learning rate with the batch (B ∝ lr) cuts updates further at the same accuracy",
             f"{paper.UPDATES['increased_learning_rate']} vs {paper.UPDATES[INCREASING]}", f"{main}-{INCREASING}",
             "increased_learning_rate", accuracy.verdict,
         ))  # fmt: skip
-    if {"increased_learning_rate", "increased_momentum"} <= set(section["variants"]):
-        rows.append(momentum_cost_claim(config, finals))
+    if {"increased_learning_rate", "increased_momentum"} <= set(smith.variants):
+        rows.append(momentum_cost_claim(smith, finals))
     return rows
 
 
@@ -236,16 +234,15 @@ def _schedule_lines(optimizer: str, schedules: list[str]) -> dict[str, tuple[str
     return {f"{optimizer}-{kind}": (kind.replace("_", " "), SCHEDULE_COLORS.get(kind, "grey"), SCHEDULE_LINES.get(kind, "-")) for kind in schedules}
 
 
-def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: str) -> None:
-    section = config["smith2018"]
-    main = main_optimizer(section)
-    all_settings = settings(section)
+def write_figures(smith: SmithConfig, histories: pd.DataFrame, figure_dir: str) -> None:
+    main = main_optimizer(smith)
+    all_settings = settings(smith)
 
     # Fig. 1: the schedules themselves, from the config that trains them.
     figure, (rate_axes, batch_axes) = plots.new_figure(columns=2)
-    for kind in section["comparisons"][main]:
-        phases = setting_schedule(section, all_settings[f"{main}-{kind}"]).phases
-        epochs = [phase.start_epoch for phase in phases] + [section["epochs"]]
+    for kind in smith.comparisons[main]:
+        phases = setting_schedule(smith, all_settings[f"{main}-{kind}"]).phases
+        epochs = [phase.start_epoch for phase in phases] + [smith.epochs]
         color = SCHEDULE_COLORS.get(kind, "grey")
         style = {"color": color, "linestyle": SCHEDULE_LINES.get(kind, "-"), "linewidth": 1.8, "baseline": None}
         rate_axes.stairs([phase.learning_rate for phase in phases], epochs, label=kind.replace("_", " "), **style)
@@ -257,7 +254,7 @@ def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: s
 
     # Fig. 2: test accuracy against epochs and updates; Fig. 3: training cross-entropy.
     figure, axes = plots.new_figure(columns=3, width=3.6)
-    lines = _schedule_lines(main, section["comparisons"][main])
+    lines = _schedule_lines(main, smith.comparisons[main])
     _plot_accuracy(axes[0], axes[1], histories, lines)
     for name, (label, color, linestyle) in lines.items():
         curve = mean_curves(histories, name)
@@ -266,17 +263,17 @@ def write_figures(config: dict[str, Any], histories: pd.DataFrame, figure_dir: s
     plots.save(figure, layout.figure_file(figure_dir, "schedules_momentum"))
 
     # Figs. 4-5: the other optimizers, one row each.
-    others = [optimizer for optimizer in section["comparisons"] if optimizer != main]
+    others = [optimizer for optimizer in smith.comparisons if optimizer != main]
     figure, axes = plots.new_figure(columns=2, width=3.8, height=2.8, rows=max(1, len(others)))
     for row, optimizer in enumerate(others):
-        _plot_accuracy(axes[2 * row], axes[2 * row + 1], histories, _schedule_lines(optimizer, section["comparisons"][optimizer]))
+        _plot_accuracy(axes[2 * row], axes[2 * row + 1], histories, _schedule_lines(optimizer, smith.comparisons[optimizer]))
         axes[2 * row].set_title(optimizer, loc="left")
     plots.save(figure, layout.figure_file(figure_dir, "optimizers"))
 
     # Fig. 6: the variants against the two main schedules, by updates.
     figure, axes = plots.new_figure(columns=2, width=3.8)
     lines = _schedule_lines(main, [REFERENCE, INCREASING])
-    lines |= {name: (name.replace("_", " "), VARIANT_COLORS.get(name, "grey"), "-.") for name in section["variants"]}
+    lines |= {name: (name.replace("_", " "), VARIANT_COLORS.get(name, "grey"), "-.") for name in smith.variants}
     _plot_accuracy(axes[0], axes[1], histories, lines)
     plots.save(figure, layout.figure_file(figure_dir, "variants"))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from replications.smith2018 import layout
+from replications.smith2018.config import SmithConfig
 from replications.smith2018.protocol import setting_schedule, settings
+from replications.typed_config import Workspace
 
 
 def switch_seconds(history: pd.DataFrame) -> list[float]:
@@ -26,30 +27,27 @@ def switch_seconds(history: pd.DataFrame) -> list[float]:
     return costs
 
 
-def run_setting(config: dict[str, Any], name: str) -> pd.DataFrame:
+def run_setting(workspace: Workspace, smith: SmithConfig, name: str) -> pd.DataFrame:
     """Every seed of one setting in one process (one TensorFlow start-up); per-epoch rows of all seeds."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget
     from replications.training import configure_runtime, train_run
 
-    runtime = config["runtime"]
-    configure_runtime(runtime["threads_per_job"], runtime["deterministic_ops"])
-    section = config["smith2018"]
-    setting = settings(section)[name]
-    dataset = dataset_from_config(section["data"])
-    schedule = setting_schedule(section, setting)
+    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    setting = settings(smith)[name]
+    dataset = dataset_from_config(smith.data)
+    schedule = setting_schedule(smith, setting)
     frames = []
-    for seed in section["seeds"]:
+    for seed in smith.seeds:
         result = train_run(
-            dataset=dataset, model_config=section["model"], optimizer_config=setting["optimizer_config"],
-            schedule=schedule, budget=Budget(max_epochs=section["epochs"]), seed=seed,
-            run_dir=layout.run_dir(config["results_dir"], name, seed), eval_batch_size=runtime["eval_batch_size"],
+            dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
+            schedule=schedule, budget=Budget(max_epochs=smith.epochs), seed=seed,
+            run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
         )  # fmt: skip
         frames.append(result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"]))
     return pd.concat(frames, ignore_index=True)
 
 
-def collect(config: dict[str, Any]) -> pd.DataFrame:
+def collect(workspace: Workspace, smith: SmithConfig) -> pd.DataFrame:
     """The per-epoch histories of every setting and seed."""
-    names = settings(config["smith2018"])
-    return pd.concat([pd.read_csv(layout.setting_file(config["results_dir"], name)) for name in names], ignore_index=True)
+    return pd.concat([pd.read_csv(layout.setting_file(workspace.results_dir, name)) for name in settings(smith)], ignore_index=True)

@@ -8,10 +8,12 @@ and the step is one of the first `batch_steps`; otherwise the learning rate is d
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+from typing import Any, Mapping
 
 from replications.schedules import Phase, Schedule
+from replications.smith2018.config import SmithConfig
 
 
 def step_schedule(
@@ -39,40 +41,44 @@ def noise_scales(schedule: Schedule, num_train: int, momentum: float) -> list[fl
     return [phase.learning_rate * num_train / (phase.batch_size * (1 - momentum)) for phase in schedule.phases]
 
 
-def settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every trained setting by name: '<optimizer>-<schedule>' for the comparisons, the variant's name for variants.
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One trained setting: an optimizer (its config, with a variant's changes) and a kind of schedule."""
 
-    Each has its optimizer config, schedule kind, initial learning rate and batch size, momentum.
-    """
+    optimizer: str
+    schedule_kind: str
+    optimizer_config: Mapping[str, Any]
+    initial_batch_size: int
+
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer_config["learning_rate"]
+
+    @property
+    def momentum(self) -> float:
+        return self.optimizer_config.get("momentum", 0.0)
+
+
+def settings(smith: SmithConfig) -> dict[str, Setting]:
+    """Every trained setting by name: '<optimizer>-<schedule>' for the comparisons, the variant's name for variants."""
     resolved = {}
-    for optimizer, schedules in section["comparisons"].items():
+    for optimizer, schedules in smith.comparisons.items():
         for schedule in schedules:
-            resolved[f"{optimizer}-{schedule}"] = _setting(section, optimizer, schedule, {})
-    for name, variant in section["variants"].items():
-        overrides = {key: variant[key] for key in ("learning_rate", "momentum", "initial_batch_size") if key in variant}
-        resolved[name] = _setting(section, variant["optimizer"], variant["schedule"], overrides)
+            resolved[f"{optimizer}-{schedule}"] = Setting(optimizer, schedule, dict(smith.optimizers[optimizer]), smith.initial_batch_size)
+    for name, variant in smith.variants.items():
+        optimizer_config = dict(smith.optimizers[variant.optimizer])
+        optimizer_config.update({key: getattr(variant, key) for key in ("learning_rate", "momentum") if getattr(variant, key) is not None})
+        initial_batch_size = variant.initial_batch_size if variant.initial_batch_size is not None else smith.initial_batch_size
+        resolved[name] = Setting(variant.optimizer, variant.schedule, optimizer_config, initial_batch_size)
     return resolved
 
 
-def _setting(section: dict[str, Any], optimizer: str, schedule: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    optimizer_config = dict(section["optimizers"][optimizer])
-    optimizer_config.update({key: overrides[key] for key in ("learning_rate", "momentum") if key in overrides})
-    return {
-        "optimizer": optimizer,
-        "schedule_kind": schedule,
-        "optimizer_config": optimizer_config,
-        "learning_rate": optimizer_config["learning_rate"],
-        "momentum": optimizer_config.get("momentum", 0.0),
-        "initial_batch_size": overrides.get("initial_batch_size", section["initial_batch_size"]),
-    }
-
-
-def setting_schedule(section: dict[str, Any], setting: dict[str, Any]) -> Schedule:
+def setting_schedule(smith: SmithConfig, setting: Setting) -> Schedule:
     return step_schedule(
-        learning_rate=setting["learning_rate"],
-        initial_batch_size=setting["initial_batch_size"],
-        step_epochs=section["step_epochs"],
-        factor=section["factor"],
-        max_batch_size=section["max_batch_size"],
-        batch_steps=section["schedules"][setting["schedule_kind"]]["batch_steps"],
+        learning_rate=setting.learning_rate,
+        initial_batch_size=setting.initial_batch_size,
+        step_epochs=list(smith.step_epochs),
+        factor=smith.factor,
+        max_batch_size=smith.max_batch_size,
+        batch_steps=smith.schedules[setting.schedule_kind].batch_steps,
     )

@@ -9,6 +9,7 @@ import pandas as pd
 
 from replications.report_tools import markdown_table, plus_minus
 from replications.smith2018 import paper
+from replications.smith2018.config import SmithConfig
 
 TABLES = {
     "smith2018_summary.csv": {
@@ -30,7 +31,7 @@ TABLES = {
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
-    section = config["smith2018"]
+    smith = SmithConfig.from_config(config)
     summary = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv", keep_default_na=False, na_values=[""])
     protocol = pd.read_csv(report_dir / "tables" / "smith2018_protocol_updates.csv", keep_default_na=False)
     shown = pd.DataFrame({
@@ -44,16 +45,16 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     mismatched = summary[summary["updates"] != summary["scheduled_updates"]]
     switches = summary[summary["n_switches"] > 0]
     switch_cost = (switches["switch_seconds"] * switches["n_switches"]).sum() / max(switches["n_switches"].sum(), 1)
-    data, model = section["data"], section["model"]
-    steps = ", ".join(f"{kind} {spec['batch_steps']}" for kind, spec in section["schedules"].items())
+    data, model = smith.data, smith.model
+    steps = ", ".join(f"{kind} {spec.batch_steps}" for kind, spec in smith.schedules.items())
     return "\n".join([
         f"## {paper.TITLE}",
         "",
         f"Setup: a {model['depth']}-layer Wide ResNet (width factor {model.get('width_factor', 4)}) with ghost batch "
         f"normalisation (ghost batch {model.get('ghost_batch_size', 128)}), weight decay {model.get('weight_decay', 5e-4):g}, "
-        f"on `{data['name']}`; {section['epochs']} epochs with steps at epochs {section['step_epochs']}, factor "
-        f"{section['factor']:g}, initial batch {section['initial_batch_size']}, batch capped at {section['max_batch_size']} "
-        f"(past the cap the learning rate decays instead); seeds {section['seeds']}. A schedule grows the batch at its first "
+        f"on `{data['name']}`; {smith.epochs} epochs with steps at epochs {list(smith.step_epochs)}, factor "
+        f"{smith.factor:g}, initial batch {smith.initial_batch_size}, batch capped at {smith.max_batch_size} "
+        f"(past the cap the learning rate decays instead); seeds {list(smith.seeds)}. A schedule grows the batch at its first "
         f"`batch_steps` steps: {steps}.",
         "",
         "Deviations from the paper:" if config["scale"] != "paper" else "Notes:",

@@ -1,0 +1,57 @@
+"""The `smith2018` config section as typed objects, parsed once per step (replications.typed_config)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+from replications.typed_config import ClaimRule, parse
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleKind:
+    batch_steps: int  # how many of the first steps grow the batch instead of decaying the learning rate
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """An increasing-batch run from a larger start (Fig. 6); unset values come from the protocol."""
+
+    optimizer: str
+    schedule: str
+    learning_rate: float | None = None
+    momentum: float | None = None
+    initial_batch_size: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EquivalenceRule:
+    alpha: float
+    margin: float  # the largest accuracy difference (fraction) that counts as equivalent
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimRules:
+    equivalence: EquivalenceRule
+    momentum_cost: ClaimRule
+
+
+@dataclasses.dataclass(frozen=True)
+class SmithConfig:
+    data: Mapping[str, Any]
+    model: Mapping[str, Any]
+    seeds: tuple[int, ...]
+    epochs: int
+    step_epochs: tuple[int, ...]
+    factor: float
+    initial_batch_size: int
+    max_batch_size: int
+    optimizers: dict[str, Mapping[str, Any]]
+    schedules: dict[str, ScheduleKind]
+    comparisons: dict[str, tuple[str, ...]]  # optimizer -> the schedules trained with it
+    variants: dict[str, Variant]
+    claims: ClaimRules
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "SmithConfig":
+        return parse(cls, config["smith2018"])
