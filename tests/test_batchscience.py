@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replications.batchscience import analysis, experiment, measures
+from replications.batchscience import analysis, experiment, layout, measures
+from replications.batchscience.config import SaturationRule, ScienceConfig
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 
@@ -37,10 +38,10 @@ def test_saturation_is_the_smallest_batch_near_the_peak():
     assert measures.saturation_batch_size(batch_sizes, growing, within=0.1) == 1024  # never saturates: the largest
     summary = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": throughput}), 0.1)
     assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4))
-    rows = analysis.throughput_claims(summary, {"within": 0.1, "max_final_slope": 0.2}, "test CPU")
+    rows = analysis.throughput_claims(summary, SaturationRule(within=0.1, max_final_slope=0.2), "test CPU")
     assert rows[0].verdict == REPRODUCED
     still_growing = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": growing}), 0.1)
-    assert analysis.throughput_claims(still_growing, {"within": 0.1, "max_final_slope": 0.2}, "test CPU")[0].verdict == INCONCLUSIVE
+    assert analysis.throughput_claims(still_growing, SaturationRule(within=0.1, max_final_slope=0.2), "test CPU")[0].verdict == INCONCLUSIVE
 
 
 def test_steps_to_target_interpolates_between_epochs_in_log_updates():
@@ -88,14 +89,15 @@ def test_gradient_spread_falls_as_one_over_sqrt_m_on_a_real_network(config, tiny
 
 
 def test_regimes_give_equal_updates_and_warm_up_to_the_scaled_rates(config):
-    section = config["batchscience"]
-    regimes = experiment.regime_settings(section)
-    small, large, rate = section["regimes"]["small_batch"], section["regimes"]["large_batch"], section["optimizer"]["learning_rate"]
-    small_updates = section["regimes"]["epochs"] * int(np.ceil(480 / small))  # smoke: 480 training examples
+    science = ScienceConfig.from_config(config)
+    regimes = experiment.regime_settings(science)
+    assert tuple(regimes) == layout.REGIMES  # the names the rules plan with
+    small, large, rate = science.regimes.small_batch, science.regimes.large_batch, science.optimizer["learning_rate"]
+    small_updates = science.regimes.epochs * int(np.ceil(480 / small))  # smoke: 480 training examples
     assert regimes["large_batch_equal_updates"]["budget"].max_updates == small_updates
     assert regimes["large_batch_equal_epochs"]["budget"].max_epochs == regimes["small_batch"]["budget"].max_epochs
     linear = regimes["large_batch_linear_lr"]["schedule"]
-    warmup = section["regimes"]["warmup_epochs"]
+    warmup = science.regimes.warmup_epochs
     assert linear.at(0).learning_rate == pytest.approx(rate) and linear.at(warmup).learning_rate == pytest.approx(rate * large / small)
     assert regimes["large_batch_sqrt_lr"]["schedule"].at(warmup).learning_rate == pytest.approx(rate * np.sqrt(large / small))
 
@@ -116,7 +118,7 @@ def test_regime_claims_follow_their_rules(config):
         "large_batch_equal_updates": [0.800, 0.803, 0.797], "large_batch_linear_lr": [0.79, 0.795, 0.785],
         "large_batch_sqrt_lr": [0.70, 0.72, 0.70],
     })  # fmt: skip
-    rows = {row.claim_id: row for row in analysis.regime_claims(histories, config)}
+    rows = {row.claim_id: row for row in analysis.regime_claims(histories, ScienceConfig.from_config(config))}
     assert rows["equal_updates_at_least_as_good"].verdict == REPRODUCED
     assert rows["gap_shrinks_at_equal_updates"].verdict == REPRODUCED
     assert rows["lr_scaling_linear_lr"].verdict == REPRODUCED and rows["lr_scaling_linear_lr"].statistic == pytest.approx(0.9, abs=0.01)
@@ -129,11 +131,11 @@ def test_steps_claims_compare_the_fitted_critical_batch_with_b_simple(config):
     steps = pd.DataFrame({"batch_size": batch_sizes, "learning_rate": 0.1, "diverged": False,
                           "steps_to_target": [300 * (1 + 150 / b) for b in batch_sizes]})  # fmt: skip
     noise = pd.DataFrame({"epoch": [0, 1, 2], "test_accuracy": [np.nan, 0.2, 0.99], "b_simple": [10.0, 50.0, 200.0]})
-    rows = {row.claim_id: row for row in analysis.steps_claims(analysis.best_steps(steps), noise, config)}
+    rows = {row.claim_id: row for row in analysis.steps_claims(analysis.best_steps(steps), noise, ScienceConfig.from_config(config))}
     assert rows["diminishing_returns"].verdict == REPRODUCED
     assert rows["critical_batch_matches_noise_scale"].verdict == REPRODUCED  # 150 vs 200 (the snapshot at the target)
     assert rows["critical_batch_matches_noise_scale"].statistic == pytest.approx(0.75, rel=1e-3)
-    few = analysis.steps_claims(analysis.best_steps(steps.iloc[:2]), noise, config)
+    few = analysis.steps_claims(analysis.best_steps(steps.iloc[:2]), noise, ScienceConfig.from_config(config))
     assert {row.verdict for row in few} == {INCONCLUSIVE}
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from replications.batchscience.config import ScienceConfig
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.typed_config import Workspace
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
-    section = config["batchscience"]
+    workspace, science = Workspace.from_config(config), ScienceConfig.from_config(config)
 
     from replications.batchscience import experiment, layout
 
@@ -40,25 +42,25 @@ def main(argv: list[str] | None = None) -> None:
     for output in outputs:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
     if arguments.step == "throughput":
-        if arguments.network not in section["throughput"]["networks"]:
+        if arguments.network not in science.throughput.networks:
             parser.error(f"network {arguments.network!r} is not in batchscience.throughput.networks")
-        experiment.throughput(config, arguments.network).to_csv(arguments.output, index=False)
+        experiment.throughput(workspace, science, arguments.network).to_csv(arguments.output, index=False)
     elif arguments.step == "noise":
-        spread, scale = experiment.gradient_noise(config, layout.run_dir(config["results_dir"], "noise_run"))
+        spread, scale = experiment.gradient_noise(workspace, science, layout.run_dir(workspace.results_dir, "noise_run"))
         spread.to_csv(arguments.spread, index=False)
         scale.to_csv(arguments.noise_scale, index=False)
     elif arguments.step == "steps":
-        if arguments.batch not in section["steps_to_target"]["batch_sizes"]:
+        if arguments.batch not in science.steps_to_target.batch_sizes:
             parser.error(f"batch size {arguments.batch} is not in batchscience.steps_to_target.batch_sizes")
-        experiment.steps_group(config, arguments.batch).to_csv(arguments.output, index=False)
+        experiment.steps_group(workspace, science, arguments.batch).to_csv(arguments.output, index=False)
     elif arguments.step == "regime":
-        if arguments.regime not in experiment.regime_settings(section):
-            parser.error(f"regime {arguments.regime!r} is not one of {sorted(experiment.regime_settings(section))}")
-        experiment.run_regime(config, arguments.regime).to_csv(arguments.output, index=False)
+        if arguments.regime not in layout.REGIMES:
+            parser.error(f"regime {arguments.regime!r} is not one of {list(layout.REGIMES)}")
+        experiment.run_regime(workspace, science, arguments.regime).to_csv(arguments.output, index=False)
     else:
         from replications.batchscience.analysis import write_outputs
 
-        write_outputs(config, arguments.table_dir, arguments.figure_dir, arguments.claims)
+        write_outputs(workspace, science, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":

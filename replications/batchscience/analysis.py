@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from replications import claims, plots
 from replications.batchscience import layout, measures
+from replications.batchscience.config import FitRule, SaturationRule, ScienceConfig, SlopeRule
+from replications.typed_config import ClaimRule, Workspace
 
 PAPER = "Batch-size science"
 REGIME_COLORS = {
@@ -42,18 +43,18 @@ def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def throughput_claims(summary: pd.DataFrame, rule: dict[str, Any], device: str) -> list[claims.ClaimRow]:
+def throughput_claims(summary: pd.DataFrame, rule: SaturationRule, device: str) -> list[claims.ClaimRow]:
     rows = []
     for item in summary.itertuples():
-        flat = item.final_slope < rule["max_final_slope"]
+        flat = item.final_slope < rule.max_final_slope
         rows.append(_row(
             f"throughput_saturates_{item.network}",
             f"{item.network}: training throughput grows with the batch size until the device saturates",
             "grows, then saturates (seeds 000, 001)",
-            f"peak {item.peak_samples_per_second:,.0f} samples/s; within {100 * rule['within']:.0f}% of it from batch "
+            f"peak {item.peak_samples_per_second:,.0f} samples/s; within {100 * rule.within:.0f}% of it from batch "
             f"{item.saturation_batch_size}; last doubling slope {item.final_slope:.2f} ({device})",
             "log-log slope of samples/s between the two largest batch sizes", claims.REPRODUCED if flat else claims.INCONCLUSIVE,
-            f"reproduced if that slope < {rule['max_final_slope']} (flat); else inconclusive (still growing at the largest batch measured)",
+            f"reproduced if that slope < {rule.max_final_slope} (flat); else inconclusive (still growing at the largest batch measured)",
             "flat at the largest batch sizes" if flat else f"still growing at batch {item.largest_batch_size}",
             statistic=item.final_slope,
         ))  # fmt: skip
@@ -63,11 +64,11 @@ def throughput_claims(summary: pd.DataFrame, rule: dict[str, Any], device: str) 
 # --- gradient noise and noise scale ---------------------------------------------------------------------
 
 
-def spread_claims(spread: pd.DataFrame, rule: dict[str, Any]) -> list[claims.ClaimRow]:
+def spread_claims(spread: pd.DataFrame, rule: SlopeRule) -> list[claims.ClaimRow]:
     rows = []
     for (epoch, point), group in spread.groupby(["epoch", "point"], sort=True):
-        fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule["alpha"])
-        low, high = -0.5 - rule["tolerance"], -0.5 + rule["tolerance"]
+        fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule.alpha)
+        low, high = -0.5 - rule.tolerance, -0.5 + rule.tolerance
         verdict = claims.interval_verdict(fit.ci_low, fit.ci_high, low, high)
         why = {
             claims.REPRODUCED: "the interval lies within the tolerance of -1/2",
@@ -79,7 +80,7 @@ def spread_claims(spread: pd.DataFrame, rule: dict[str, Any]) -> list[claims.Cla
             f"The standard error of a minibatch gradient falls as 1/sqrt(m) ({point})", "slope -1/2 (seed 002)",
             f"slope {fit.slope:.3f} over m = {group['batch_size'].min()}..{group['batch_size'].max()} (R² {fit.r_squared:.3f})",
             f"log-log least squares of RMS |g_m - G| on m ({int(group['draws'].iloc[0])} draws per m, with replacement)",
-            verdict, f"reproduced if the {100 * (1 - 2 * rule['alpha']):.0f}% CI lies within [{low:g}, {high:g}]; "
+            verdict, f"reproduced if the {100 * (1 - 2 * rule.alpha):.0f}% CI lies within [{low:g}, {high:g}]; "
                      "not reproduced if it lies outside; else inconclusive",
             why, statistic=fit.slope, ci=f"[{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
         ))  # fmt: skip
@@ -120,10 +121,9 @@ def tradeoff_table(best: pd.DataFrame, noise_scale: pd.DataFrame, target: float)
                           "b_simple_at_target": at_target["b_simple"], "b_simple_epoch": int(at_target["epoch"])}])  # fmt: skip
 
 
-def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
-    section = config["batchscience"]
-    rules, target = section["claims"], section["steps_to_target"]["target_accuracy"]
-    measured = f"{len(best)} of {len(section['steps_to_target']['batch_sizes'])} batch sizes reached {100 * target:g}%"
+def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: ScienceConfig) -> list[claims.ClaimRow]:
+    rules, target = science.claims, science.steps_to_target.target_accuracy
+    measured = f"{len(best)} of {len(science.steps_to_target.batch_sizes)} batch sizes reached {100 * target:g}%"
     if len(best) < 3:
         detail = f"{measured}: too few to tell"
         return [
@@ -133,12 +133,12 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
                  "McCandlish et al.", measured, "fit", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
         ]  # fmt: skip
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
-    rule = rules["diminishing_returns"]
+    rule = rules.diminishing_returns
     first, last = float(slopes[0]), float(slopes[-1])
-    if first <= rule["scaling_slope"] and last >= rule["saturation_slope"]:
+    if first <= rule.scaling_slope and last >= rule.saturation_slope:
         verdict, why = claims.REPRODUCED, "near-perfect scaling at small batches, little gain at large ones"
-    elif last <= rule["scaling_slope"] or first >= rule["saturation_slope"]:
-        verdict, why = claims.NOT_REPRODUCED, "no levelling off at large batches" if last <= rule["scaling_slope"] else "no scaling at small batches"
+    elif last <= rule.scaling_slope or first >= rule.saturation_slope:
+        verdict, why = claims.NOT_REPRODUCED, "no levelling off at large batches" if last <= rule.scaling_slope else "no scaling at small batches"
     else:
         verdict, why = claims.INCONCLUSIVE, "the slopes sit between the two regimes"
     rows = [_row(
@@ -146,13 +146,13 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, config: dict[str
         "perfect scaling, diminishing returns, saturation (Shallue et al.)",
         f"local slope {first:.2f} at the smallest batches, {last:.2f} at the largest",
         "d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
-        f"reproduced if the first slope <= {rule['scaling_slope']} and the last >= {rule['saturation_slope']}; "
-        f"not reproduced if the last <= {rule['scaling_slope']} or the first >= {rule['saturation_slope']}; else inconclusive",
+        f"reproduced if the first slope <= {rule.scaling_slope} and the last >= {rule.saturation_slope}; "
+        f"not reproduced if the last <= {rule.scaling_slope} or the first >= {rule.saturation_slope}; else inconclusive",
         why + _edge_note(best), statistic=last,
     )]  # fmt: skip
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
-    factor = rules["critical_batch"]["agreement_factor"]
+    factor = rules.critical_batch.agreement_factor
     agree = 1 / factor <= ratio <= factor
     rows.append(_row(
         "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
@@ -185,27 +185,27 @@ def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
     return table.loc[order].reset_index()
 
 
-def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claims.ClaimRow]:
-    rules = config["batchscience"]["claims"]
+def regime_claims(histories: pd.DataFrame, science: ScienceConfig) -> list[claims.ClaimRow]:
+    rules = science.claims
     small, equal_epochs, equal_updates = (final_accuracies(histories, name) for name in ("small_batch", "large_batch_equal_epochs", "large_batch_equal_updates"))
     rows = []
     if min(len(small), len(equal_epochs), len(equal_updates)) < 2:
         return [_row("equal_updates", "regimes", "", "", "", claims.INCONCLUSIVE, "", "fewer than 2 finished runs per regime")]
-    rule = rules["equal_updates"]
-    test = claims.welch_greater(equal_updates, small, rule["alpha"])
-    verdict = claims.interval_verdict(test.ci_low, test.ci_high, band_low=-rule["margin"])
+    rule = rules.equal_updates
+    test = claims.welch_greater(equal_updates, small, rule.alpha)
+    verdict = claims.interval_verdict(test.ci_low, test.ci_high, band_low=-rule.margin)
     why = {
-        claims.REPRODUCED: f"lower bound {100 * test.ci_low:.2f} pp > -{100 * rule['margin']:g} pp",
-        claims.NOT_REPRODUCED: f"upper bound {100 * test.ci_high:.2f} pp < -{100 * rule['margin']:g} pp",
+        claims.REPRODUCED: f"lower bound {100 * test.ci_low:.2f} pp > -{100 * rule.margin:g} pp",
+        claims.NOT_REPRODUCED: f"upper bound {100 * test.ci_high:.2f} pp < -{100 * rule.margin:g} pp",
         claims.INCONCLUSIVE: "the interval reaches below the margin",
     }[verdict]
-    confidence = 100 * (1 - 2 * rule["alpha"])
+    confidence = 100 * (1 - 2 * rule.alpha)
     rows.append(_row(
         "equal_updates_at_least_as_good", "Trained for the same number of updates, the large batch is at least as good as the small one",
         "the gap comes from too few updates (Hoffer et al. 2017; seed 004)",
         f"LB {100 * equal_updates.mean():.2f}% vs SB {100 * small.mean():.2f}%", "Welch interval of LB (equal updates) - SB",
-        verdict, f"non-inferiority: reproduced if the {confidence:.0f}% lower bound > -{100 * rule['margin']:g} pp; "
-                 f"not reproduced if the upper bound < -{100 * rule['margin']:g} pp; else inconclusive",
+        verdict, f"non-inferiority: reproduced if the {confidence:.0f}% lower bound > -{100 * rule.margin:g} pp; "
+                 f"not reproduced if the upper bound < -{100 * rule.margin:g} pp; else inconclusive",
         why, statistic=test.difference, ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp", n_seeds=len(small),
     ))  # fmt: skip
     rows.append(claims.gap_claim(
@@ -213,11 +213,11 @@ def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claim
         statement="The large batch's gap at equal epochs shrinks when it gets as many updates as the small batch",
         paper_value="the gap vanishes with regime adaptation (Hoffer et al.)",
         our_value=f"LB {100 * equal_epochs.mean():.2f}% (equal epochs) -> {100 * equal_updates.mean():.2f}% (equal updates); SB {100 * small.mean():.2f}%",
-        test_name="Welch one-sided (equal updates > equal epochs)", gap=claims.welch_greater(equal_updates, equal_epochs, rule["alpha"]),
-        rule={"alpha": rule["alpha"], "min_effect": 0.0}, n_seeds=len(small), difference="equal updates - equal epochs",
+        test_name="Welch one-sided (equal updates > equal epochs)", gap=claims.welch_greater(equal_updates, equal_epochs, rule.alpha),
+        rule=ClaimRule(alpha=rule.alpha, min_effect=0.0), n_seeds=len(small), difference="equal updates - equal epochs",
         scale=100, unit=" pp",
     ))  # fmt: skip
-    rule = rules["lr_scaling"]
+    rule = rules.lr_scaling
     gap = small.mean() - equal_epochs.mean()
     for name, label in (("large_batch_linear_lr", "linearly (Goyal et al.)"), ("large_batch_sqrt_lr", "by sqrt(B) (Hoffer et al.)")):
         scaled = final_accuracies(histories, name)
@@ -225,14 +225,14 @@ def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claim
             rows.append(_row(f"lr_scaling_{name}", f"Scaling the learning rate {label} closes most of the gap", "", "",
                              "", claims.INCONCLUSIVE, "", f"{name}: fewer than 2 finished runs"))  # fmt: skip
             continue
-        test = claims.welch_greater(scaled, equal_epochs, rule["alpha"])
+        test = claims.welch_greater(scaled, equal_epochs, rule.alpha)
         share = test.difference / gap if gap > 0 else float("nan")
         if gap <= 0:
             verdict, why = claims.INCONCLUSIVE, "no gap to close: the large batch at the same learning rate is not worse"
-        elif test.p_value < rule["alpha"] and share >= rule["min_share_closed"]:
+        elif test.p_value < rule.alpha and share >= rule.min_share_closed:
             verdict, why = claims.REPRODUCED, f"p = {test.p_value:.3g}; {100 * share:.0f}% of the gap closed"
-        elif test.ci_high < rule["min_share_closed"] * gap:
-            verdict, why = claims.NOT_REPRODUCED, f"the upper bound of the gain closes less than {100 * rule['min_share_closed']:.0f}% of the gap"
+        elif test.ci_high < rule.min_share_closed * gap:
+            verdict, why = claims.NOT_REPRODUCED, f"the upper bound of the gain closes less than {100 * rule.min_share_closed:.0f}% of the gap"
         else:
             verdict, why = claims.INCONCLUSIVE, f"p = {test.p_value:.3g}; {100 * share:.0f}% of the gap closed (point estimate)"
         rows.append(_row(
@@ -240,12 +240,12 @@ def regime_claims(histories: pd.DataFrame, config: dict[str, Any]) -> list[claim
             "CaffeNet: batch 1,024 at scaled lr 46.5% vs 47.1% at 256 (Mishkin et al.); ResNet-50 no loss at 8k (Goyal et al.)",
             f"LB {100 * scaled.mean():.2f}% vs LB at the same lr {100 * equal_epochs.mean():.2f}%, SB {100 * small.mean():.2f}%",
             "Welch one-sided (scaled > same lr) and the share of the gap closed", verdict,
-            f"reproduced if p < {rule['alpha']} and at least {100 * rule['min_share_closed']:.0f}% of the SB - LB gap is closed; "
+            f"reproduced if p < {rule.alpha} and at least {100 * rule.min_share_closed:.0f}% of the SB - LB gap is closed; "
             "not reproduced if the upper bound of the gain closes less; else inconclusive",
             why, statistic=float(share), p_value=test.p_value, ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp (gain)",
             n_seeds=len(scaled),
         ))  # fmt: skip
-    rows.append(distance_claim(histories, rules["distance_log_updates"]))
+    rows.append(distance_claim(histories, rules.distance_log_updates))
     return rows
 
 
@@ -260,9 +260,9 @@ def distance_fits(histories: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def distance_claim(histories: pd.DataFrame, rule: dict[str, Any]) -> claims.ClaimRow:
+def distance_claim(histories: pd.DataFrame, rule: FitRule) -> claims.ClaimRow:
     fits = distance_fits(histories).set_index("regime").loc[["small_batch", "large_batch_equal_updates"]]
-    log_wins = (fits["r_squared_log"] >= rule["min_r_squared"]) & (fits["r_squared_log"] > fits["r_squared_sqrt"])
+    log_wins = (fits["r_squared_log"] >= rule.min_r_squared) & (fits["r_squared_log"] > fits["r_squared_sqrt"])
     sqrt_wins = fits["r_squared_sqrt"] > fits["r_squared_log"]
     verdict = claims.REPRODUCED if log_wins.all() else claims.NOT_REPRODUCED if sqrt_wins.all() else claims.INCONCLUSIVE
     return _row(
@@ -270,7 +270,7 @@ def distance_claim(histories: pd.DataFrame, rule: dict[str, Any]) -> claims.Clai
         "‖w_t - w_0‖ ~ log t, 'ultra-slow diffusion' (Hoffer et al. 2017)",
         "; ".join(f"{regime}: R² {row.r_squared_log:.3f} (log) vs {row.r_squared_sqrt:.3f} (sqrt)" for regime, row in fits.iterrows()),
         "R² of the seed-mean distance against log(updates) and against sqrt(updates) (a random walk)", verdict,
-        f"reproduced if, for the small batch and the large batch at equal updates, the log fit has R² >= {rule['min_r_squared']} "
+        f"reproduced if, for the small batch and the large batch at equal updates, the log fit has R² >= {rule.min_r_squared} "
         "and beats the sqrt fit; not reproduced if the sqrt fit wins for both; else inconclusive",
         "per regime: " + ", ".join(f"{regime} {'log' if win else 'not log'}" for regime, win in log_wins.items()),
         n_seeds=int(histories["seed"].nunique()),
@@ -353,39 +353,38 @@ def regimes_figure(histories: pd.DataFrame, path: str) -> None:
 
 
 
-def read_results(config: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.DataFrame]:
     """The step outputs the analysis reads, by name."""
-    results, section = config["results_dir"], config["batchscience"]
+    results = workspace.results_dir
     return {
-        "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in section["throughput"]["networks"]], ignore_index=True),
+        "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in science.throughput.networks], ignore_index=True),
         "spread": pd.read_csv(layout.spread_file(results)),
         "noise_scale": pd.read_csv(layout.noise_scale_file(results)),
-        "steps": pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in section["steps_to_target"]["batch_sizes"]], ignore_index=True),
+        "steps": pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in science.steps_to_target.batch_sizes], ignore_index=True),
         "regimes": pd.concat([pd.read_csv(layout.regime_file(results, name)) for name in layout.REGIMES], ignore_index=True),
     }
 
 
-def all_claims(config: dict[str, Any], results: dict[str, pd.DataFrame], summary: pd.DataFrame, best: pd.DataFrame,
+def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], summary: pd.DataFrame, best: pd.DataFrame,
                device: str) -> list[claims.ClaimRow]:  # fmt: skip
-    rules = config["batchscience"]["claims"]
     return [
-        *throughput_claims(summary, rules["throughput_saturates"], device),
-        *spread_claims(results["spread"], rules["noise_slope"]),
-        *steps_claims(best, results["noise_scale"], config),
-        *regime_claims(results["regimes"], config),
+        *throughput_claims(summary, science.claims.throughput_saturates, device),
+        *spread_claims(results["spread"], science.claims.noise_slope),
+        *steps_claims(best, results["noise_scale"], science),
+        *regime_claims(results["regimes"], science),
     ]
 
 
-def write_outputs(config: dict[str, Any], table_dir: str, figure_dir: str, claims_path: str) -> None:
-    results = read_results(config)
+def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
+    results = read_results(workspace, science)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
-    within = config["batchscience"]["claims"]["throughput_saturates"]["within"]
+    within = science.claims.throughput_saturates.within
     summary = throughput_summary(results["throughput"], within)
     best = best_steps(results["steps"])
     tables = {
         "throughput": results["throughput"], "throughput_summary": summary, "gradient_noise": results["spread"],
         "noise_scale": results["noise_scale"], "steps_to_target": results["steps"], "steps_to_target_best": best,
-        "tradeoff": tradeoff_table(best, results["noise_scale"], config["batchscience"]["steps_to_target"]["target_accuracy"]),
+        "tradeoff": tradeoff_table(best, results["noise_scale"], science.steps_to_target.target_accuracy),
         "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
     }  # fmt: skip
     for name in layout.TABLES:  # the tables the rule declares
@@ -395,5 +394,5 @@ def write_outputs(config: dict[str, Any], table_dir: str, figure_dir: str, claim
     steps_figure(results["steps"], best, layout.figure_file(figure_dir, "steps_to_target"))
     regimes_figure(results["regimes"], layout.figure_file(figure_dir, "regimes"))
     device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
-    claims.claims_frame(all_claims(config, results, summary, best, device)).to_csv(claims_path, index=False)
+    claims.claims_frame(all_claims(science, results, summary, best, device)).to_csv(claims_path, index=False)
 

@@ -17,19 +17,21 @@ import numpy as np
 import pandas as pd
 
 from replications.batchscience import layout
+from replications.batchscience.config import ScienceConfig
 from replications.schedules import Budget, Phase, Schedule
+from replications.typed_config import Workspace
 
 
-def _runtime(config: dict[str, Any]) -> None:
+def _runtime(workspace: Workspace) -> None:
     from replications.training import configure_runtime
 
-    configure_runtime(config["runtime"]["threads_per_job"], config["runtime"]["deterministic_ops"])
+    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
 
 
 # --- throughput -----------------------------------------------------------------------------------------
 
 
-def throughput(config: dict[str, Any], network: str) -> pd.DataFrame:
+def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd.DataFrame:
     """Median over repeats of the time to train on `examples` examples, per batch size (after one warm-up call)."""
     import keras
 
@@ -38,23 +40,23 @@ def throughput(config: dict[str, Any], network: str) -> pd.DataFrame:
     from replications.provenance import device_description
     from replications.training import Trainer, make_optimizer
 
-    _runtime(config)
+    _runtime(workspace)
     device = device_description()
-    section = config["batchscience"]["throughput"]
-    spec = section["networks"][network]
-    dataset = dataset_from_config(spec["data"])
+    plan = science.throughput
+    spec = plan.networks[network]
+    dataset = dataset_from_config(spec.data)
     keras.utils.set_random_seed(0)
-    model = build_model(spec["model"], dataset.input_shape, dataset.num_classes)
+    model = build_model(spec.model, dataset.input_shape, dataset.num_classes)
     trainer = Trainer(model, make_optimizer({"name": "sgd", "learning_rate": 1e-4}), dataset)
     permutation = np.random.default_rng(0).permutation(dataset.num_train)
     rows = []
-    for batch_size in section["batch_sizes"]:
-        updates = min(max(1, section["examples"] // batch_size), dataset.num_train // batch_size)
+    for batch_size in plan.batch_sizes:
+        updates = min(max(1, plan.examples // batch_size), dataset.num_train // batch_size)
         if updates == 0:
             continue  # a batch larger than the training set
         trainer.run_epoch(permutation, batch_size, max_updates=updates)  # compile and warm up
         seconds = []
-        for _ in range(section["repeats"]):
+        for _ in range(plan.repeats):
             started = time.perf_counter()
             trainer.run_epoch(permutation, batch_size, max_updates=updates)
             seconds.append(time.perf_counter() - started)
@@ -124,7 +126,7 @@ def noise_scale_at(sampler: GradientSampler, small: int, big: int, draws: int, r
             "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}  # fmt: skip
 
 
-def gradient_noise(config: dict[str, Any], run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train once, keeping snapshots; measure the spread at init and at the end, and B_simple at every snapshot."""
     import keras
 
@@ -132,59 +134,60 @@ def gradient_noise(config: dict[str, Any], run_dir: str) -> tuple[pd.DataFrame, 
     from replications.models import build_model
     from replications.training import train_run
 
-    _runtime(config)
-    section, noise = config["batchscience"], config["batchscience"]["gradient_noise"]
-    dataset = dataset_from_config(section["data"])
-    schedule = Schedule.constant(section["optimizer"]["learning_rate"], noise["training_batch"])
+    _runtime(workspace)
+    noise = science.gradient_noise
+    dataset = dataset_from_config(science.data)
+    schedule = Schedule.constant(science.optimizer["learning_rate"], noise.training_batch)
     result = train_run(
-        dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=schedule,
-        budget=Budget(max_epochs=noise["epochs"]), seed=section["seeds"][0], run_dir=run_dir, eval_batch_size=config["runtime"]["eval_batch_size"],
-        snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise["snapshot_epochs"]},
+        dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=schedule,
+        budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=workspace.runtime.eval_batch_size,
+        snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs},
     )  # fmt: skip
-    rng = np.random.default_rng(section["seeds"][0])
-    keras.utils.set_random_seed(section["seeds"][0])  # the run's initial weights, rebuilt as train_run built them
-    model = build_model(section["model"], dataset.input_shape, dataset.num_classes)
+    rng = np.random.default_rng(science.seeds[0])
+    keras.utils.set_random_seed(science.seeds[0])  # the run's initial weights, rebuilt as train_run built them
+    model = build_model(science.model, dataset.input_shape, dataset.num_classes)
     sampler = GradientSampler(model, dataset)  # reads the model's variables, which each snapshot overwrites
     spreads, scales = [], []
-    for epoch in [0, *noise["snapshot_epochs"]]:
+    for epoch in [0, *noise.snapshot_epochs]:
         if epoch:
             model.load_weights(layout.snapshot_file(run_dir, epoch))
         row = result.history.iloc[epoch - 1] if epoch else None
         scales.append({
             "epoch": epoch, "updates": int(row["updates"]) if epoch else 0,
             "test_accuracy": float(row["test_accuracy"]) if epoch else float("nan"),
-            **noise_scale_at(sampler, noise["small_batch"], noise["big_batch"], noise["draws"], rng),
+            **noise_scale_at(sampler, noise.small_batch, noise.big_batch, noise.draws, rng),
         })  # fmt: skip
-        if epoch in (0, noise["snapshot_epochs"][-1]):
+        if epoch in (0, noise.snapshot_epochs[-1]):
             point = "initialisation" if epoch == 0 else f"after {epoch} epochs"
-            spreads.append(gradient_spread(sampler, noise["batch_sizes"], noise["draws"], rng).assign(point=point, epoch=epoch))
+            spreads.append(gradient_spread(sampler, list(noise.batch_sizes), noise.draws, rng).assign(point=point, epoch=epoch))
     return pd.concat(spreads, ignore_index=True), pd.DataFrame(scales)
 
 
 # --- steps to target ------------------------------------------------------------------------------------
 
 
-def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
+def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -> pd.DataFrame:
     """Every learning rate of one batch size, trained until the target test accuracy (or the budget)."""
     from replications.batchscience.measures import steps_to_target
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    _runtime(config)
-    section, steps = config["batchscience"], config["batchscience"]["steps_to_target"]
-    dataset = dataset_from_config(section["data"])
+    _runtime(workspace)
+    steps = science.steps_to_target
+    dataset = dataset_from_config(science.data)
     rows = []
-    for learning_rate in steps["learning_rates"]:
+    for learning_rate in steps.learning_rates:
         result = train_run(
-            dataset=dataset, model_config=section["model"], optimizer_config={**section["optimizer"], "learning_rate": learning_rate},
+            dataset=dataset, model_config=science.model, optimizer_config={**science.optimizer, "learning_rate": learning_rate},
             schedule=Schedule.constant(learning_rate, batch_size),
-            budget=Budget(max_epochs=steps["max_epochs"], max_updates=steps["max_updates"], target_accuracy=steps["target_accuracy"]),
-            seed=section["seeds"][0], run_dir=layout.run_dir(config["results_dir"], f"steps/batch{batch_size}/lr{learning_rate:g}"), eval_batch_size=config["runtime"]["eval_batch_size"],
+            budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
+            seed=science.seeds[0], run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}"),
+            eval_batch_size=workspace.runtime.eval_batch_size,
         )  # fmt: skip
         rows.append({
             "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
             "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
-            "steps_to_target": steps_to_target(result.history, steps["target_accuracy"]),
+            "steps_to_target": steps_to_target(result.history, steps.target_accuracy),
             "best_test_accuracy": result.metrics["best_test_accuracy"],
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -193,11 +196,11 @@ def steps_group(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
 # --- regimes: equal epochs, equal updates, scaled learning rates -----------------------------------------
 
 
-def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def regime_settings(science: ScienceConfig) -> dict[str, dict[str, Any]]:
     """Name -> (schedule, budget) of the small batch and the large-batch variants."""
-    regimes = section["regimes"]
-    small, large, epochs = regimes["small_batch"], regimes["large_batch"], regimes["epochs"]
-    rate, ratio, warmup = section["optimizer"]["learning_rate"], large / small, regimes["warmup_epochs"]
+    regimes = science.regimes
+    small, large, epochs = regimes.small_batch, regimes.large_batch, regimes.epochs
+    rate, ratio, warmup = science.optimizer["learning_rate"], large / small, regimes.warmup_epochs
 
     def warmed(target_rate: float) -> Schedule:
         """Goyal et al.'s gradual warm-up, per epoch: from the small batch's rate up to the scaled one."""
@@ -206,7 +209,7 @@ def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
     from replications.data import train_size
 
-    small_updates = epochs * math.ceil(train_size(section["data"]) / small)
+    small_updates = epochs * math.ceil(train_size(science.data) / small)
     return {
         "small_batch": {"schedule": Schedule.constant(rate, small), "budget": Budget(max_epochs=epochs)},
         "large_batch_equal_epochs": {"schedule": Schedule.constant(rate, large), "budget": Budget(max_epochs=epochs)},
@@ -218,21 +221,20 @@ def regime_settings(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }  # fmt: skip
 
 
-def run_regime(config: dict[str, Any], name: str) -> pd.DataFrame:
+def run_regime(workspace: Workspace, science: ScienceConfig, name: str) -> pd.DataFrame:
     """Every seed of one regime; the per-epoch histories (with the distance from the initial weights)."""
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    _runtime(config)
-    section = config["batchscience"]
-    setting = regime_settings(section)[name]
-    dataset = dataset_from_config(section["data"])
+    _runtime(workspace)
+    setting = regime_settings(science)[name]
+    dataset = dataset_from_config(science.data)
     frames = []
-    for seed in section["seeds"]:
+    for seed in science.seeds:
         result = train_run(
-            dataset=dataset, model_config=section["model"], optimizer_config=section["optimizer"], schedule=setting["schedule"],
-            budget=setting["budget"], seed=seed, run_dir=layout.run_dir(config["results_dir"], f"regimes/{name}/seed{seed}"),
-            eval_batch_size=config["runtime"]["eval_batch_size"],
+            dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
+            budget=setting["budget"], seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"regimes/{name}/seed{seed}"),
+            eval_batch_size=workspace.runtime.eval_batch_size,
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))
     return pd.concat(frames, ignore_index=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from replications.batchscience.config import ScienceConfig
 from replications.report_tools import markdown_table, plus_minus
 
 TABLES = {
@@ -58,7 +59,7 @@ TABLES = {
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
-    section = config["batchscience"]
+    science = ScienceConfig.from_config(config)
     tables = report_dir / "tables"
     summary = pd.read_csv(tables / "batchscience_throughput_summary.csv")
     device = pd.read_csv(tables / "batchscience_throughput.csv")["device"].iloc[0]
@@ -66,7 +67,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     best = pd.read_csv(tables / "batchscience_steps_to_target_best.csv")
     tradeoff = pd.read_csv(tables / "batchscience_tradeoff.csv")
     regimes = pd.read_csv(tables / "batchscience_regimes.csv")
-    steps, target = section["steps_to_target"], section["steps_to_target"]["target_accuracy"]
+    steps, target = science.steps_to_target, science.steps_to_target.target_accuracy
     regimes_shown = pd.DataFrame({
         "regime": regimes["regime"].str.replace("_", " "), "batch": regimes["batch_size"], "final lr": regimes["final_learning_rate"].map("{:g}".format),
         "epochs": regimes["epochs"], "updates": regimes["updates"].map("{:,}".format),
@@ -87,13 +88,13 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "updates to target": best["steps_to_target"].map("{:,.0f}".format), "examples to target": best["examples_to_target"].map("{:,.0f}".format),
         "best lr at the grid's edge": best["lr_at_grid_edge"].map({True: "yes", False: ""}),
     })  # fmt: skip
-    data, model, regime = section["data"], section["model"], section["regimes"]
+    data, model, regime = science.data, science.model, science.regimes
     return "\n".join([
         "## Batch-size science: the practitioners' claims",
         "",
         f"The claims of `../shared/seeds/` that go beyond the three papers. Network for the training parts: "
         f"`{model['name']}` {({key: value for key, value in model.items() if key != 'name'})} on `{data['name']}`; "
-        f"optimizer {section['optimizer']}; seeds {section['seeds']}. At the quick scale these are small offline "
+        f"optimizer {dict(science.optimizer)}; seeds {list(science.seeds)}. At the quick scale these are small offline "
         "problems on a CPU: the numbers say what holds here, not for ImageNet-sized training.",
         "",
         f"### Throughput against batch size ({device})",
@@ -110,11 +111,11 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "### Gradient noise and the noise scale",
         "",
-        f"Minibatches of m examples drawn with replacement ({section['gradient_noise']['draws']} per m) at the initial "
-        f"weights and after {section['gradient_noise']['snapshot_epochs'][-1]} epochs of training at batch "
-        f"{section['gradient_noise']['training_batch']}; gradients in inference mode (BN with its moving statistics, so "
+        f"Minibatches of m examples drawn with replacement ({science.gradient_noise.draws} per m) at the initial "
+        f"weights and after {science.gradient_noise.snapshot_epochs[-1]} epochs of training at batch "
+        f"{science.gradient_noise.training_batch}; gradients in inference mode (BN with its moving statistics, so "
         "examples contribute independently). B_simple = tr(Σ)/|G|² from McCandlish et al.'s two-batch estimator "
-        f"(B = {section['gradient_noise']['small_batch']} and {section['gradient_noise']['big_batch']}), checked against "
+        f"(B = {science.gradient_noise.small_batch} and {science.gradient_noise.big_batch}), checked against "
         "the full-batch gradient. Data: `tables/batchscience_gradient_noise.csv`, `tables/batchscience_noise_scale.csv`.",
         "",
         markdown_table(noise_shown),
@@ -126,8 +127,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         f"### Steps to {100 * target:g}% test accuracy against batch size",
         "",
-        f"Batch sizes {steps['batch_sizes']}, learning rates {steps['learning_rates']} (best per batch size), one seed, "
-        f"at most {steps['max_updates']:,} updates or {steps['max_epochs']} epochs. Evaluations come once per epoch; "
+        f"Batch sizes {list(steps.batch_sizes)}, learning rates {list(steps.learning_rates)} (best per batch size), one seed, "
+        f"at most {steps.max_updates:,} updates or {steps.max_epochs} epochs. Evaluations come once per epoch; "
         "the crossing is interpolated in log(updates) between the two epochs around it. Data: "
         "`tables/batchscience_steps_to_target.csv`, `tables/batchscience_steps_to_target_best.csv`.",
         "",
@@ -145,9 +146,9 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "### Equal epochs, equal updates, scaled learning rates",
         "",
-        f"Small batch {regime['small_batch']} for {regime['epochs']} epochs; large batch {regime['large_batch']} for the "
+        f"Small batch {regime.small_batch} for {regime.epochs} epochs; large batch {regime.large_batch} for the "
         "same epochs, for the same number of updates, and with the learning rate scaled linearly or by √ratio after "
-        f"{regime['warmup_epochs']} epochs of linear warm-up. Data: `tables/batchscience_regimes.csv`, "
+        f"{regime.warmup_epochs} epochs of linear warm-up. Data: `tables/batchscience_regimes.csv`, "
         "`tables/batchscience_distance_fits.csv`.",
         "",
         markdown_table(regimes_shown),

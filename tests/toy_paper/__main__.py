@@ -7,41 +7,40 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.typed_config import Workspace
 from tests.toy_paper import layout
+from tests.toy_paper.layout import ToyConfig
 
 AUTHORS = "Toy et al. 2024"
 
 
-def train(config: dict[str, Any], batch_size: int) -> pd.DataFrame:
+def train(workspace: Workspace, toy: ToyConfig, batch_size: int) -> pd.DataFrame:
     """Every seed at one batch size: plain SGD for a few epochs; one row per seed."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget, Schedule
     from replications.training import configure_runtime, train_run
 
-    configure_runtime(config["runtime"]["threads_per_job"], config["runtime"]["deterministic_ops"])
-    section = config[layout.NAME]
-    dataset = dataset_from_config(section["data"])
+    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    dataset = dataset_from_config(toy.data)
     rows = []
-    for seed in section["seeds"]:
+    for seed in toy.seeds:
         result = train_run(
-            dataset=dataset, model_config=section["model"], optimizer_config={"name": "sgd", "learning_rate": section["learning_rate"]},
-            schedule=Schedule.constant(section["learning_rate"], batch_size), budget=Budget(max_epochs=section["epochs"]),
-            seed=seed, run_dir=layout.run_dir(config["results_dir"], batch_size, seed), eval_batch_size=config["runtime"]["eval_batch_size"],
+            dataset=dataset, model_config=toy.model, optimizer_config={"name": "sgd", "learning_rate": toy.learning_rate},
+            schedule=Schedule.constant(toy.learning_rate, batch_size), budget=Budget(max_epochs=toy.epochs),
+            seed=seed, run_dir=layout.run_dir(workspace.results_dir, batch_size, seed), eval_batch_size=workspace.runtime.eval_batch_size,
         )  # fmt: skip
         rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"]})
     return pd.DataFrame(rows)
 
 
-def analyse(config: dict[str, Any], table_dir: str, figure_dir: str, claims_path: str) -> None:
+def analyse(workspace: Workspace, toy: ToyConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
     from replications import claims, plots
 
-    section = config[layout.NAME]
-    runs = pd.concat([pd.read_csv(layout.runs_file(config["results_dir"], size)) for size in (section["small_batch"], section["large_batch"])])
+    runs = pd.concat([pd.read_csv(layout.runs_file(workspace.results_dir, size)) for size in (toy.small_batch, toy.large_batch)])
     table = runs.groupby("batch_size")["test_accuracy"].agg(["mean", "std", "size"]).reset_index()
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     table.to_csv(layout.table_file(table_dir, "accuracy"), index=False)
@@ -49,12 +48,12 @@ def analyse(config: dict[str, Any], table_dir: str, figure_dir: str, claims_path
     axis.scatter(runs["batch_size"], 100 * runs["test_accuracy"])
     axis.set(xscale="log", xlabel="batch size", ylabel="test accuracy (%)")
     plots.save(figure, layout.figure_file(figure_dir, "accuracy"))
-    small, large = (runs[runs["batch_size"] == size]["test_accuracy"] for size in (section["small_batch"], section["large_batch"]))
+    small, large = (runs[runs["batch_size"] == size]["test_accuracy"] for size in (toy.small_batch, toy.large_batch))
     row = claims.gap_claim(
         paper=AUTHORS, claim_id="toy_small_batch_better", statement="A small batch reaches a higher test accuracy in the same epochs",
         paper_value="-", our_value=f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", test_name="Welch t-test, one-sided",
-        gap=claims.welch_greater(small, large, section["claims"]["small_batch_better"]["alpha"]),
-        rule=section["claims"]["small_batch_better"], n_seeds=len(small), difference="small - large",
+        gap=claims.welch_greater(small, large, toy.claims["small_batch_better"].alpha),
+        rule=toy.claims["small_batch_better"], n_seeds=len(small), difference="small - large",
     )  # fmt: skip
     Path(claims_path).parent.mkdir(parents=True, exist_ok=True)
     claims.claims_frame([row]).to_csv(claims_path, index=False)
@@ -69,11 +68,12 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "table, figure and claim")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
+    workspace, toy = Workspace.from_config(config), ToyConfig.from_config(config)
     if arguments.step == "train":
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
-        train(config, arguments.batch).to_csv(arguments.output, index=False)
+        train(workspace, toy, arguments.batch).to_csv(arguments.output, index=False)
     else:
-        analyse(config, arguments.table_dir, arguments.figure_dir, arguments.claims)
+        analyse(workspace, toy, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Mapping
 
 from replications import papers
+from replications.typed_config import ClaimRule, parse
 
 NAME = "toypaper"
 TABLES = ("accuracy",)
@@ -36,4 +38,23 @@ def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
 
 
 def check(section: dict[str, Any]) -> list[str]:
+    """Cross-key checks of the raw section, before it is parsed."""
     return [] if section["small_batch"] < section["large_batch"] else ["large_batch: must exceed small_batch"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyConfig:
+    """The `toypaper` section, typed; parsed once per step."""
+
+    data: Mapping[str, Any]
+    model: Mapping[str, Any]
+    seeds: tuple[int, ...]
+    small_batch: int
+    large_batch: int
+    epochs: int
+    learning_rate: float
+    claims: dict[str, ClaimRule]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "ToyConfig":
+        return parse(cls, config[NAME])
