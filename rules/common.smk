@@ -11,10 +11,11 @@ RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
-# with --sdm conda, with the environment's python (`python -m` finds the package in the workdir).
+# with --sdm conda, with the environment's python. Either way they import from the workflow's folder
+# first, as the Snakefile does: every job sees the paper packages the config lists (tests.toy_paper too).
 CONDA_ENV = f"{workflow.basedir}/envs/replications.yaml"
 USES_CONDA = "conda" in {str(method).lower() for method in workflow.deployment_settings.deployment_method}
-PYTHON = "python" if USES_CONDA else sys.executable
+PYTHON = f"PYTHONPATH={workflow.basedir}${{PYTHONPATH:+:$PYTHONPATH}} " + ("python" if USES_CONDA else sys.executable)
 
 
 wildcard_constraints:

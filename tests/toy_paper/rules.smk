@@ -1,10 +1,8 @@
 # The toy paper's rules: the same shape as every paper's (training jobs, one analysis job, a target rule).
 
-from tests.toy_paper import PAPER as TOY_PAPER, layout as toy_layout
+from tests.toy_paper import layout as toy_layout
 
 TOY = config[toy_layout.NAME]
-# The test paper is not installed: its jobs find it from the repository's root.
-TOY_PYTHON = f"PYTHONPATH={TOY_PAPER.rules.parents[2]} {PYTHON}"
 
 
 rule toypaper_train:
@@ -21,7 +19,7 @@ rule toypaper_train:
     params:
         settings=TOY,
     shell:
-        "{TOY_PYTHON} -m tests.toy_paper --merged-config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
+        "{PYTHON} -m tests.toy_paper --merged-config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
 
 
 rule toypaper_analyse:
@@ -39,7 +37,7 @@ rule toypaper_analyse:
     params:
         settings=TOY,
     shell:
-        "{TOY_PYTHON} -m tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
+        "{PYTHON} -m tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
         " --claims {output.claims} > {log} 2>&1"
 
 
