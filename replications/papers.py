@@ -10,6 +10,7 @@ no pandas): the Snakefile imports every paper each time it is parsed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 from pathlib import Path
 from types import ModuleType
@@ -44,14 +45,24 @@ class Paper:
         return importlib.import_module(f"{self.package}.section")
 
 
-def table_file(table_dir: str, paper: str, name: str) -> str:
+def table_file(paper: str, table_dir: str, name: str) -> str:
     """A paper's table in the report: tables/<paper>_<name>.csv."""
     return f"{table_dir}/{paper}_{name}.csv"
 
 
-def figure_file(figure_dir: str, paper: str, name: str, suffix: str = "png") -> str:
+def figure_file(paper: str, figure_dir: str, name: str, suffix: str = "png") -> str:
     """A paper's figure in the report: figures/<paper>_<name>.png, with an SVG beside every PNG."""
     return f"{figure_dir}/{paper}_{name}.{suffix}"
+
+
+def claims_file(paper: str, results_dir: str) -> str:
+    """The claim rows of a paper whose claims come from one analysis step."""
+    return f"{results_dir}/{paper}/claims.csv"
+
+
+def paper_files(paper: str) -> tuple[Callable[..., str], Callable[..., str], Callable[..., str]]:
+    """For a paper's layout: its claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix)."""
+    return functools.partial(claims_file, paper), functools.partial(table_file, paper), functools.partial(figure_file, paper)
 
 
 class PaperError(ValueError):

@@ -39,11 +39,24 @@ def _convert(kind: Any, value: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class ClaimRule:
-    """The shared claim rule of config/schema.yaml ($defs/claim_rule), fixed before the runs."""
+    """A claim's decision rule, fixed in the config before the runs: the thresholds its test compares with.
 
-    alpha: float  # significance level of the test
-    min_effect: float  # the smallest effect that counts; a CI wholly below it is "not reproduced"
-    max_train_accuracy_difference: float | None = None  # the claim compares models of similar training accuracy
+    Each claim uses the fields its paper's schema requires (and documents); the others stay None.
+    """
+
+    alpha: float | None = None  # significance level of the test
+    min_effect: float | None = None  # the smallest effect that counts; a CI wholly below it is "not reproduced"
+    max_train_accuracy_difference: float | None = None  # compare models of similar training accuracy only
+    margin: float | None = None  # equivalence, no-gain and non-inferiority margins, in the claim's unit
+    tolerance: float | None = None  # how far a fitted slope may lie from the claimed one
+    min_batch_size: int | None = None  # the smallest batch size a fit uses
+    within: float | None = None  # throughput: saturated within this share of the peak
+    max_final_slope: float | None = None  # throughput: flat below this log-log slope
+    agreement_factor: float | None = None  # two estimates agree within this factor
+    scaling_slope: float | None = None  # steps to target: perfect scaling at or below this slope
+    saturation_slope: float | None = None  # steps to target: saturation at or above this slope
+    min_share_closed: float | None = None  # the share of a gap that counts as "most of it"
+    min_r_squared: float | None = None  # the least R² of a fit that counts
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from replications.batchscience import analysis, experiment, layout, measures
-from replications.batchscience.config import SaturationRule, ScienceConfig
+from replications.batchscience.config import ScienceConfig
+from replications.typed_config import ClaimRule
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 
 
@@ -38,10 +39,10 @@ def test_saturation_is_the_smallest_batch_near_the_peak():
     assert measures.saturation_batch_size(batch_sizes, growing, within=0.1) == 1024  # never saturates: the largest
     summary = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": throughput}), 0.1)
     assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4))
-    rows = analysis.throughput_claims(summary, SaturationRule(within=0.1, max_final_slope=0.2), "test CPU")
+    rows = analysis.throughput_claims(summary, ClaimRule(within=0.1, max_final_slope=0.2), "test CPU")
     assert rows[0].verdict == REPRODUCED
     still_growing = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": growing}), 0.1)
-    assert analysis.throughput_claims(still_growing, SaturationRule(within=0.1, max_final_slope=0.2), "test CPU")[0].verdict == INCONCLUSIVE
+    assert analysis.throughput_claims(still_growing, ClaimRule(within=0.1, max_final_slope=0.2), "test CPU")[0].verdict == INCONCLUSIVE
 
 
 def test_steps_to_target_interpolates_between_epochs_in_log_updates():

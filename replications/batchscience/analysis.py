@@ -9,7 +9,7 @@ import pandas as pd
 
 from replications import claims, plots
 from replications.batchscience import layout, measures
-from replications.batchscience.config import FitRule, SaturationRule, ScienceConfig, SlopeRule
+from replications.batchscience.config import ScienceConfig
 from replications.typed_config import ClaimRule, Workspace
 
 PAPER = "Batch-size science"
@@ -43,7 +43,7 @@ def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def throughput_claims(summary: pd.DataFrame, rule: SaturationRule, device: str) -> list[claims.ClaimRow]:
+def throughput_claims(summary: pd.DataFrame, rule: ClaimRule, device: str) -> list[claims.ClaimRow]:
     rows = []
     for item in summary.itertuples():
         flat = item.final_slope < rule.max_final_slope
@@ -64,7 +64,7 @@ def throughput_claims(summary: pd.DataFrame, rule: SaturationRule, device: str) 
 # --- gradient noise and noise scale ---------------------------------------------------------------------
 
 
-def spread_claims(spread: pd.DataFrame, rule: SlopeRule) -> list[claims.ClaimRow]:
+def spread_claims(spread: pd.DataFrame, rule: ClaimRule) -> list[claims.ClaimRow]:
     rows = []
     for (epoch, point), group in spread.groupby(["epoch", "point"], sort=True):
         fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule.alpha)
@@ -133,7 +133,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
                  "McCandlish et al.", measured, "fit", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
         ]  # fmt: skip
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
-    rule = rules.diminishing_returns
+    rule = rules["diminishing_returns"]
     first, last = float(slopes[0]), float(slopes[-1])
     if first <= rule.scaling_slope and last >= rule.saturation_slope:
         verdict, why = claims.REPRODUCED, "near-perfect scaling at small batches, little gain at large ones"
@@ -152,7 +152,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
     )]  # fmt: skip
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
-    factor = rules.critical_batch.agreement_factor
+    factor = rules["critical_batch"].agreement_factor
     agree = 1 / factor <= ratio <= factor
     rows.append(_row(
         "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
@@ -191,7 +191,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig) -> list[claim
     rows = []
     if min(len(small), len(equal_epochs), len(equal_updates)) < 2:
         return [_row("equal_updates", "regimes", "", "", "", claims.INCONCLUSIVE, "", "fewer than 2 finished runs per regime")]
-    rule = rules.equal_updates
+    rule = rules["equal_updates"]
     test = claims.welch_greater(equal_updates, small, rule.alpha)
     verdict = claims.interval_verdict(test.ci_low, test.ci_high, band_low=-rule.margin)
     why = {
@@ -217,7 +217,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig) -> list[claim
         rule=ClaimRule(alpha=rule.alpha, min_effect=0.0), n_seeds=len(small), difference="equal updates - equal epochs",
         scale=100, unit=" pp",
     ))  # fmt: skip
-    rule = rules.lr_scaling
+    rule = rules["lr_scaling"]
     gap = small.mean() - equal_epochs.mean()
     for name, label in (("large_batch_linear_lr", "linearly (Goyal et al.)"), ("large_batch_sqrt_lr", "by sqrt(B) (Hoffer et al.)")):
         scaled = final_accuracies(histories, name)
@@ -245,7 +245,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig) -> list[claim
             why, statistic=float(share), p_value=test.p_value, ci=f"[{100 * test.ci_low:.3g}, {100 * test.ci_high:.3g}] pp (gain)",
             n_seeds=len(scaled),
         ))  # fmt: skip
-    rows.append(distance_claim(histories, rules.distance_log_updates))
+    rows.append(distance_claim(histories, rules["distance_log_updates"]))
     return rows
 
 
@@ -260,7 +260,7 @@ def distance_fits(histories: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def distance_claim(histories: pd.DataFrame, rule: FitRule) -> claims.ClaimRow:
+def distance_claim(histories: pd.DataFrame, rule: ClaimRule) -> claims.ClaimRow:
     fits = distance_fits(histories).set_index("regime").loc[["small_batch", "large_batch_equal_updates"]]
     log_wins = (fits["r_squared_log"] >= rule.min_r_squared) & (fits["r_squared_log"] > fits["r_squared_sqrt"])
     sqrt_wins = fits["r_squared_sqrt"] > fits["r_squared_log"]
@@ -368,8 +368,8 @@ def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.D
 def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], summary: pd.DataFrame, best: pd.DataFrame,
                device: str) -> list[claims.ClaimRow]:  # fmt: skip
     return [
-        *throughput_claims(summary, science.claims.throughput_saturates, device),
-        *spread_claims(results["spread"], science.claims.noise_slope),
+        *throughput_claims(summary, science.claims["throughput_saturates"], device),
+        *spread_claims(results["spread"], science.claims["noise_slope"]),
         *steps_claims(best, results["noise_scale"], science),
         *regime_claims(results["regimes"], science),
     ]
@@ -378,7 +378,7 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], summary
 def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
     results = read_results(workspace, science)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
-    within = science.claims.throughput_saturates.within
+    within = science.claims["throughput_saturates"].within
     summary = throughput_summary(results["throughput"], within)
     best = best_steps(results["steps"])
     tables = {

@@ -5,17 +5,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from replications.typed_config import parse
+from replications.typed_config import ClaimRule, parse
 
 
 @dataclasses.dataclass(frozen=True)
 class Network:
+    """A network whose throughput is measured, with the data set it trains on."""
+
     data: Mapping[str, Any]
     model: Mapping[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
 class Throughput:
+    """Seeds 000, 001: samples per second against batch size, per network, on this device."""
+
     networks: dict[str, Network]
     batch_sizes: tuple[int, ...]
     examples: int  # training examples per timing
@@ -24,6 +28,8 @@ class Throughput:
 
 @dataclasses.dataclass(frozen=True)
 class GradientNoise:
+    """Seed 002 and McCandlish et al.: minibatch gradient spread against m, and B_simple along one run."""
+
     batch_sizes: tuple[int, ...]  # m, drawn with replacement
     draws: int
     training_batch: int
@@ -35,6 +41,8 @@ class GradientNoise:
 
 @dataclasses.dataclass(frozen=True)
 class StepsToTarget:
+    """Shallue et al.: updates to a target test accuracy per batch size, the learning rate tuned per batch size."""
+
     target_accuracy: float
     batch_sizes: tuple[int, ...]
     learning_rates: tuple[float, ...]
@@ -44,6 +52,8 @@ class StepsToTarget:
 
 @dataclasses.dataclass(frozen=True)
 class Regimes:
+    """Hoffer et al. and Goyal et al.: small vs large batch at equal epochs, equal updates, scaled learning rates."""
+
     small_batch: int
     large_batch: int
     epochs: int  # the small batch's budget
@@ -51,58 +61,9 @@ class Regimes:
 
 
 @dataclasses.dataclass(frozen=True)
-class SaturationRule:
-    within: float  # saturation: the smallest batch within this share of the peak
-    max_final_slope: float  # flat: log-log slope of the last doubling below this
-
-
-@dataclasses.dataclass(frozen=True)
-class SlopeRule:
-    alpha: float
-    tolerance: float
-
-
-@dataclasses.dataclass(frozen=True)
-class AgreementRule:
-    agreement_factor: float
-
-
-@dataclasses.dataclass(frozen=True)
-class DiminishingReturnsRule:
-    scaling_slope: float
-    saturation_slope: float
-
-
-@dataclasses.dataclass(frozen=True)
-class MarginRule:
-    alpha: float
-    margin: float
-
-
-@dataclasses.dataclass(frozen=True)
-class ShareRule:
-    alpha: float
-    min_share_closed: float
-
-
-@dataclasses.dataclass(frozen=True)
-class FitRule:
-    min_r_squared: float
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaimRules:
-    throughput_saturates: SaturationRule
-    noise_slope: SlopeRule
-    critical_batch: AgreementRule
-    diminishing_returns: DiminishingReturnsRule
-    equal_updates: MarginRule
-    lr_scaling: ShareRule
-    distance_log_updates: FitRule
-
-
-@dataclasses.dataclass(frozen=True)
 class ScienceConfig:
+    """The whole section; the training parts share one data set, network and optimizer."""
+
     seeds: tuple[int, ...]
     data: Mapping[str, Any]
     model: Mapping[str, Any]
@@ -111,7 +72,7 @@ class ScienceConfig:
     gradient_noise: GradientNoise
     steps_to_target: StepsToTarget
     regimes: Regimes
-    claims: ClaimRules
+    claims: dict[str, ClaimRule]  # by claim: throughput_saturates, noise_slope, ... (schema.yaml)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "ScienceConfig":

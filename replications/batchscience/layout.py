@@ -18,6 +18,9 @@ TABLES = (
 )  # fmt: skip
 FIGURES = ("throughput", "gradient_noise", "steps_to_target", "regimes")
 
+# claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
+claims_file, table_file, figure_file = papers.paper_files(NAME)
+
 
 def folder(results_dir: str) -> str:
     return f"{results_dir}/{NAME}"
@@ -53,17 +56,5 @@ def snapshot_file(run_folder: str, epoch: int) -> str:
     return f"{run_folder}/snapshots/epoch{epoch}.weights.h5"
 
 
-def claims_file(results_dir: str) -> str:
-    return f"{folder(results_dir)}/claims.csv"
-
-
 def claims_files(config: dict[str, Any]) -> list[str]:
     return [claims_file(config["results_dir"])]
-
-
-def table_file(table_dir: str, name: str) -> str:
-    return papers.table_file(table_dir, NAME, name)
-
-
-def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
-    return papers.figure_file(figure_dir, NAME, name, suffix)

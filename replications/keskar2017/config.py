@@ -10,6 +10,8 @@ from replications.typed_config import ClaimRule, parse
 
 @dataclasses.dataclass(frozen=True)
 class Network:
+    """One Table 1 row to train: the paper's network it stands for, its data set and its model."""
+
     paper_row: str  # the paper's network this one stands for (F1, C1, ...)
     data: Mapping[str, Any]
     model: Mapping[str, Any]
@@ -17,6 +19,8 @@ class Network:
 
 @dataclasses.dataclass(frozen=True)
 class Sharpness:
+    """Metric 2.1: box sizes, the random subspace's dimension, L-BFGS-B iterations (paper: 1e-3 and 5e-4, 100, 10)."""
+
     epsilons: tuple[float, ...]
     subspace_dimension: int
     max_iterations: int
@@ -24,6 +28,8 @@ class Sharpness:
 
 @dataclasses.dataclass(frozen=True)
 class Parametric:
+    """Fig. 3: the grid of alpha along x_SB + alpha (x_LB - x_SB), and the examples that recompute BN statistics."""
+
     alpha_min: float
     alpha_max: float
     points: int
@@ -43,6 +49,8 @@ class RunGroup:
 
 @dataclasses.dataclass(frozen=True)
 class Trajectory:
+    """Fig. 6: the epochs whose weights the SB and LB runs of one seed keep, and the box size measured there."""
+
     epochs: tuple[int, ...]
     seed: int
     epsilon: float
@@ -50,20 +58,15 @@ class Trajectory:
 
 @dataclasses.dataclass(frozen=True)
 class Rescaling:
+    """Dinh et al. 2017: the factors of the BN/ReLU rescaling check."""
+
     alphas: tuple[float, ...]
 
 
 @dataclasses.dataclass(frozen=True)
-class ClaimRules:
-    generalization_gap: ClaimRule
-    sharper_minima: ClaimRule
-    steeper_around_large_batch: ClaimRule
-    batch_size_trend: ClaimRule
-    warm_start: ClaimRule
-
-
-@dataclasses.dataclass(frozen=True)
 class KeskarConfig:
+    """The whole section; budget, optimizer, data and model blocks stay mappings (their builders' arguments)."""
+
     seeds: tuple[int, ...]
     optimizer: Mapping[str, Any]
     small_batch: int
@@ -76,7 +79,7 @@ class KeskarConfig:
     warm_start: RunGroup
     trajectory: Trajectory
     rescaling: Rescaling
-    claims: ClaimRules
+    claims: dict[str, ClaimRule]  # by claim: generalization_gap, sharper_minima, ... (schema.yaml)
     not_reproduced: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod

@@ -114,7 +114,7 @@ def table2(runs: pd.DataFrame) -> pd.DataFrame:
 
 def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy."""
-    rule = keskar.claims.generalization_gap
+    rule = keskar.claims["generalization_gap"]
     rows = []
     for network, group in runs.groupby("network", sort=False):
         finished = group[~group["diverged"]]

@@ -16,6 +16,9 @@ RUN_NAME_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
 # The analysis steps; each writes the claims of the runs it reads, so each claim waits only on its runs.
 ANALYSIS_STEPS = ("table2", "minima", "sweeps")
 
+# claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
+_, table_file, figure_file = papers.paper_files(NAME)
+
 
 def sweep_run(batch_size: int | str) -> str:
     """The run name of the batch-size sweep (Fig. 4) at `batch_size`."""
@@ -74,11 +77,3 @@ def parse_run(run: str) -> tuple[str, int | None]:
         if number != run and number.isdigit():
             return kind, int(number)
     raise ValueError(f"unknown run {run!r}: expected SB, LB, {sweep_run('<size>')} or {warm_start_run('<epochs>')}")
-
-
-def table_file(table_dir: str, name: str) -> str:
-    return papers.table_file(table_dir, NAME, name)
-
-
-def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
-    return papers.figure_file(figure_dir, NAME, name, suffix)

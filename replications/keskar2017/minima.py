@@ -96,7 +96,7 @@ def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFram
 
 def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim: LB minima are sharper than SB minima, for each network, epsilon and space."""
-    rule = keskar.claims.sharper_minima
+    rule = keskar.claims["sharper_minima"]
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
         sb, lb = (group[group["regime"] == regime]["sharpness"] for regime in REGIMES)
@@ -177,7 +177,7 @@ def steepness(curve: pd.DataFrame, offset: float) -> tuple[float, float]:
 def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB."""
     parametric = keskar.parametric
-    rule = keskar.claims.steeper_around_large_batch
+    rule = keskar.claims["steeper_around_large_batch"]
     rows = []
     for network, group in curves.groupby("network", sort=False):
         rises = np.array([steepness(curve, parametric.offset) for _, curve in group.groupby("seed")])

@@ -59,7 +59,7 @@ def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign:
 
 
 def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
-    rule = keskar.claims.batch_size_trend
+    rule = keskar.claims["batch_size_trend"]
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]
@@ -76,7 +76,7 @@ def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.Claim
 
 def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
     """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch."""
-    rule = keskar.claims.warm_start
+    rule = keskar.claims["warm_start"]
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]

@@ -108,7 +108,7 @@ def _too_few(name: str, values: np.ndarray) -> str | None:
 def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, claim_id: str, statement: str, paper_value: str,
                       reference: str, candidate: str) -> claims.ClaimRow:  # fmt: skip
     """TOST of the final test accuracy of `candidate` against `reference`."""
-    rule = smith.claims.equivalence
+    rule = smith.claims["equivalence"]
     a, b = _accuracies(finals, candidate), _accuracies(finals, reference)
     margin = 100 * rule.margin
     rule_text = (f"Welch TOST over seeds, margin ±{margin:g} pp: reproduced if the {100 * (1 - 2 * rule.alpha):.0f}% "
@@ -155,7 +155,7 @@ def fewer_updates_claim(summary: pd.DataFrame, claim_id: str, statement: str, pa
 
 
 def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame) -> claims.ClaimRow:
-    rule = smith.claims.momentum_cost
+    rule = smith.claims["momentum_cost"]
     higher, lower = _accuracies(finals, "increased_learning_rate"), _accuracies(finals, "increased_momentum")
     common = {
         "paper": paper.PAPER, "claim_id": "momentum_costs_accuracy",

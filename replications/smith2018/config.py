@@ -10,6 +10,8 @@ from replications.typed_config import ClaimRule, parse
 
 @dataclasses.dataclass(frozen=True)
 class ScheduleKind:
+    """A kind of schedule, by how many of its steps grow the batch (0: decaying learning rate)."""
+
     batch_steps: int  # how many of the first steps grow the batch instead of decaying the learning rate
 
 
@@ -25,19 +27,9 @@ class Variant:
 
 
 @dataclasses.dataclass(frozen=True)
-class EquivalenceRule:
-    alpha: float
-    margin: float  # the largest accuracy difference (fraction) that counts as equivalent
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaimRules:
-    equivalence: EquivalenceRule
-    momentum_cost: ClaimRule
-
-
-@dataclasses.dataclass(frozen=True)
 class SmithConfig:
+    """The whole section: the shared protocol, the optimizers and schedules, what is trained, the claim rules."""
+
     data: Mapping[str, Any]
     model: Mapping[str, Any]
     seeds: tuple[int, ...]
@@ -50,7 +42,7 @@ class SmithConfig:
     schedules: dict[str, ScheduleKind]
     comparisons: dict[str, tuple[str, ...]]  # optimizer -> the schedules trained with it
     variants: dict[str, Variant]
-    claims: ClaimRules
+    claims: dict[str, ClaimRule]  # equivalence (alpha, margin), momentum_cost (alpha, min_effect)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SmithConfig":

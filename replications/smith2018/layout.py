@@ -14,6 +14,9 @@ NAME = "smith2018"
 TABLES = ("summary", "protocol_updates")
 FIGURES = ("schedules", "schedules_momentum", "optimizers", "variants")
 
+# claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
+claims_file, table_file, figure_file = papers.paper_files(NAME)
+
 
 def setting_file(results_dir: str, setting: str) -> str:
     """The per-epoch histories of every seed of one setting."""
@@ -24,17 +27,5 @@ def run_dir(results_dir: str, setting: str, seed: int) -> str:
     return f"{results_dir}/{NAME}/{setting}/seed{seed}"
 
 
-def claims_file(results_dir: str) -> str:
-    return f"{results_dir}/{NAME}/claims.csv"
-
-
 def claims_files(config: dict[str, Any]) -> list[str]:
     return [claims_file(config["results_dir"])]
-
-
-def table_file(table_dir: str, name: str) -> str:
-    return papers.table_file(table_dir, NAME, name)
-
-
-def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
-    return papers.figure_file(figure_dir, NAME, name, suffix)

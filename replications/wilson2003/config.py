@@ -5,44 +5,32 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from replications.typed_config import parse
+from replications.typed_config import ClaimRule, parse
 
 
 @dataclasses.dataclass(frozen=True)
 class Task:
+    """A data set of the grid; its hold-out set is split off the training data."""
+
     data: Mapping[str, Any]
     description: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
-class Alpha:
-    alpha: float
-
-
-@dataclasses.dataclass(frozen=True)
-class NoGainRule:
-    alpha: float
-    margin: float  # the largest hold-out accuracy gain (fraction) that still counts as none
-
-
-@dataclasses.dataclass(frozen=True)
-class LinearGrowthRule:
-    alpha: float
-    min_batch_size: int
-    tolerance: float  # the log-log slope counts as linear within 1 +- tolerance
-
-
-@dataclasses.dataclass(frozen=True)
 class ClaimRules:
-    fewer_epochs: Alpha
-    no_accuracy_gain: NoGainRule
-    linear_growth: LinearGrowthRule
-    stable_rate_falls: Alpha
+    """The claim rules, and the margin over the majority-class rate that makes a run stable."""
+
+    fewer_epochs: ClaimRule
+    no_accuracy_gain: ClaimRule  # margin: the largest hold-out accuracy gain (fraction) that still counts as none
+    linear_growth: ClaimRule  # the log-log slope counts as linear within 1 +- tolerance
+    stable_rate_falls: ClaimRule
     stable_margin: float
 
 
 @dataclasses.dataclass(frozen=True)
 class WilsonConfig:
+    """The whole section: tasks, the grid of batch sizes and learning rates, budgets, the claim rules."""
+
     tasks: dict[str, Task]
     large_task: str
     holdout_fraction: float

@@ -16,6 +16,9 @@ FULL = "full"
 TABLES = ("large_task", "summary")
 FIGURES = ("epochs", "curves")
 
+# claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
+claims_file, table_file, figure_file = papers.paper_files(NAME)
+
 
 def group_dir(results_dir: str, task: str, label: str) -> str:
     return f"{results_dir}/{NAME}/{task}/batch{label}"
@@ -33,10 +36,6 @@ def histories_file(results_dir: str, task: str, label: str) -> str:
 
 def run_dir(results_dir: str, task: str, label: str, learning_rate: float, seed: int) -> str:
     return f"{group_dir(results_dir, task, label)}/lr{learning_rate:g}/seed{seed}"
-
-
-def claims_file(results_dir: str) -> str:
-    return f"{results_dir}/{NAME}/claims.csv"
 
 
 def claims_files(config: dict[str, Any]) -> list[str]:
@@ -57,11 +56,3 @@ def task_train_size(wilson: WilsonConfig, task: str) -> int:
 def grid(wilson: WilsonConfig) -> list[tuple[str, str]]:
     """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
     return [(task, label) for task in wilson.tasks for label in batch_labels(wilson, task_train_size(wilson, task))]
-
-
-def table_file(table_dir: str, name: str) -> str:
-    return papers.table_file(table_dir, NAME, name)
-
-
-def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
-    return papers.figure_file(figure_dir, NAME, name, suffix)

@@ -12,6 +12,9 @@ NAME = "toypaper"
 TABLES = ("accuracy",)
 FIGURES = ("accuracy",)
 
+# claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
+claims_file, table_file, figure_file = papers.paper_files(NAME)
+
 
 def runs_file(results_dir: str, batch_size: int | str) -> str:
     return f"{results_dir}/{NAME}/batch{batch_size}.csv"
@@ -21,20 +24,8 @@ def run_dir(results_dir: str, batch_size: int, seed: int) -> str:
     return f"{results_dir}/{NAME}/batch{batch_size}/seed{seed}"
 
 
-def claims_file(results_dir: str) -> str:
-    return f"{results_dir}/{NAME}/claims.csv"
-
-
 def claims_files(config: dict[str, Any]) -> list[str]:
     return [claims_file(config["results_dir"])]
-
-
-def table_file(table_dir: str, name: str) -> str:
-    return papers.table_file(table_dir, NAME, name)
-
-
-def figure_file(figure_dir: str, name: str, suffix: str = "png") -> str:
-    return papers.figure_file(figure_dir, NAME, name, suffix)
 
 
 def check(section: dict[str, Any]) -> list[str]:
