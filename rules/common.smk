@@ -12,7 +12,7 @@ REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
-# first, as the Snakefile does: every job sees the paper packages the config lists (tests.toy_paper too).
+# first, as the Snakefile does: every job sees the paper packages the config lists, installed or not.
 CONDA_ENV = f"{workflow.basedir}/envs/replications.yaml"
 USES_CONDA = "conda" in {str(method).lower() for method in workflow.deployment_settings.deployment_method}
 PYTHON = f"PYTHONPATH={workflow.basedir}${{PYTHONPATH:+:$PYTHONPATH}} " + ("python" if USES_CONDA else sys.executable)
