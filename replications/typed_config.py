@@ -1,6 +1,6 @@
 """Typed views of the config: frozen dataclasses built once, by type hints, from a validated mapping.
 
-A step parses its paper's section once (`parse(WilsonConfig, config["wilson2003"])`) and passes the
+A step parses its paper's section once (`parse(PaperConfig, config[name])`) and passes the
 object on; data, model and optimizer blocks stay mappings, the keyword arguments of their builders.
 """
 
