@@ -81,14 +81,14 @@ def collect_runs(
         for run in runs:
             for seed in seeds if seeds is not None else keskar.seeds:
                 metrics = json.loads(Path(layout.run_file(workspace.results_dir, network, run, seed, "metrics.json")).read_text())
-                rows.append({"network": network, "paper_row": spec.paper_row, "regime": run, "seed": seed, **metrics})
+                rows.append({"network": network, "paper_row": spec.paper_row, "run": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
 
 def table2(runs: pd.DataFrame) -> pd.DataFrame:
     """Train and test accuracy (%) per network and regime, mean and std over seeds, beside the paper's."""
     rows = []
-    for (network, regime), group in runs.groupby(["network", "regime"], sort=False):
+    for (network, regime), group in runs.groupby(["network", "run"], sort=False):
         paper_row = group["paper_row"].iloc[0]
         finished = group[~group["diverged"]]
         published = paper.TABLE2[paper_row]
@@ -118,7 +118,7 @@ def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame) -> list[
     rows = []
     for network, group in runs.groupby("network", sort=False):
         finished = group[~group["diverged"]]
-        sb, lb = (finished[finished["regime"] == regime] for regime in REGIMES)
+        sb, lb = (finished[finished["run"] == regime] for regime in REGIMES)
         published = paper.TABLE2[group["paper_row"].iloc[0]]
         gap = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule.alpha)
         train_difference = abs(sb["train_accuracy"].mean() - lb["train_accuracy"].mean())
@@ -159,7 +159,7 @@ def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame
         curves, finals = axes[2 * index], axes[2 * index + 1]
         for regime in REGIMES:
             color = plots.COLORS[regime]
-            selected = runs[(runs["network"] == network) & (runs["regime"] == regime)]
+            selected = runs[(runs["network"] == network) & (runs["run"] == regime)]
             for seed in selected["seed"]:
                 history = pd.read_csv(layout.run_file(workspace.results_dir, network, regime, seed, "history.csv"))
                 label = regime if seed == selected["seed"].iloc[0] else None
@@ -171,5 +171,5 @@ def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame
         curves.set(title=f"{network}: accuracy during training", xlabel="epoch", ylabel="accuracy (%)", xscale="log")
         curves.legend(fontsize=7)
         finals.set(title=f"{network}: final test accuracy", ylabel="test accuracy (%)", xlim=(-0.6, 1.6))
-        finals.set_xticks(range(len(REGIMES)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['regime'] == regime)]['batch_size'].iloc[0])})" for regime in REGIMES])
+        finals.set_xticks(range(len(REGIMES)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['run'] == regime)]['batch_size'].iloc[0])})" for regime in REGIMES])
     plots.save(figure, path)

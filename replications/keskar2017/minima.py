@@ -20,7 +20,7 @@ from replications.keskar2017.experiment import REGIMES
 SPACES = ("full", "subspace")
 
 
-def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str, regime: str, seed: int, weights: str | None = None):
+def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int, weights: str | None = None):
     """The network of a finished run with its final weights (or a snapshot's), and its data set."""
     import keras
 
@@ -31,22 +31,22 @@ def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str,
     dataset = dataset_from_config(spec.data)
     keras.utils.set_random_seed(seed)
     model = build_model(spec.model, dataset.input_shape, dataset.num_classes)
-    model.load_weights(weights or layout.run_file(workspace.results_dir, network, regime, seed, "model.weights.h5"))
+    model.load_weights(weights or layout.run_file(workspace.results_dir, network, run, seed, "model.weights.h5"))
     return model, dataset
 
 
-def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, regime: str, seed: int) -> list[dict[str, Any]]:
+def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int) -> list[dict[str, Any]]:
     """phi of one trained model: every epsilon in both spaces for SB and LB (Tables 3-4);
     the full space at the first epsilon for the sweep and warm-start runs (all their figures use)."""
     from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
 
     metric = keskar.sharpness
-    model, dataset = load_trained_model(workspace, keskar, network, regime, seed)
+    model, dataset = load_trained_model(workspace, keskar, network, run, seed)
     loss_and_gradient, weights = keras_loss_and_gradient(
         model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
-    tables = regime in REGIMES
+    tables = run in REGIMES
     subspace = random_subspace(len(weights), metric.subspace_dimension, seed=seed) if tables else None
     rows = []
     for space in SPACES if tables else ("full",):
@@ -58,7 +58,7 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
                 max_iterations=metric.max_iterations,
             )  # fmt: skip
             rows.append({
-                "network": network, "regime": regime, "seed": seed, "space": space, "epsilon": epsilon,
+                "network": network, "run": run, "seed": seed, "space": space, "epsilon": epsilon,
                 "seconds": time.perf_counter() - started, "num_parameters": len(weights),
                 "num_examples": len(dataset.y_train), **result.as_dict(),
             })  # fmt: skip
@@ -79,7 +79,7 @@ def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFram
 def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFrame:
     """Tables 3 and 4: mean and std of phi over seeds per network, space, epsilon and regime, beside the paper."""
     rows = []
-    for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "regime"], sort=False):
+    for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "run"], sort=False):
         paper_row = keskar.networks[network]["paper_row"]
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon), {}).get(regime, (np.nan, np.nan))
         rows.append({
@@ -99,7 +99,7 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame) -> list[claim
     rule = keskar.claims["sharper_minima"]
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
-        sb, lb = (group[group["regime"] == regime]["sharpness"] for regime in REGIMES)
+        sb, lb = (group[group["run"] == regime]["sharpness"] for regime in REGIMES)
         paper_row = keskar.networks[network]["paper_row"]
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
         stalled = int(group["stalled"].sum())
@@ -221,7 +221,7 @@ def parametric_figure(curves: pd.DataFrame, network: str, seed: int, path: str |
 
 def distance_table(runs: pd.DataFrame) -> pd.DataFrame:
     """||x_SB - x0|| / ||x_LB - x0|| per network and seed (SB and LB of a seed share x0)."""
-    pivot = runs.pivot_table(index=["network", "seed"], columns="regime", values="distance_from_init").reset_index()
+    pivot = runs.pivot_table(index=["network", "seed"], columns="run", values="distance_from_init").reset_index()
     pivot["ratio_sb_to_lb"] = pivot["SB"] / pivot["LB"]
     pivot["paper_ratio_low"], pivot["paper_ratio_high"] = paper.DISTANCE_RATIO_RANGE
     return pivot.rename(columns={"SB": "sb_distance_from_init", "LB": "lb_distance_from_init"})

@@ -21,7 +21,7 @@ def _with_sharpness(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFra
     epsilon = keskar.sharpness.epsilons[0]
     values = []
     for row in runs.itertuples():
-        measured = json.loads(Path(layout.run_file(workspace.results_dir, row.network, row.regime, row.seed, "sharpness.json")).read_text())
+        measured = json.loads(Path(layout.run_file(workspace.results_dir, row.network, row.run, row.seed, "sharpness.json")).read_text())
         values.append(next(m["sharpness"] for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
     return runs.assign(sharpness=values, epsilon=epsilon)
 
@@ -37,7 +37,7 @@ def sweep_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
 def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
     runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
-    runs["warm_start_epochs"] = [layout.parse_run(run)[1] for run in runs["regime"]]
+    runs["warm_start_epochs"] = [layout.parse_run(run)[1] for run in runs["run"]]
     return _with_sharpness(workspace, keskar, runs)[
         ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
