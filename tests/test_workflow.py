@@ -29,7 +29,7 @@ def smoke_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("smoke")
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), *SMOKE, "--cores", "2"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=1200,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     return workdir
