@@ -97,3 +97,15 @@ def test_snakemake_merges_the_config_as_the_package_does(tmp_path):
         assert completed.returncode == 0, completed.stderr[-3000:]
         resolved = yaml.safe_load((tmp_path / "results" / "smoke" / "config.resolved.yaml").read_text())
         assert resolved == load_config(*scale_files)
+
+
+def test_planning_imports_neither_tensorflow_nor_pandas():
+    """The Snakefile imports every paper's contract, layout and config on each call: they must stay light."""
+    script = (
+        "import sys; from replications.config import load_config; from replications.papers import configured_papers; "
+        f"config = load_config({TOY_OVERLAY!r}); papers = configured_papers(config); "
+        "import replications.keskar2017.config, replications.smith2018.protocol, replications.wilson2003.layout, replications.batchscience.config; "
+        "heavy = sorted({'tensorflow', 'keras', 'pandas', 'matplotlib'} & set(sys.modules)); assert not heavy, heavy"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr[-2000:]
