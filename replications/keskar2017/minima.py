@@ -80,7 +80,7 @@ def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFram
     """Tables 3 and 4: mean and std of phi over seeds per network, space, epsilon and regime, beside the paper."""
     rows = []
     for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "run"], sort=False):
-        paper_row = keskar.networks[network]["paper_row"]
+        paper_row = keskar.networks[network].paper_row
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon), {}).get(regime, (np.nan, np.nan))
         rows.append({
             "network": network, "paper_network": paper_row, "space": space, "epsilon": epsilon, "regime": regime,
@@ -100,7 +100,7 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame) -> list[claim
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
         sb, lb = (group[group["run"] == regime]["sharpness"] for regime in REGIMES)
-        paper_row = keskar.networks[network]["paper_row"]
+        paper_row = keskar.networks[network].paper_row
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
         stalled = int(group["stalled"].sum())
         where = "Table 3, full space" if space == "full" else "Table 4, random subspace"
