@@ -1,215 +1,237 @@
-"""Claim rows: a paper's claim, its number, ours, a statistical test and a verdict by a rule fixed in the config."""
+"""Claim rows: a paper's claim, its number, ours, a test and a verdict by a rule fixed in the config before the runs.
+
+A paper computes its rows from its results (`ClaimRow`, one per cell of a claim family: a network,
+an epsilon, a task). `finalize` then does what every paper shares: Holm's correction within each
+family, one verdict per family, the stability of each verdict under resampling the seeds, whether an
+inconclusive row was underpowered, and the pre-registration check (rules hash recorded by the runs
+against the rules in force now).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from replications.typed_config import ClaimRule
+from replications import statistics
+from replications.preregistration import VerdictSettings, post_hoc_reason
+from replications.typed_config import Workspace
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
-
-CLAIM_COLUMNS = [
-    "paper", "claim_id", "statement", "paper_value", "our_value", "test", "statistic",
-    "p_value", "ci", "n_seeds", "verdict", "rule", "detail",
-]  # fmt: skip
+UNDERPOWERED = "underpowered"
+WITHIN_MARGIN = "no effect within the margin"
+NAN = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
 class ClaimRow:
+    """One cell of a claim family. Effect, interval, threshold, paper effect and MDE share `effect_unit`."""
+
     paper: str
+    family: str  # the claim ("LB minima are sharper"); its cells are the settings it is tested in
     claim_id: str
     statement: str
-    paper_value: str
+    paper_value: str  # with its source where that is not the paper itself
     our_value: str
     test: str
-    statistic: float | None
-    p_value: float | None
-    ci: str
-    n_seeds: int
     verdict: str
     rule: str
     detail: str = ""
+    n_seeds: int = 1
+    alpha: float = NAN  # the level of the test whose p-value decides "reproduced" (NaN: no p-value decides it)
+    statistic: float = NAN
+    p_value: float = NAN
+    effect: float = NAN  # the estimate the rule decides on
+    effect_low: float = NAN  # its interval
+    effect_high: float = NAN
+    threshold: float = NAN  # the decision threshold or margin the estimate is compared with
+    paper_effect: float = NAN  # the paper's effect on the same scale, where it gives one
+    effect_unit: str = ""
+    mde: float = NAN  # smallest effect the test detects with the configured power at this n and alpha
+    n_needed: float = NAN  # seeds per group the test needs to detect the paper's effect (or the threshold)
+    p_holm: float = NAN  # filled in by `finalize`
+    family_verdict: str = ""
+    inconclusive_kind: str = ""
+    stability: float = NAN
+    fragile: bool = False
+    rules_hash: str = ""
+    post_hoc: bool = False
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
 
-
-@dataclasses.dataclass(frozen=True)
-class GapTest:
-    """Welch's t-test of mean(a) - mean(b) > 0, with a two-sided (1 - 2 alpha) confidence interval."""
-
-    difference: float
-    statistic: float
-    p_value: float
-    ci_low: float
-    ci_high: float
+    @property
+    def ci(self) -> str:
+        if not (np.isfinite(self.effect_low) or np.isfinite(self.effect_high)):
+            return "-"
+        return f"[{self.effect_low:.3g}, {self.effect_high:.3g}]{_unit(self.effect_unit)}"
 
 
-def welch_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapTest:
-    """One-sided Welch test that `a` exceeds `b`; the interval's upper end is the one-sided 1 - alpha bound."""
-    a, b = _at_least_two(a), _at_least_two(b)
-    return _gap_test(
-        a.mean() - b.mean(),
-        stats.ttest_ind(a, b, equal_var=False, alternative="greater"),
-        stats.ttest_ind(a, b, equal_var=False),
-        alpha,
-    )
+CLAIM_COLUMNS = [field.name for field in dataclasses.fields(ClaimRow)]
+CLAIM_COLUMN_MEANINGS = {
+    "paper": "the paper (or the seeds' claims) the claim comes from",
+    "family": "the claim the cell belongs to; one verdict per family",
+    "claim_id": "the cell: the claim in one setting (network, epsilon, task, ...)",
+    "statement": "what the paper claims, in this setting",
+    "paper_value": "the paper's number, with its source where that is not the paper itself",
+    "our_value": "our number",
+    "test": "the statistical test or measurement",
+    "verdict": "the cell's verdict by its rule (after Holm within the family)",
+    "rule": "the decision rule, fixed in the config before the runs",
+    "detail": "why the verdict follows (and post-hoc or single-seed notes)",
+    "n_seeds": "seeds (or pairs) the test used",
+    "alpha": "the level of the test whose p-value decides 'reproduced' (empty: no p-value decides it)",
+    "statistic": "the test statistic (t, rho, slope, ratio)",
+    "p_value": "its p-value (one-sided, or TOST's larger one)",
+    "effect": "the estimate the rule decides on, in effect_unit",
+    "effect_low": "lower end of its interval (1 - 2 alpha, two-sided)",
+    "effect_high": "upper end of its interval",
+    "threshold": "the decision threshold or margin, in effect_unit",
+    "paper_effect": "the paper's effect on the same scale, where it gives one",
+    "effect_unit": "the unit of effect, threshold, paper_effect and mde",
+    "mde": "smallest effect the test detects with the configured power at its n and alpha (interval rules: the half-width)",
+    "n_needed": "seeds per group the test needs to detect the paper's effect (else the threshold) at the spread seen",
+    "p_holm": "Holm-adjusted p-value within the family",
+    "family_verdict": "the family's verdict: reproduced if every cell is, not reproduced if any is not, else inconclusive",
+    "inconclusive_kind": "for inconclusive cells: underpowered (MDE above the paper's effect or threshold) or no effect within the margin",
+    "stability": "share of seed resamples (leave-one-out, bootstrap; the lower) giving the same verdict; empty for one seed",
+    "fragile": "stability below the configured share",
+    "rules_hash": "hash of the rules in force (config verdicts + the paper's claims)",
+    "post_hoc": "the runs recorded other rules (or none): the verdict was computed after a rule change",
+}
 
 
-def paired_greater(a: Sequence[float], b: Sequence[float], alpha: float) -> GapTest:
-    """One-sided paired t-test that `a` exceeds `b` (pairs share a seed)."""
-    a, b = _at_least_two(a), _at_least_two(b)
-    if len(a) != len(b):
-        raise ValueError(f"a paired test needs pairs, got {len(a)} and {len(b)} values")
-    return _gap_test(a.mean() - b.mean(), stats.ttest_rel(a, b, alternative="greater"), stats.ttest_rel(a, b), alpha)
+def _unit(unit: str) -> str:
+    return f" {unit}" if unit else ""
 
 
-def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: str) -> tuple[float, float]:
-    """Spearman's rho and its permutation p-value (exact for n <= 8), honest for the few runs of a sweep."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(x) < 3:
-        raise ValueError(f"a rank correlation needs at least 3 points, got {len(x)}")
-    if np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant has no ranks to correlate: no evidence either way
-        return float("nan"), float("nan")
-    result = stats.permutation_test(
-        (x, y), lambda a, b: stats.spearmanr(a, b).statistic,
-        permutation_type="pairings", alternative=alternative, n_resamples=9999, rng=0,
-    )  # fmt: skip
-    return float(result.statistic), float(result.pvalue)
+# --- the tests the rules use ------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class EquivalenceTest:
-    """Welch TOST (two one-sided tests) of |mean(a) - mean(b)| < margin, with the (1 - 2 alpha) interval."""
+def gap_row(
+    a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, min_effect: float, power: float,
+    max_effect: float | None = None, paper_effect: float = NAN, precondition_failure: str | None = None,
+    scale: float = 1.0, unit: str = "", **text: Any,
+) -> ClaimRow:  # fmt: skip
+    """A claimed positive gap mean(a) - mean(b) (paired when the pairs share a seed).
 
-    difference: float
-    p_value: float  # the larger of the two one-sided p-values: equivalent if below alpha
-    p_different: float  # one-sided p that the difference lies beyond the margin, on the side of the estimate
-    ci_low: float
-    ci_high: float
-
-
-def equivalence_test(a: Sequence[float], b: Sequence[float], margin: float, alpha: float) -> EquivalenceTest:
-    """TOST: equivalence within +-margin is shown when the (1 - 2 alpha) interval of the difference lies inside it."""
-    a, b = _at_least_two(a), _at_least_two(b)
-    above_lower = stats.ttest_ind(a + margin, b, equal_var=False, alternative="greater")  # difference > -margin
-    below_upper = stats.ttest_ind(a - margin, b, equal_var=False, alternative="less")  # difference < +margin
-    difference = float(a.mean() - b.mean())
-    # Beyond the margin on the side the estimate lies on: the opposite one-sided tests.
-    beyond = (stats.ttest_ind(a - margin, b, equal_var=False, alternative="greater") if difference >= 0
-              else stats.ttest_ind(a + margin, b, equal_var=False, alternative="less"))  # fmt: skip
-    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=1 - 2 * alpha)
-    return EquivalenceTest(
-        difference=difference,
-        p_value=float(max(above_lower.pvalue, below_upper.pvalue)),
-        p_different=float(beyond.pvalue),
-        ci_low=float(interval.low),
-        ci_high=float(interval.high),
-    )
-
-
-def equivalence_verdict(test: EquivalenceTest, alpha: float) -> tuple[str, str]:
-    """Reproduced if equivalence is shown, not reproduced if a difference beyond the margin is, else inconclusive."""
-    if not np.isfinite(test.p_value):
-        return INCONCLUSIVE, "the test is undefined (zero variance in both groups)"
-    if test.p_value < alpha:
-        return REPRODUCED, f"TOST p = {test.p_value:.3g} < {alpha}: the interval lies inside the margin"
-    if test.p_different < alpha:
-        return NOT_REPRODUCED, f"the difference exceeds the margin (p = {test.p_different:.3g})"
-    return INCONCLUSIVE, f"TOST p = {test.p_value:.3g} >= {alpha}: the interval reaches beyond the margin"
-
-
-def _at_least_two(values: Sequence[float]) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    if len(values) < 2:
-        raise ValueError(f"a t-test needs at least 2 values per group, got {len(values)}")
-    return values
-
-
-def _gap_test(difference: float, one_sided, two_sided, alpha: float) -> GapTest:
-    interval = two_sided.confidence_interval(confidence_level=1 - 2 * alpha)
-    return GapTest(
-        difference=float(difference),
-        statistic=float(one_sided.statistic),
-        p_value=float(one_sided.pvalue),
-        ci_low=float(interval.low),
-        ci_high=float(interval.high),
-    )
-
-
-def gap_verdict(
-    test: GapTest, alpha: float, min_effect: float, precondition_failure: str | None = None, scale: float = 1.0, unit: str = ""
-) -> tuple[str, str]:
-    """The verdict for a claimed positive gap, and why.
-
-    Inconclusive if the precondition fails; reproduced if p < alpha; not reproduced if the
-    upper confidence bound is below `min_effect` (any gap is smaller than what counts);
-    inconclusive otherwise (too few seeds to tell).
+    Reproduced if p < alpha (and, with `max_effect`, the upper bound is below it: "a little");
+    not reproduced if the upper bound is below `min_effect`, or the lower bound above `max_effect`;
+    inconclusive otherwise, or if the precondition fails. Values are shown x `scale` in `unit`.
     """
+    extra = text.pop("detail", "")
+    test = statistics.estimate(a, b, paired)
+    low, high = test.interval(alpha)
+    p_value = test.p_greater()
+    shown = lambda value: f"{scale * value:.3g}{_unit(unit)}"  # noqa: E731
     if precondition_failure:
-        return INCONCLUSIVE, precondition_failure
-    if not np.isfinite(test.p_value):
-        return INCONCLUSIVE, "the test is undefined (zero variance in both groups)"
-    if test.p_value < alpha:
-        return REPRODUCED, f"p = {test.p_value:.3g} < {alpha}"
-    upper, smallest = f"{scale * test.ci_high:.3g}{unit}", f"{scale * min_effect:g}{unit}"
-    if test.ci_high < min_effect:
-        return NOT_REPRODUCED, f"upper bound {upper} of the gap < smallest effect that counts {smallest}"
-    return INCONCLUSIVE, f"p = {test.p_value:.3g} >= {alpha}, and the upper bound {upper} does not exclude a gap of {smallest}"
-
-
-def direction_verdict(p_value: float, p_opposite: float, alpha: float) -> tuple[str, str]:
-    """Reproduced if the claimed direction is significant, not reproduced if the opposite one is, else inconclusive."""
-    if p_value < alpha:
-        return REPRODUCED, f"p = {p_value:.3g} < {alpha}"
-    if p_opposite < alpha:
-        return NOT_REPRODUCED, f"significant the other way (p = {p_opposite:.3g})"
-    return INCONCLUSIVE, f"not significant either way (p = {p_value:.3g})"
-
-
-def gap_claim(
-    *,
-    paper: str,
-    claim_id: str,
-    statement: str,
-    paper_value: str,
-    our_value: str,
-    test_name: str,
-    gap: GapTest,
-    rule: ClaimRule,
-    n_seeds: int,
-    difference: str,
-    precondition_failure: str | None = None,
-    rule_prefix: str = "",
-    detail_suffix: str = "",
-    scale: float = 1.0,
-    unit: str = "",
-) -> ClaimRow:
-    """A claim row for a claimed positive gap, with the three-way rule of `gap_verdict` (values shown x `scale`)."""
-    verdict, reason = gap_verdict(gap, rule.alpha, rule.min_effect, precondition_failure, scale, unit)
-    confidence = 100 * (1 - 2 * rule.alpha)
+        verdict, reason = INCONCLUSIVE, precondition_failure
+    elif not np.isfinite(p_value):
+        verdict, reason = INCONCLUSIVE, "the test is undefined (no spread in either group)"
+    elif high < min_effect:
+        verdict, reason = NOT_REPRODUCED, f"upper bound {shown(high)} < smallest effect that counts {shown(min_effect)}"
+    elif max_effect is not None and low > max_effect:
+        verdict, reason = NOT_REPRODUCED, f"lower bound {shown(low)} > largest effect that counts {shown(max_effect)}"
+    elif p_value < alpha and (max_effect is None or high <= max_effect):
+        verdict, reason = REPRODUCED, f"p = {p_value:.3g} < {alpha}" + (f", upper bound {shown(high)} <= {shown(max_effect)}" if max_effect is not None else "")
+    else:
+        verdict, reason = INCONCLUSIVE, f"p = {p_value:.3g}; the interval [{shown(low)}, {shown(high)}] does not decide"
+    bound = f" and the upper bound <= {shown(max_effect)}; not reproduced also if the lower bound > it" if max_effect is not None else ""
+    reference = paper_effect if np.isfinite(paper_effect) else (max_effect if max_effect is not None else min_effect)
+    confidence = 100 * (1 - 2 * alpha)
     return ClaimRow(
-        paper=paper, claim_id=claim_id, statement=statement, paper_value=paper_value, our_value=our_value, test=test_name,
-        statistic=gap.statistic, p_value=gap.p_value,
-        ci=f"[{scale * gap.ci_low:.3g}, {scale * gap.ci_high:.3g}]{unit} ({confidence:.0f}% CI of {difference})",
-        n_seeds=n_seeds, verdict=verdict,
-        rule=(f"{rule_prefix}reproduced if p < {rule.alpha}; not reproduced if the upper CI bound "
-              f"< {scale * rule.min_effect:g}{unit}; else inconclusive"),
-        detail=reason + detail_suffix,
+        **text, verdict=verdict, detail=reason + extra,
+        rule=f"reproduced if p < {alpha}{bound}; not reproduced if the upper {confidence:.0f}% bound < {shown(min_effect)}; else inconclusive",
+        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_value,
+        effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * min_effect,
+        paper_effect=scale * paper_effect, effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power),
+        n_needed=_needed(a, b, reference, alpha, power, paired),
+    )  # fmt: skip
+
+
+def equivalence_row(
+    a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, margin: float, power: float,
+    scale: float = 1.0, unit: str = "", **text: Any,
+) -> ClaimRow:  # fmt: skip
+    """TOST of |mean(a) - mean(b)| < margin: reproduced if the (1 - 2 alpha) interval lies inside +-margin;
+    not reproduced if the difference lies beyond the margin (one-sided p < alpha); else inconclusive."""
+    test = statistics.estimate(a, b, paired)
+    low, high = test.interval(alpha)
+    p_equivalent = max(test.p_greater(-margin), test.p_less(margin))
+    p_beyond = test.p_greater(margin) if test.difference >= 0 else test.p_less(-margin)
+    if not np.isfinite(p_equivalent):
+        verdict, reason = INCONCLUSIVE, "the test is undefined (no spread in either group)"
+    elif p_equivalent < alpha:
+        verdict, reason = REPRODUCED, f"TOST p = {p_equivalent:.3g} < {alpha}: the interval lies inside the margin"
+    elif p_beyond < alpha:
+        verdict, reason = NOT_REPRODUCED, f"the difference exceeds the margin (p = {p_beyond:.3g})"
+    else:
+        verdict, reason = INCONCLUSIVE, f"TOST p = {p_equivalent:.3g} >= {alpha}: the interval reaches beyond the margin"
+    return ClaimRow(
+        **text, verdict=verdict, detail=reason,
+        rule=f"TOST: reproduced if the {100 * (1 - 2 * alpha):.0f}% interval lies inside ±{scale * margin:g}{_unit(unit)}; "
+             f"not reproduced if the difference is beyond the margin at p < {alpha}; else inconclusive",
+        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_equivalent,
+        effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
+        effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power, two_one_sided=True),
+        n_needed=_needed(a, b, margin, alpha, power, paired, two_one_sided=True),
+    )  # fmt: skip
+
+
+def trend_row(x: Sequence[float], y: Sequence[float], *, sign: int, alpha: float, power: float, **text: Any) -> ClaimRow:
+    """A monotone trend of y in x (sign -1: falling), by Spearman's rho with a permutation p-value: reproduced if
+    the claimed direction is significant, not reproduced if the opposite one is, else inconclusive."""
+    n_seeds = text.pop("n_seeds", 1)
+    rho, p_value = statistics.spearman_permutation(x, y, "less" if sign < 0 else "greater")
+    _, p_opposite = statistics.spearman_permutation(x, y, "greater" if sign < 0 else "less")
+    if not np.isfinite(rho):
+        verdict, reason = INCONCLUSIVE, "a constant: no ranks to correlate"
+    elif p_value < alpha:
+        verdict, reason = REPRODUCED, f"p = {p_value:.3g} < {alpha}"
+    elif p_opposite < alpha:
+        verdict, reason = NOT_REPRODUCED, f"significant the other way (p = {p_opposite:.3g})"
+    else:
+        verdict, reason = INCONCLUSIVE, f"not significant either way (p = {p_value:.3g})"
+    return ClaimRow(
+        **text, verdict=verdict, detail=reason,
+        rule=f"reproduced if p < {alpha} in the claimed direction; not reproduced if p < {alpha} the other way; else inconclusive",
+        n_seeds=n_seeds, alpha=alpha, statistic=rho, p_value=p_value, effect=sign * rho if np.isfinite(rho) else NAN,
+        threshold=0.0, effect_unit="rho in the claimed direction", mde=statistics.spearman_minimum_detectable(len(x), alpha, power),
+    )  # fmt: skip
+
+
+def interval_row(estimate: float, low: float, high: float, *, band: tuple[float, float], unit: str = "", **text: Any) -> ClaimRow:
+    """Reproduced if the interval lies inside `band`, not reproduced if it lies wholly outside, else inconclusive.
+
+    Its MDE is the interval's half-width: the resolution at which it can place the estimate in or out of the band.
+    """
+    band_low, band_high = band
+    verdict = interval_verdict(low, high, band_low, band_high)
+    reason = {
+        REPRODUCED: f"the interval [{low:.3g}, {high:.3g}] lies within [{band_low:g}, {band_high:g}]",
+        NOT_REPRODUCED: f"the interval [{low:.3g}, {high:.3g}] lies outside [{band_low:g}, {band_high:g}]",
+        INCONCLUSIVE: f"the interval [{low:.3g}, {high:.3g}] overlaps an edge of [{band_low:g}, {band_high:g}]",
+    }[verdict]
+    edges = [edge for edge in band if np.isfinite(edge)]
+    extra = text.pop("detail", "")
+    return ClaimRow(
+        **text, verdict=verdict, detail=reason + extra,
+        rule=f"reproduced if the interval lies within [{band_low:g}, {band_high:g}]; not reproduced if it lies outside; else inconclusive",
+        effect=estimate, effect_low=low, effect_high=high, threshold=edges[0] if len(edges) == 1 else NAN, effect_unit=unit,
+        mde=(high - low) / 2 if np.isfinite(high - low) else NAN,
     )  # fmt: skip
 
 
 def interval_verdict(low: float, high: float, band_low: float = -np.inf, band_high: float = np.inf) -> str:
-    """Reproduced if the interval [low, high] lies inside the band, not reproduced if it lies wholly outside, else inconclusive."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return INCONCLUSIVE
     if band_low <= low and high <= band_high:
         return REPRODUCED
     if high < band_low or low > band_high:
@@ -217,5 +239,145 @@ def interval_verdict(low: float, high: float, band_low: float = -np.inf, band_hi
     return INCONCLUSIVE
 
 
+def _needed(a, b, reference: float, alpha: float, power: float, paired: bool, two_one_sided: bool = False) -> float:
+    needed = statistics.seeds_needed(a, b, reference, alpha, power, paired, two_one_sided)
+    return float(needed) if needed is not None else NAN
+
+
+# --- what every paper shares ------------------------------------------------------------------------------
+
+
+def family_verdict(verdicts: Sequence[str]) -> str:
+    """A claim holds where it is made: reproduced if every cell is, not reproduced if any cell is not, else inconclusive."""
+    if all(verdict == REPRODUCED for verdict in verdicts):
+        return REPRODUCED
+    if any(verdict == NOT_REPRODUCED for verdict in verdicts):
+        return NOT_REPRODUCED
+    return INCONCLUSIVE
+
+
+def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
+    """Holm within each family: a cell whose "reproduced" rests on p < alpha keeps it only if its adjusted p is below alpha."""
+    frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_value for row in rows]})
+    adjusted = np.full(len(rows), NAN)
+    for _, group in frame.groupby("family", sort=False):
+        adjusted[group.index] = statistics.holm(group["p"].to_numpy(float))
+    result = []
+    for row, p_holm in zip(rows, adjusted):
+        if row.verdict == REPRODUCED and np.isfinite(row.alpha) and np.isfinite(p_holm) and p_holm >= row.alpha:
+            row = dataclasses.replace(row, verdict=INCONCLUSIVE, detail=f"{row.detail}; Holm-adjusted p = {p_holm:.3g} >= {row.alpha} in its family")
+        result.append(dataclasses.replace(row, p_holm=p_holm))
+    families = {}
+    for row in result:
+        families.setdefault(row.family, []).append(row.verdict)
+    return [dataclasses.replace(row, family_verdict=family_verdict(families[row.family])) for row in result]
+
+
+def seed_resamples(seeds: Sequence[int], bootstrap: int, rng_seed: int) -> list[list[int]]:
+    """Leave-one-seed-out subsets, then `bootstrap` draws of as many seeds with replacement."""
+    seeds = list(seeds)
+    if len(seeds) < 2:
+        return []
+    rng = np.random.default_rng(rng_seed)
+    leave_one_out = [seeds[:i] + seeds[i + 1:] for i in range(len(seeds))] if len(seeds) > 2 else []
+    return leave_one_out + [list(rng.choice(seeds, size=len(seeds), replace=True)) for _ in range(bootstrap)]
+
+
+def resample_frames(frames: Mapping[str, pd.DataFrame], drawn: Sequence[int]) -> dict[str, pd.DataFrame]:
+    """The frames as if the seeds were `drawn`: the rows of the i-th drawn seed, relabelled seed i (pairs stay pairs)."""
+    resampled = {}
+    for name, frame in frames.items():
+        if "seed" not in frame.columns:
+            resampled[name] = frame
+            continue
+        parts = [frame[frame["seed"] == seed].assign(seed=position) for position, seed in enumerate(drawn)]
+        resampled[name] = pd.concat(parts, ignore_index=True) if parts else frame.iloc[:0]
+    return resampled
+
+
+def stabilities(
+    rows: Sequence[ClaimRow], claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]],
+    frames: Mapping[str, pd.DataFrame], settings: VerdictSettings,
+) -> dict[str, float]:  # fmt: skip
+    """Per claim id, the share of seed resamples (leave-one-out and bootstrap) under which its verdict stays the same.
+
+    The lower of the two shares counts. Rows whose results have a single seed are not resampled (NaN).
+    """
+    seeds = sorted({int(seed) for frame in frames.values() if "seed" in frame.columns for seed in frame["seed"].unique()})
+    resamples = seed_resamples(seeds, settings.bootstrap_resamples, settings.resampling_seed)
+    leave_one_out = len(seeds) if len(seeds) > 2 else 0
+    full = {row.claim_id: row.verdict for row in rows}
+    agree = {claim_id: [] for claim_id in full}
+    for drawn in resamples:
+        try:
+            verdicts = {row.claim_id: row.verdict for row in apply_holm(claims_of(resample_frames(frames, drawn)))}
+        except ValueError:  # too few distinct values for a test: the verdict did not survive
+            verdicts = {}
+        for claim_id, verdict in full.items():
+            agree[claim_id].append(verdicts.get(claim_id) == verdict)
+    result = {}
+    for row in rows:
+        if row.n_seeds < 2 or not resamples:
+            result[row.claim_id] = NAN
+            continue
+        shares = [np.mean(part) for part in (agree[row.claim_id][:leave_one_out], agree[row.claim_id][leave_one_out:]) if part]
+        result[row.claim_id] = float(min(shares))
+    return result
+
+
+def inconclusive_kind(row: ClaimRow) -> str:
+    """Underpowered if the test could not see the paper's effect (or the rule's threshold); else no effect within the margin."""
+    if row.verdict != INCONCLUSIVE:
+        return ""
+    reference = row.paper_effect if np.isfinite(row.paper_effect) else abs(row.threshold)
+    if not np.isfinite(row.mde) or not np.isfinite(reference) or reference == 0 or row.mde > abs(reference):
+        return UNDERPOWERED
+    return WITHIN_MARGIN
+
+
+def finalize(
+    rows: Sequence[ClaimRow], claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]],
+    frames: Mapping[str, pd.DataFrame], settings: VerdictSettings, current_hash: str, recorded_hashes: Iterable[Any],
+) -> list[ClaimRow]:  # fmt: skip
+    """Holm per family, family verdicts, stability, inconclusive kinds and the pre-registration check."""
+    rows = apply_holm(rows)
+    stable = stabilities(rows, claims_of, frames, settings)
+    post_hoc = post_hoc_reason(recorded_hashes, current_hash)
+    result = []
+    for row in rows:
+        stability = stable.get(row.claim_id, NAN)
+        detail = row.detail + (f"; POST HOC: {post_hoc}" if post_hoc else "")
+        if not np.isfinite(stability):
+            detail += "; one seed: its stability cannot be measured by resampling seeds"
+        result.append(dataclasses.replace(
+            row, stability=stability, fragile=bool(np.isfinite(stability) and stability < settings.fragile_below),
+            inconclusive_kind=inconclusive_kind(row), rules_hash=current_hash, post_hoc=bool(post_hoc), detail=detail,
+        ))  # fmt: skip
+    return result
+
+
+def recorded_hashes(*frames: pd.DataFrame) -> list[Any]:
+    """The rules hash every run of these frames recorded ('' for runs that recorded none)."""
+    return [value for frame in frames for value in (frame["rules_hash"] if "rules_hash" in frame.columns else [""] * len(frame))]
+
+
+def write_claims(
+    path: str, claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]], frames: Mapping[str, pd.DataFrame],
+    workspace: Workspace, section: str, recorded_from: Sequence[str],
+) -> list[ClaimRow]:  # fmt: skip
+    """The claim rows of `claims_of(frames)`, finalized (see `finalize`), written to `path`.
+
+    `recorded_from` names the frames of training runs, whose recorded rules hashes the current rules must match.
+    """
+    rows = finalize(
+        claims_of(dict(frames)), claims_of, frames, workspace.verdicts, workspace.rules_hashes[section],
+        recorded_hashes(*(frames[name] for name in recorded_from)),
+    )  # fmt: skip
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    claims_frame(rows).to_csv(path, index=False)
+    return rows
+
+
 def claims_frame(rows: Sequence[ClaimRow]) -> pd.DataFrame:
     return pd.DataFrame([dataclasses.asdict(row) for row in rows], columns=CLAIM_COLUMNS)
+

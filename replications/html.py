@@ -16,7 +16,10 @@ VERDICT_CLASSES = {verdict: verdict.replace(" ", "-") for verdict in VERDICTS}
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; }
+table { max-width: 100%; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; overflow-wrap: anywhere; }
+td:first-child, th:first-child { white-space: nowrap; overflow-wrap: normal; }
+pre { overflow-x: auto; }
 th { background: #f3f3f3; }
 img { max-width: 100%; border: 1px solid #eee; }
 code { background: #f5f5f5; padding: 0 0.2em; }

@@ -10,6 +10,7 @@ The papers come from the config (`papers:`); each paper's package renders its ow
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -21,38 +22,99 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from replications.claims import CLAIM_COLUMNS, VERDICTS
+from replications.claims import CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, ClaimRow, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
 from replications.papers import configured_papers
 from replications.provenance import device_description, git_commit, library_versions, rule_wall_times
+from replications.plots import forest_plot
 from replications.report_tools import markdown_table
 
 
+SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?"}
+
+
+def _number(value: float, digits: int = 3) -> str:
+    return "-" if pd.isna(value) else f"{value:.{digits}g}"
+
+
+def _marks(row) -> str:
+    marks = (["post hoc"] if row.post_hoc else []) + (["fragile"] if row.fragile else [])
+    if row.inconclusive_kind:
+        marks.append(row.inconclusive_kind)
+    return ", ".join(marks)
+
+
+def families(claims: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim family: its verdict, its cells, and whether any cell is post hoc or fragile."""
+    rows = []
+    for (paper, family), cells in claims.groupby(["paper", "family"], sort=False):
+        rows.append({
+            "paper": paper, "family": family, "verdict": cells["family_verdict"].iloc[0],
+            "statement": cells["statement"].iloc[0] if len(cells) == 1 else family.replace("_", " "),
+            "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
+            "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def verdict_counts(claims: pd.DataFrame) -> str:
+    """Counts of claim families (not cells); post-hoc families are counted apart."""
+    table = families(claims)
+    counted = table[~table["post_hoc"]]["verdict"].value_counts()
+    text = ", ".join(f"{counted.get(verdict, 0)} {verdict}" for verdict in VERDICTS)
+    post_hoc = table[table["post_hoc"]]
+    if len(post_hoc):
+        text += f"; {len(post_hoc)} post hoc (" + ", ".join(f"{n} {v}" for v, n in post_hoc["verdict"].value_counts().items()) + ")"
+    return f"{len(table)} claim families: {text}"
+
+
+def summary_markdown(claims: pd.DataFrame, sections: dict[str, str], report_dir: Path) -> list[str]:
+    """Per paper: its claim families with their verdicts, then the forest plot of its cells (`sections`: paper -> its config section)."""
+    lines = []
+    table = families(claims)
+    for paper, group in table.groupby("paper", sort=False):
+        shown = pd.DataFrame({
+            "verdict": group["verdict"].map(lambda verdict: f"**{verdict}**"),
+            "claim": group["statement"],
+            "cells (✓ reproduced, ✗ not, ? inconclusive)": group["cells"],
+            "marks": [", ".join((["post hoc"] if post_hoc else []) + ([f"{fragile} fragile cell(s)"] if fragile else []))
+                      for post_hoc, fragile in zip(group["post_hoc"], group["fragile"])],
+        })  # fmt: skip
+        figure = f"figures/forest_{sections[paper]}.png"
+        forest_plot(claims[claims["paper"] == paper], paper, report_dir / figure)
+        lines += [f"### {paper}", "", markdown_table(shown), "", f"![Forest plot of {paper}'s claims]({figure})", ""]
+    return lines
+
+
 def verdict_table(claims: pd.DataFrame) -> str:
+    """Every cell, narrow enough for a page: the test's details follow in a list."""
     shown = pd.DataFrame({
         "verdict": claims["verdict"].map(lambda verdict: f"**{verdict}**"),
-        "paper": claims["paper"],
-        "claim": claims["statement"],
+        "claim": [f"{statement} (`{claim_id}`)" for statement, claim_id in zip(claims["statement"], claims["claim_id"])],
         "paper's value": claims["paper_value"],
         "ours": claims["our_value"],
-        "test": claims["test"],
-        "statistic": claims["statistic"].map(_number),
-        "p": claims["p_value"].map(_number),
-        "CI": claims["ci"],
-        "seeds": claims["n_seeds"],
-        "why": claims["detail"],
+        "effect [CI]": [
+            "-" if pd.isna(effect) else f"{_number(effect)} [{_number(low)}, {_number(high)}] {unit if isinstance(unit, str) else ''}".strip()
+            for effect, low, high, unit in zip(claims["effect"], claims["effect_low"], claims["effect_high"], claims["effect_unit"])
+        ],
+        "MDE": claims["mde"].map(_number),
+        "stability": claims["stability"].map(lambda value: "-" if pd.isna(value) else f"{value:.0%}"),
+        "marks": [_marks(row) for row in claims.itertuples()],
     })  # fmt: skip
     return markdown_table(shown)
 
 
-def _number(value: float) -> str:
-    return "-" if pd.isna(value) else f"{value:.3g}"
-
-
-def verdict_counts(claims: pd.DataFrame) -> str:
-    counts = claims["verdict"].value_counts()
-    return ", ".join(f"{counts.get(verdict, 0)} {verdict}" for verdict in VERDICTS)
+def details_markdown(claims: pd.DataFrame) -> list[str]:
+    """Per cell: the test, its numbers, the rule and why the verdict follows."""
+    lines = []
+    for row in claims.itertuples():
+        needed = f"; seeds needed for the paper's effect (or the threshold): {int(row.n_needed)}" if pd.notna(row.n_needed) else ""
+        lines.append(
+            f"- `{row.claim_id}` ({row.family}): {row.test}. Statistic {_number(row.statistic)}, p {_number(row.p_value)}, "
+            f"Holm p {_number(row.p_holm)}, n = {row.n_seeds}{needed}. Rule: {row.rule}. Why: {row.detail}."
+        )
+    return lines
 
 
 def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path) -> tuple[str, float]:
@@ -73,6 +135,11 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         "",
     ]
     return "\n".join(lines), elapsed
+
+
+def rules_hashes(claims: pd.DataFrame) -> str:
+    """The hash of the rules each paper's verdicts were computed under (config `verdicts` and the paper's `claims`)."""
+    return "; ".join(f"{paper} `{group['rules_hash'].iloc[0]}`" for paper, group in claims.groupby("paper", sort=False))
 
 
 def rule_times_markdown(benchmark_dir: Path) -> list[str]:
@@ -122,7 +189,8 @@ def benchmarks_markdown(engine: dict[str, Any], report_dir: Path, benchmark_dir:
 
 def data_dictionary(sections: list[ModuleType]) -> list[str]:
     """What each column of each table under tables/ means, with its unit."""
-    lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`; `claims.csv` has the verdict table's columns.", ""]
+    lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`.", "", "`claims.csv`", ""]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in CLAIM_COLUMN_MEANINGS.items()] + [""]
     for section in sections:
         for table, columns in section.TABLES.items():
             lines += [f"`{table}`", ""]
@@ -141,8 +209,14 @@ def write_report(
     repository: Path = REPO_ROOT,
 ) -> None:
     output_dir = Path(output_dir)
-    sections = [paper.report_section() for paper in configured_papers(config)]
-    claims = pd.concat([pd.read_csv(path) for path in claim_files], ignore_index=True)[CLAIM_COLUMNS]
+    papers = configured_papers(config)
+    sections = [paper.report_section() for paper in papers]
+    frames = [pd.read_csv(path) for path in claim_files]
+    section_of = {path: paper.name for paper in papers for path in paper.claims_files(config)}
+    paper_sections = {name: section_of.get(path, "other") for path, frame in zip(claim_files, frames) for name in frame["paper"]}
+    claims = pd.concat(frames, ignore_index=True)[CLAIM_COLUMNS]
+    text = [field.name for field in dataclasses.fields(ClaimRow) if field.type == "str"]
+    claims[text] = claims[text].fillna("").astype(str)  # empty strings read back as NaN
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text())
     (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections))
@@ -158,16 +232,31 @@ def write_report(
         + (": small offline networks and data sets on a CPU, not the papers' setups (deviations per section)."
            if config["scale"] != "paper" else ": the papers' networks and data sets."),
         "",
-        f"## Verdicts ({verdict_counts(claims)})",
+        f"## Summary ({verdict_counts(claims)})",
+        "",
+        "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
+        "reproduced if every cell is, not reproduced if any cell is not, else inconclusive; within a family, a cell's "
+        "\"reproduced\" resting on a p-value must survive Holm's correction. Post-hoc families (rules changed after the "
+        f"runs) are counted apart. Rules hash: {rules_hashes(claims)}.",
+        "",
+        *summary_markdown(claims, paper_sections, output_dir),
+        "## Every claim cell",
+        "",
+        "Effect and interval in the unit the rule decides in; MDE: the smallest effect the test detects with "
+        f"{config['verdicts']['power']:.0%} power at its n and alpha (for interval rules, the interval's half-width); "
+        "stability: the share of seed resamples (leave-one-seed-out and bootstrap, the lower of the two) that give the same "
+        f"verdict, fragile below {config['verdicts']['fragile_below']:.0%}; an inconclusive cell is *underpowered* when the MDE "
+        "exceeds the paper's effect (or the rule's threshold), else *no effect within the margin*. The seeds of each "
+        "scale are set by its time budget; where a row's seeds needed (in the details) exceed its n, the budget, not the "
+        "power rule, decided them.",
         "",
         verdict_table(claims),
         "",
-        "Decision rules, fixed in the config before the runs:",
+        "### How each verdict follows",
         "",
-        *[f"- `{claim_id}`: {rule}" for claim_id, rule in zip(claims["claim_id"], claims["rule"])],
+        *details_markdown(claims),
         "",
-        "Data: `claims.csv`. Columns: paper, claim_id, statement, paper_value, our_value, test, statistic, "
-        "p_value, ci (confidence interval of the effect), n_seeds, verdict, rule (the decision rule), detail (why).",
+        "Data: `claims.csv`, one row per cell with every number above (columns in the data dictionary).",
         "",
     ]
     parts += [section.render(config, output_dir) for section in sections]

@@ -9,6 +9,11 @@ L-BFGS-B at iteration 0, so phi would come out 0 for every model. We therefore r
 the objective so that its gradient at y = 0 has the norm of the box's half-widths, and set
 the tolerances to 0: the solver then moves towards the box as the paper intends.
 Iterations, evaluations and the share of coordinates that end on the box are recorded.
+
+Beside phi: its first-order part, the rise a linear model of f would reach on the box
+(100 * sum_i |(A^T g)_i| h_i / (1 + f(x)), g the gradient at x, h the box's half-widths), and
+the curvature part, phi minus it. A point whose phi is mostly first-order is a slope, not a
+minimum, at that epsilon: its "sharpness" says how far it is from stationary.
 """
 
 from __future__ import annotations
@@ -32,15 +37,36 @@ class SharpnessResult:
     on_boundary: float  # share of the coordinates of y that ended at a bound
     gradient_norm: float  # |A^T grad f(x)| at the start
     stalled: bool  # the solver could not move (zero gradient): phi = 0 says nothing
+    first_order: float = float("nan")  # the part of phi a linear model of f reaches on the box
+    full_gradient_norm: float = float("nan")  # |grad f(x)| in the full space, whatever A is
+
+    @property
+    def curvature(self) -> float:
+        """phi minus its first-order part: what the second and higher orders add."""
+        return self.sharpness - self.first_order
 
     def as_dict(self) -> dict[str, float | int | bool]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "curvature": self.curvature}
 
 
-def random_subspace(num_parameters: int, dimension: int, seed: int) -> np.ndarray:
-    """A in R^{n x p}: columns uniform on [0, 1), normalised to unit length (as a public re-implementation does)."""
+SUBSPACE_KINDS = ("gaussian", "uniform")
+
+
+def random_subspace(num_parameters: int, dimension: int, seed: int, kind: str = "gaussian") -> np.ndarray:
+    """A in R^{n x p} with columns of unit length.
+
+    gaussian: independent N(0, 1) entries, so the columns are nearly orthogonal (|cos| ~ 1/sqrt(n)) and
+    the subspace probes p directions, as the paper means. uniform: entries on [0, 1), as a public
+    re-implementation does; every pair of columns then has cosine ~ 0.75, and the subspace mostly
+    probes one direction (kept as an option for comparison).
+    """
+    if kind not in SUBSPACE_KINDS:
+        raise ValueError(f"unknown subspace kind {kind!r}; known: {SUBSPACE_KINDS}")
     rng = np.random.default_rng(seed)
-    matrix = rng.random((num_parameters, dimension), dtype=np.float32)
+    if kind == "gaussian":
+        matrix = rng.standard_normal((num_parameters, dimension), dtype=np.float32)
+    else:
+        matrix = rng.random((num_parameters, dimension), dtype=np.float32)
     matrix /= np.linalg.norm(matrix, axis=0, keepdims=True)
     return matrix
 
@@ -67,6 +93,7 @@ def sharpness(
     loss_at_minimum, gradient = loss_and_gradient(x)
     start_gradient = project_gradient(np.asarray(gradient, dtype=np.float64))
     gradient_norm = float(np.linalg.norm(start_gradient))
+    first_order_rise = float(np.sum(np.abs(start_gradient) * half_width))  # max of g^T A y over the box
     scale = float(np.linalg.norm(half_width)) / gradient_norm if gradient_norm > 0 else 1.0
     best = {"loss": float(loss_at_minimum)}
 
@@ -98,6 +125,8 @@ def sharpness(
         on_boundary=on_boundary,
         gradient_norm=gradient_norm,
         stalled=gradient_norm == 0.0 or solution.nit == 0,
+        first_order=100.0 * first_order_rise / (1.0 + loss_at_minimum),
+        full_gradient_norm=float(np.linalg.norm(gradient)),
     )
 
 

@@ -405,10 +405,12 @@ def train_run(
     eval_batch_size: int,
     snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0,
+    record: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
-    `snapshots` maps epochs to the files that keep the weights after them (for measurements along training).
+    `snapshots` maps epochs to the files that keep the weights after them (for measurements along training);
+    `record` is kept in the run's metrics (e.g. the hash of the claim rules the run was made under).
     """
     from replications.models import build_model
 
@@ -430,6 +432,7 @@ def train_run(
         seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy,
     )  # fmt: skip
+    result.metrics.update(record or {})
     save_run(run_dir, result, model)
     for epoch, path in snapshots.items():
         if (staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch

@@ -11,6 +11,8 @@ import types
 import typing
 from typing import Any, Mapping, TypeVar
 
+from replications.preregistration import VerdictSettings, rules_hash
+
 T = TypeVar("T")
 
 
@@ -46,6 +48,7 @@ class ClaimRule:
 
     alpha: float | None = None  # significance level of the test
     min_effect: float | None = None  # the smallest effect that counts; a CI wholly below it is "not reproduced"
+    max_effect: float | None = None  # the largest effect that counts ("a little"); a CI wholly above it is "not reproduced"
     max_train_accuracy_difference: float | None = None  # compare models of similar training accuracy only
     margin: float | None = None  # equivalence, no-gain and non-inferiority margins, in the claim's unit
     tolerance: float | None = None  # how far a fitted slope may lie from the claimed one
@@ -57,6 +60,8 @@ class ClaimRule:
     saturation_slope: float | None = None  # steps to target: saturation at or above this slope
     min_share_closed: float | None = None  # the share of a gap that counts as "most of it"
     min_r_squared: float | None = None  # the least R² of a fit that counts
+    max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored
+    min_growth_slope: float | None = None  # throughput: growing above this log-log slope at small batches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +79,15 @@ class Workspace:
     results_dir: str
     report_dir: str
     runtime: Runtime
+    verdicts: VerdictSettings
+    rules_hashes: dict[str, str]  # per paper section: the hash of the rules its runs are made under
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Workspace":
-        return parse(cls, {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime")})
+        core = {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime", "verdicts")}
+        sections = [key for key, value in config.items() if isinstance(value, Mapping) and "claims" in value]
+        return parse(cls, {**core, "rules_hashes": {section: rules_hash(config, section) for section in sections}})
+
+    def run_record(self, section: str) -> dict[str, str]:
+        """What every run of a paper records about its making: the hash of the claim rules in force."""
+        return {"rules_hash": self.rules_hashes[section]}

@@ -113,6 +113,7 @@ rule batchscience_analyse:
         benchmark_path("batchscience_analyse")
     params:
         settings=SCIENCE,
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:

@@ -10,6 +10,7 @@ import yaml
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
+VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its verdicts are checked
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
 # first, as the Snakefile does: every job sees the paper packages the config lists, installed or not.

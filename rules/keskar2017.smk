@@ -118,6 +118,7 @@ rule keskar2017_table2:
         benchmark_path("keskar2017_table2")
     params:
         settings={"networks": KESKAR["networks"], "rule": KESKAR["claims"]["generalization_gap"]},
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:
@@ -145,6 +146,7 @@ rule keskar2017_minima:
         benchmark_path("keskar2017_minima")
     params:
         settings={key: KESKAR[key] for key in ("networks", "sharpness", "parametric", "rescaling", "claims")},
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:
@@ -168,6 +170,7 @@ rule keskar2017_sweeps:
         benchmark_path("keskar2017_sweeps")
     params:
         settings={key: KESKAR[key] for key in ("sweep", "warm_start", "sharpness", "claims")},
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:

@@ -23,6 +23,7 @@ rule report:
         claims=report(f"{REPORT}/claims.csv", caption="captions/report.rst", category="Report"),
         benchmarks=f"{REPORT}/benchmarks.md",
         config=f"{REPORT}/config.yaml",
+        forest_plots=[f"{FIGURE_DIR}/forest_{paper.name}.png" for paper in PAPERS],
     log:
         log_path("report"),
     benchmark:

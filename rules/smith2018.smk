@@ -53,6 +53,7 @@ rule smith2018_analyse:
         benchmark_path("smith2018_analyse")
     params:
         settings=SMITH,
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:

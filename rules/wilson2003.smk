@@ -52,6 +52,7 @@ rule wilson2003_analyse:
         benchmark_path("wilson2003_analyse")
     params:
         settings=WILSON,
+        verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:

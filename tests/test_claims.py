@@ -1,50 +1,139 @@
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
-from replications import claims
-from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, equivalence_test, equivalence_verdict
+from replications import claims, statistics
+from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from replications.preregistration import VerdictSettings, post_hoc_reason, rules_hash
 
 
-def test_welch_matches_a_hand_computation():
+def test_welch_and_paired_estimates_match_scipy():
     a, b = [0.80, 0.82, 0.81, 0.79, 0.83], [0.76, 0.77, 0.75, 0.78, 0.76]
-    test = claims.welch_greater(a, b, alpha=0.05)
-    va, vb = np.var(a, ddof=1) / 5, np.var(b, ddof=1) / 5
-    assert test.difference == pytest.approx(np.mean(a) - np.mean(b))
-    assert test.statistic == pytest.approx((np.mean(a) - np.mean(b)) / np.sqrt(va + vb))
-    assert test.ci_low < test.difference < test.ci_high
-    assert test.p_value < 0.001
+    welch = statistics.welch(a, b)
+    reference = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
+    assert welch.statistic == pytest.approx(reference.statistic) and welch.p_greater() == pytest.approx(reference.pvalue)
+    low, high = welch.interval(0.05)
+    interval = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.90)
+    assert (low, high) == pytest.approx((interval.low, interval.high))
+    paired = statistics.paired(a, b)
+    assert paired.p_greater() == pytest.approx(stats.ttest_rel(a, b, alternative="greater").pvalue)
+    with pytest.raises(ValueError, match="at least 2 values"):
+        statistics.welch([1.0], [0.5, 0.4])
+    with pytest.raises(ValueError, match="needs pairs"):
+        statistics.paired([1.0, 2.0], [0.5, 0.4, 0.3])
 
 
-def test_gap_verdicts_follow_the_rule():
+def test_minimum_detectable_effect_has_the_stated_power():
+    """Simulated: a true gap equal to the MDE (at the spread and n of the data) is detected about 80% of the time."""
     rng = np.random.default_rng(0)
-    base = 0.8 + 0.001 * rng.standard_normal(5)
-    clear_gap = claims.welch_greater(base, base - 0.02, alpha=0.05)
-    assert claims.gap_verdict(clear_gap, 0.05, 0.002)[0] == claims.REPRODUCED
-    reversed_gap = claims.welch_greater(base - 0.02, base, alpha=0.05)
-    verdict, why = claims.gap_verdict(reversed_gap, 0.05, 0.002)
-    assert verdict == claims.NOT_REPRODUCED and "upper bound" in why
-    noisy = claims.welch_greater([0.80, 0.70, 0.90], [0.78, 0.88, 0.69], alpha=0.05)
-    assert claims.gap_verdict(noisy, 0.05, 0.002)[0] == claims.INCONCLUSIVE
-    assert claims.gap_verdict(clear_gap, 0.05, 0.002, "training accuracies differ")[0] == claims.INCONCLUSIVE
+    spread, n, alpha = 0.01, 5, 0.05
+    first = rng.normal(0, spread, n), rng.normal(0, spread, n)
+    mde = statistics.Estimate(0.0, spread * np.sqrt(2 / n), 2 * n - 2).minimum_detectable(alpha, 0.8)
+    detected = np.mean([statistics.welch(rng.normal(mde, spread, n), rng.normal(0, spread, n)).p_greater() < alpha for _ in range(4000)])
+    assert 0.74 < detected < 0.86
+    assert statistics.seeds_needed(*first, effect=mde / 2, alpha=alpha, power=0.8, is_paired=False) > n
+    assert statistics.seeds_needed(*first, effect=float("nan"), alpha=alpha, power=0.8, is_paired=False) is None
+
+
+def test_holm_adjusts_step_down_and_keeps_nan():
+    adjusted = statistics.holm([0.01, 0.04, 0.03, float("nan")])
+    assert adjusted[:3] == pytest.approx([0.03, 0.06, 0.06]) and np.isnan(adjusted[3])
+
+
+def test_spearman_permutation_p_values_are_exact_for_few_points():
+    rho, p_value = statistics.spearman_permutation([1, 2, 3], [10, 20, 30], "greater")
+    assert rho == 1.0 and p_value == pytest.approx(1 / 6)  # 1 of the 3! orderings is as extreme
+    rho, p_value = statistics.spearman_permutation([1, 2, 3, 4], [0.1, 0.1, 0.1, 0.1], "less")
+    assert np.isnan(rho) and np.isnan(p_value)  # never "significant" for a constant
+    with pytest.raises(ValueError, match="at least 3 points"):
+        statistics.spearman_permutation([1, 2], [1, 2], "greater")
+
+
+def test_the_core_rules_reach_every_verdict():
+    rng = np.random.default_rng(1)
+    base = 0.8 + 0.002 * rng.standard_normal(5)
+    text = {"paper": "p", "family": "f", "claim_id": "c", "statement": "s", "paper_value": "-", "our_value": "-", "test": "t"}
+    gap = lambda a, **rule: claims.gap_row(a, base, paired=True, alpha=0.05, min_effect=0.01, power=0.8, **rule, **text).verdict  # noqa: E731
+    assert [gap(base + 0.05), gap(base - 0.05), gap(base + 0.01 + np.array([0, 0.08, -0.08, 0.05, -0.05]))] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
+    assert gap(base + 0.05, max_effect=0.02) == NOT_REPRODUCED  # more than "a little"
+    assert gap(base + 0.05, precondition_failure="not comparable") == INCONCLUSIVE
+    same = lambda a: claims.equivalence_row(a, base, paired=True, alpha=0.05, margin=0.01, power=0.8, **text).verdict  # noqa: E731
+    assert [same(base + 0.001), same(base + 0.05), same(base + np.array([0, 0.08, -0.08, 0.05, -0.05]))] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
+    band = lambda low, high: claims.interval_row(0.0, low, high, band=(-1, 1), **text).verdict  # noqa: E731
+    assert [band(-0.5, 0.5), band(2, 3), band(0, 2)] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
 
 
 def test_claim_rows_reject_unknown_verdicts():
     with pytest.raises(ValueError, match="verdict must be one of"):
-        claims.ClaimRow("p", "c", "s", "1", "2", "t", 1.0, 0.5, "[0, 1]", 5, "probably", "rule")
-    with pytest.raises(ValueError, match="at least 2 values"):
-        claims.welch_greater([1.0], [0.5, 0.4], alpha=0.05)
+        claims.ClaimRow("p", "f", "c", "s", "1", "2", "t", "probably", "rule")
 
 
-def test_spearman_permutation_p_values_are_exact_for_few_points():
-    rho, p_value = claims.spearman_permutation([1, 2, 3], [10, 20, 30], "greater")
-    assert rho == 1.0 and p_value == pytest.approx(1 / 6)  # 1 of the 3! orderings is as extreme
-    rho, p_value = claims.spearman_permutation(range(10), [0, 2, 1, 3, 5, 4, 6, 8, 7, 9], "less")
-    assert rho > 0.9 and p_value > 0.99
-    rho, p_value = claims.spearman_permutation([1, 2, 3, 4], [0.1, 0.1, 0.1, 0.1], "less")
-    assert np.isnan(rho) and np.isnan(p_value)  # never "significant" for a constant
-    with pytest.raises(ValueError, match="at least 3 points"):
-        claims.spearman_permutation([1, 2], [1, 2], "greater")
+def row(claim_id: str, verdict: str, family: str = "f", p_value: float = float("nan"), **numbers) -> claims.ClaimRow:
+    return claims.ClaimRow("p", family, claim_id, "s", "-", "-", "t", verdict, "r", alpha=0.05, p_value=p_value, n_seeds=5, **numbers)
+
+
+def test_holm_turns_a_marginal_cell_inconclusive_and_the_family_takes_one_verdict():
+    rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001), row("b", REPRODUCED, p_value=0.04), row("d", REPRODUCED, p_value=0.03),
+                              row("c", REPRODUCED, "g", 0.04)])  # fmt: skip
+    by_id = {item.claim_id: item for item in rows}
+    assert by_id["a"].verdict == REPRODUCED and by_id["b"].verdict == INCONCLUSIVE and "Holm" in by_id["b"].detail
+    assert by_id["c"].verdict == REPRODUCED  # alone in its family: no correction
+    assert by_id["a"].family_verdict == INCONCLUSIVE and by_id["c"].family_verdict == REPRODUCED
+    assert claims.family_verdict([REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]) == NOT_REPRODUCED
+
+
+def test_inconclusive_cells_say_whether_they_were_underpowered():
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=2.0, paper_effect=1.0)) == claims.UNDERPOWERED
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=0.5, paper_effect=1.0)) == claims.WITHIN_MARGIN
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=0.5, threshold=1.0)) == claims.WITHIN_MARGIN
+    assert claims.inconclusive_kind(row("a", REPRODUCED, mde=2.0, paper_effect=1.0)) == ""
+
+
+def gap_claims(frames):
+    runs = frames["runs"]
+    pairs = runs.pivot_table(index="seed", columns="run", values="accuracy")
+    return [claims.gap_row(pairs["SB"], pairs["LB"], paired=True, alpha=0.05, min_effect=0.0, power=0.8,
+                           paper="p", family="gap", claim_id="gap", statement="s", paper_value="-", our_value="-", test="t")]  # fmt: skip
+
+
+def runs_frame(gaps, rules_hash_value="abc") -> pd.DataFrame:
+    return pd.DataFrame([{"seed": seed, "run": run, "accuracy": 0.8 + (gap if run == "SB" else 0.0), "rules_hash": rules_hash_value}
+                         for seed, gap in enumerate(gaps) for run in ("SB", "LB")])  # fmt: skip
+
+
+def test_stability_resamples_seeds_and_flags_fragile_verdicts():
+    settings = VerdictSettings(bootstrap_resamples=100)
+    clear = {"runs": runs_frame([0.05, 0.051, 0.049, 0.052, 0.048, 0.05])}
+    (solid,) = claims.finalize(gap_claims(clear), gap_claims, clear, settings, "abc", ["abc"])
+    assert solid.verdict == REPRODUCED and solid.stability > 0.9 and not solid.fragile
+    marginal = {"runs": runs_frame([0.05, -0.02, 0.04, 0.01, 0.03, -0.01])}
+    (shaky,) = claims.finalize(gap_claims(marginal), gap_claims, marginal, settings, "abc", ["abc"])
+    assert shaky.stability < 0.9 and shaky.fragile
+    resampled = claims.resample_frames(clear, [3, 3, 0])["runs"]
+    assert sorted(resampled["seed"].unique()) == [0, 1, 2] and len(resampled) == 6  # pairs move together
+
+
+def test_rules_changed_after_the_runs_mark_the_verdicts_post_hoc(config):
+    current = rules_hash(config, "keskar2017")
+    config["keskar2017"]["claims"]["generalization_gap"]["alpha"] = 0.1
+    assert rules_hash(config, "keskar2017") != current
+    assert post_hoc_reason([current, current], current) == ""
+    assert "not the rules" in post_hoc_reason(["other"], current)
+    assert "no record" in post_hoc_reason([""], current)
+    frames = {"runs": runs_frame([0.05, 0.051, 0.049], rules_hash_value="made-under-old-rules")}
+    (late,) = claims.finalize(gap_claims(frames), gap_claims, frames, VerdictSettings(bootstrap_resamples=10), current,
+                              claims.recorded_hashes(frames["runs"]))  # fmt: skip
+    assert late.post_hoc and "POST HOC" in late.detail and late.rules_hash == current
+
+
+def test_sources_are_named_where_the_number_is_not_the_papers_own():
+    from replications.smith2018.analysis import SECONDARY
+    from replications.wilson2003 import paper
+
+    assert "secondary" in SECONDARY and "secondary" in paper.SECONDARY
 
 
 def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
@@ -55,16 +144,6 @@ def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
     assert busy_seconds([]) == 0
 
 
-def test_equivalence_test_is_two_one_sided_welch_tests():
-    a, b = np.array([0.90, 0.91, 0.92, 0.905]), np.array([0.905, 0.915, 0.91, 0.90])
-    test = equivalence_test(a, b, margin=0.02, alpha=0.05)
-    lower = stats.ttest_ind(a + 0.02, b, equal_var=False, alternative="greater").pvalue
-    upper = stats.ttest_ind(a - 0.02, b, equal_var=False, alternative="less").pvalue
-    assert test.p_value == pytest.approx(max(lower, upper))
-    assert test.ci_low > -0.02 and test.ci_high < 0.02  # TOST at alpha <=> the (1 - 2 alpha) interval inside the margin
-    assert equivalence_verdict(test, 0.05)[0] == REPRODUCED
-    # Same data, a margin too tight to show equivalence, yet no evidence of a difference beyond it.
-    assert equivalence_verdict(equivalence_test(a, b, margin=0.001, alpha=0.05), 0.05)[0] == INCONCLUSIVE
-    # A clear difference beyond the margin.
-    far = equivalence_test(a, b + 0.05, margin=0.01, alpha=0.05)
-    assert far.difference == pytest.approx(a.mean() - b.mean() - 0.05) and equivalence_verdict(far, 0.05)[0] == NOT_REPRODUCED
+def test_claim_columns_are_all_documented():
+    assert list(claims.CLAIM_COLUMN_MEANINGS) == claims.CLAIM_COLUMNS
+    assert dataclasses.fields(claims.ClaimRow)

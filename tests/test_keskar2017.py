@@ -48,8 +48,9 @@ def test_table2_and_a_reproduced_gap(config):
     assert table.loc["SB", "test_accuracy_mean"] == pytest.approx(80.5)
     assert table.loc["LB", "batch_size"] == 80
     assert table.loc["SB", "paper_test_accuracy_mean"] == 98.03
-    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs)
+    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs, power=0.8)
     assert row.verdict == "reproduced" and row.p_value < 0.05 and row.n_seeds == 3
+    assert row.paper_effect == pytest.approx(98.03 - 97.81) and row.effect == pytest.approx(3.5) and row.mde > 0
     assert "SB 80.50% vs LB 77.00%" in row.our_value
 
 
@@ -61,6 +62,6 @@ def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_run
     runs = experiment.collect_runs(Workspace.from_config(config), KeskarConfig.from_config(config))
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)
-    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs)
-    assert row.verdict == "inconclusive"
+    (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs, power=0.8)
+    assert row.verdict == "inconclusive" and row.n_seeds == 2  # the diverged run's pair is left out
     assert "training accuracies differ" in row.detail and "1 diverged" in row.detail

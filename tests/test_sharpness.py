@@ -49,9 +49,8 @@ def test_subspace_maximum_matches_a_brute_force_vertex_search():
     n, p = 40, 3
     curvatures, minimum = rng.uniform(0.5, 5, n), rng.normal(size=n)
     x = minimum + 1e-5 * rng.normal(size=n)
-    subspace = random_subspace(n, p, seed=0)
+    subspace = random_subspace(n, p, seed=0, kind="uniform")
     assert subspace.shape == (n, p) and np.allclose(np.linalg.norm(subspace, axis=0), 1)
-    assert (subspace >= 0).all()
     loss = quadratic(curvatures, minimum)
     result = sharpness(loss, x, 1e-2, subspace=subspace)
     coordinates = np.linalg.lstsq(subspace.astype(float), x, rcond=None)[0]
@@ -60,6 +59,32 @@ def test_subspace_maximum_matches_a_brute_force_vertex_search():
     vertices = np.array(np.meshgrid(*[[-1, 1]] * p)).reshape(p, -1).T * half_width
     brute_force = max(loss(x + subspace.astype(float) @ vertex)[0] for vertex in vertices)
     assert result.max_loss == pytest.approx(brute_force, rel=1e-6)
+
+
+def test_gaussian_subspace_probes_independent_directions_and_uniform_mostly_one():
+    gaussian, uniform = random_subspace(20_000, 100, seed=0), random_subspace(20_000, 100, seed=0, kind="uniform")
+    off_diagonal = ~np.eye(100, dtype=bool)
+    assert np.abs(gaussian.T @ gaussian)[off_diagonal].max() < 0.05  # nearly orthogonal
+    assert (uniform.T @ uniform)[off_diagonal].mean() == pytest.approx(0.75, abs=0.02)  # the reviewer's 0.75
+    top = np.linalg.eigvalsh(uniform.T @ uniform)[-1]
+    assert top == pytest.approx(75, rel=0.05)  # one direction carries most of the Gram matrix
+    with pytest.raises(ValueError, match="unknown subspace kind"):
+        random_subspace(10, 2, seed=0, kind="sobol")
+
+
+def test_phi_splits_into_first_order_and_curvature_parts():
+    """On a linear function phi is all first-order; at the minimum of a quadratic it is all curvature."""
+    slope = np.array([0.3, -0.2, 0.1])
+    linear = lambda w: (float(slope @ w) + 1.0, slope.copy())  # noqa: E731
+    x = np.array([1.0, 2.0, -1.0])
+    result = sharpness(linear, x, 1e-3)
+    half_width = 1e-3 * (np.abs(x) + 1)
+    expected = 100 * np.sum(np.abs(slope) * half_width) / (1 + linear(x)[0])
+    assert result.first_order == pytest.approx(expected) and result.sharpness == pytest.approx(expected, rel=1e-6)
+    assert abs(result.curvature) < 1e-6 * expected
+    at_minimum = sharpness(quadratic(np.array([1.0, 4.0]), np.array([0.5, 0.5])), np.array([0.5 + 1e-7, 0.5]), 1e-2)
+    assert at_minimum.first_order < 1e-3 * at_minimum.sharpness and at_minimum.curvature == pytest.approx(at_minimum.sharpness, rel=1e-3)
+    assert at_minimum.full_gradient_norm == pytest.approx(1e-7, rel=1e-3)
 
 
 def test_zero_gradient_is_flagged_not_silent():

@@ -90,14 +90,15 @@ def test_claims_follow_the_equivalence_and_momentum_rules(config):
         "momentum-decaying_learning_rate": same, "momentum-hybrid": [0.950, 0.952, 0.948, 0.951],
         "momentum-increasing_batch_size": [0.901, 0.899, 0.900, 0.902],
         "adam-decaying_learning_rate": [0.80, 0.90, 0.70, 0.85], "adam-increasing_batch_size": [0.85, 0.75, 0.90, 0.70],
-        "increased_learning_rate": [0.900, 0.901, 0.899, 0.902], "increased_momentum": [0.880, 0.879, 0.881, 0.878],
+        "increased_learning_rate": [0.900, 0.901, 0.899, 0.902], "increased_momentum": [0.890, 0.889, 0.891, 0.888],
     })  # fmt: skip
-    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories)}
+    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories, power=0.8)}
     assert rows["equivalent_accuracy_momentum_increasing_batch_size"].verdict == REPRODUCED
     assert rows["equivalent_accuracy_momentum_hybrid"].verdict == NOT_REPRODUCED  # 5 pp apart, margin 1 pp
     assert rows["equivalent_accuracy_adam_increasing_batch_size"].verdict == INCONCLUSIVE  # too noisy to tell
-    assert rows["fewer_updates"].verdict == REPRODUCED and rows["fewer_updates"].statistic == pytest.approx(120 / 72)
-    assert rows["momentum_costs_accuracy"].verdict == REPRODUCED
+    # Update counts follow from the schedule: a fact beside the claim, not a claim of their own.
+    assert "fewer_updates" not in rows and "72 vs 120 updates (1.7x fewer" in rows["equivalent_accuracy_momentum_increasing_batch_size"].our_value
+    assert rows["momentum_costs_accuracy"].verdict == REPRODUCED  # 1 pp: above zero, below the 2 pp of "a little"
     summary = analysis.summary_table(SmithConfig.from_config(config), histories).set_index("setting")
     assert summary.loc["momentum-decaying_learning_rate", "test_accuracy_mean"] == pytest.approx(np.mean(same))
     assert summary.loc["adam-increasing_batch_size", "noise_scales"] == "n/a (Adam)"
@@ -106,7 +107,7 @@ def test_claims_follow_the_equivalence_and_momentum_rules(config):
 def test_a_diverged_setting_makes_its_claims_inconclusive(config):
     histories = synthetic_histories(config, {name: [0.9, 0.9] for name in protocol.settings(SmithConfig.from_config(config))})
     histories.loc[histories["setting"] == "increased_momentum", ["diverged", "test_accuracy"]] = [True, np.nan]
-    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories)}
-    assert rows["momentum_costs_accuracy"].verdict == INCONCLUSIVE and "only 0 finished" in rows["momentum_costs_accuracy"].detail
+    rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories, power=0.8)}
+    assert rows["momentum_costs_accuracy"].verdict == INCONCLUSIVE and "fewer than 2 seeds" in rows["momentum_costs_accuracy"].detail
     summary = analysis.summary_table(SmithConfig.from_config(config), histories).set_index("setting")
     assert summary.loc["increased_momentum", "n_diverged"] == 2

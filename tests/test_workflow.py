@@ -50,14 +50,13 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "warm_start_sharpness_F1",
         "equivalent_accuracy_momentum_hybrid",
         "equivalent_accuracy_momentum_increasing_batch_size",
-        "fewer_updates",
         "equivalent_accuracy_adam_increasing_batch_size",
-        "larger_learning_rate_fewer_updates",
+        "larger_learning_rate_same_accuracy",
         "momentum_costs_accuracy",
         "online_fewer_epochs_iris",
         "online_fewer_epochs_wine",
-        "online_fewer_epochs_across_tasks",
-        "batch_no_accuracy_gain",
+        "batch_no_accuracy_gain_iris",
+        "batch_no_accuracy_gain_wine",
         "epochs_grow_linearly",
         "stable_rate_falls",
         "throughput_saturates_F1",
@@ -73,7 +72,16 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "toy_small_batch_better",
     ]
     assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
-    assert "## Verdicts" in report and "generalization_gap_F1" in report and "## Provenance" in report
+    # Every row: the rules' hash, the power, the stability (empty only for single-seed results) and the family.
+    assert claims["rules_hash"].notna().all() and not claims["post_hoc"].any() and claims["family"].notna().all()
+    assert claims["mde"].notna().sum() >= 25 and (claims["stability"].notna() | (claims["n_seeds"] < 2)).all()
+    families = claims.groupby("family")["family_verdict"].nunique()
+    assert (families == 1).all() and "sharper_minima" in families.index  # one verdict per family
+    assert f"## Summary ({claims['family'].nunique()} claim families:" in report
+    for section in ("keskar2017", "smith2018", "wilson2003", "batchscience", "toypaper"):
+        assert f"figures/forest_{section}.png" in report and (report_dir / "figures" / f"forest_{section}.png").stat().st_size > 10_000
+    assert report.index("## Summary") < report.index("## Every claim cell") < report.index("## Keskar")
+    assert "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
     assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
     assert "smith2018_train | 7 |" in report  # 3 momentum schedules, 2 Adam, 2 variants
@@ -220,7 +228,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     report = (report_dir / "report.md").read_text()
     assert "`paper` scale" in report and "F2 not run: TIMIT" in report
     claims = pd.read_csv(report_dir / "claims.csv")
-    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "fewer_updates"} <= set(claims["claim_id"])
+    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "larger_learning_rate_same_accuracy"} <= set(claims["claim_id"])
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv").set_index("setting")
     assert smith.loc["momentum-increasing_batch_size", "batch_sizes"] == "4 → 20 → 20"  # 100 > the cap of 20: lr decays
     assert smith.loc["momentum-increasing_batch_size", "updates"] == 10 + 2 + 2
@@ -253,17 +261,23 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     probe = (
         "<script>window.addEventListener('load', () => { const images = [...document.images];"
         " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
-        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced').length; });</script>"
+        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced').length"
+        " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1).length"
+        " + '; summary ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('Summary')); });</script>"
     )
     checked = tmp_path / "report-check.html"
     checked.write_text(page.replace("</body>", probe + "</body>"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]  # fmt: skip
-    dom = subprocess.run([chromium, *flags, "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run([chromium, *flags, "--window-size=1400,2400", "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
-    loaded, total, rows = map(int, re.fullmatch(r"loaded (\d+) of (\d+); verdict rows (\d+)", title).groups())
-    assert total >= 7 and loaded == total
-    assert rows == len(pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")) == 33  # one coloured row per claim
+    pattern = r"loaded (\d+) of (\d+); verdict rows (\d+); overflowing tables (\d+); summary (-?\d+)"
+    loaded, total, rows, overflowing, summary = map(int, re.fullmatch(pattern, title).groups())
+    assert total >= 12 and loaded == total  # the papers' figures and one forest plot per paper
+    claims = pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")
+    assert rows == len(claims) + claims["family"].nunique()  # a coloured row per cell, and per family in the summary
+    assert overflowing == 0  # every table fits the page at 1400 px: no horizontal scrolling
+    assert summary == 0  # the report opens with the summary
     artifacts = Path(REPO) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],

@@ -64,7 +64,7 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
         rows.append({
             "network": network, "batch_size": batch_size, "updates": updates, "examples": updates * batch_size,
             "seconds": median, "samples_per_second": updates * batch_size / median, "seconds_per_update": median / updates,
-            "jit_compile": trainer.jit_compile, "device": device,
+            "jit_compile": trainer.jit_compile, "device": device, **workspace.run_record(layout.NAME),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -142,6 +142,7 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
         dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=schedule,
         budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=workspace.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs},
+        record=workspace.run_record(layout.NAME),
     )  # fmt: skip
     rng = np.random.default_rng(science.seeds[0])
     keras.utils.set_random_seed(science.seeds[0])  # the run's initial weights, rebuilt as train_run built them
@@ -160,7 +161,8 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
         if epoch in (0, noise.snapshot_epochs[-1]):
             point = "initialisation" if epoch == 0 else f"after {epoch} epochs"
             spreads.append(gradient_spread(sampler, list(noise.batch_sizes), noise.draws, rng).assign(point=point, epoch=epoch))
-    return pd.concat(spreads, ignore_index=True), pd.DataFrame(scales)
+    record = workspace.run_record(layout.NAME)
+    return pd.concat(spreads, ignore_index=True).assign(**record), pd.DataFrame(scales).assign(**record)
 
 
 # --- steps to target ------------------------------------------------------------------------------------
@@ -182,13 +184,13 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=science.seeds[0], run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}"),
-            eval_batch_size=workspace.runtime.eval_batch_size,
+            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
         )  # fmt: skip
         rows.append({
             "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
             "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
             "steps_to_target": steps_to_target(result.history, steps.target_accuracy),
-            "best_test_accuracy": result.metrics["best_test_accuracy"],
+            "best_test_accuracy": result.metrics["best_test_accuracy"], "rules_hash": result.metrics["rules_hash"],
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -234,7 +236,7 @@ def run_regime(workspace: Workspace, science: ScienceConfig, name: str) -> pd.Da
         result = train_run(
             dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"regimes/{name}/seed{seed}"),
-            eval_batch_size=workspace.runtime.eval_batch_size,
+            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
         )  # fmt: skip
-        frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"]))
+        frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

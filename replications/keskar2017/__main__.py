@@ -22,6 +22,7 @@ import pandas as pd
 from replications.keskar2017 import experiment, layout, minima, sweeps
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
+from replications import claims
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         if path := getattr(arguments, name, None):
             (Path(path) if name.endswith("_dir") else Path(path).parent).mkdir(parents=True, exist_ok=True)
     tables, figures = getattr(arguments, "table_dir", None), getattr(arguments, "figure_dir", None)
+    power = workspace.verdicts.power
 
     if arguments.step == "train":
         experiment.train(workspace, keskar, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
@@ -77,35 +79,42 @@ def main(argv: list[str] | None = None) -> None:
         runs = experiment.collect_runs(workspace, keskar)
         experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
         experiment.table2_figure(workspace, keskar, runs, layout.figure_file(figures, "table2"))
-        write_claims(experiment.generalization_gap_claims(keskar, runs), arguments.claims)
+        claims.write_claims(
+            arguments.claims, lambda frames: experiment.generalization_gap_claims(keskar, frames["runs"], power),
+            {"runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+        )  # fmt: skip
     elif arguments.step == "minima":
         measured = minima.collect_sharpness(workspace, keskar)
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
-        minima.distance_table(experiment.collect_runs(workspace, keskar)).to_csv(layout.table_file(tables, "distance"), index=False)
+        runs = experiment.collect_runs(workspace, keskar)
+        minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
         pd.concat(
             [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.networks]
         ).to_csv(layout.table_file(tables, "rescaling"), index=False)
         curves = parametric_curves(workspace, keskar)
         for network in keskar.networks:
             minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))
-        write_claims(minima.sharpness_claims(keskar, measured) + minima.steepness_claims(keskar, curves), arguments.claims)
+        claims.write_claims(
+            arguments.claims,
+            lambda frames: minima.sharpness_claims(keskar, frames["sharpness"], power) + minima.steepness_claims(keskar, frames["curves"], power),
+            {"sharpness": measured, "curves": curves, "runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+        )  # fmt: skip
     elif arguments.step == "sweeps":
         sweep, warm_start = sweeps.sweep_table(workspace, keskar), sweeps.warm_start_table(workspace, keskar)
         sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
         warm_start.to_csv(layout.table_file(tables, "warm_start"), index=False)
         sweeps.sweep_figure(sweep, layout.figure_file(figures, "sweep"))
         sweeps.warm_start_figure(warm_start, layout.figure_file(figures, "warm_start"))
-        write_claims(sweeps.sweep_claims(keskar, sweep) + sweeps.warm_start_claims(keskar, warm_start), arguments.claims)
+        claims.write_claims(
+            arguments.claims,
+            lambda frames: sweeps.sweep_claims(keskar, frames["sweep"], power) + sweeps.warm_start_claims(keskar, frames["warm_start"], power),
+            {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(workspace, keskar)},
+            workspace, layout.NAME, recorded_from=["runs"],
+        )  # fmt: skip
     else:
         table = sweeps.trajectory(workspace, keskar, arguments.network)
         table.to_csv(layout.table_file(tables, f"trajectory_{arguments.network}"), index=False)
         sweeps.trajectory_figure(table, layout.figure_file(figures, f"trajectory_{arguments.network}"))
-
-
-def write_claims(rows: list, path: str) -> None:
-    from replications.claims import claims_frame
-
-    claims_frame(rows).to_csv(path, index=False)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ class Sharpness:
     epsilons: tuple[float, ...]
     subspace_dimension: int
     max_iterations: int
+    subspace_columns: str = "gaussian"  # replications.sharpness.random_subspace
+    max_first_order_share: float = 0.5  # a minimum at epsilon: phi at most this share first-order
 
 
 @dataclasses.dataclass(frozen=True)

@@ -66,6 +66,7 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
         run_dir=output_dir,
         eval_batch_size=workspace.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in REGIMES else None,
+        record=workspace.run_record(layout.NAME),
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
     return result.metrics
@@ -112,16 +113,21 @@ def table2(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy."""
+def seed_pairs(frame: pd.DataFrame, column: str, first: str, second: str, key: str = "run") -> pd.DataFrame:
+    """`column` of the runs `first` and `second` side by side, one row per seed that finished both (they share the seed)."""
+    finished = frame[~frame["diverged"].astype(bool)] if "diverged" in frame.columns else frame
+    wide = finished[finished[key].isin([first, second])].pivot_table(index="seed", columns=key, values=column)
+    return wide.reindex(columns=[first, second]).dropna()
+
+
+def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy (SB and LB of a seed share its initialisation)."""
     rule = keskar.claims["generalization_gap"]
     rows = []
     for network, group in runs.groupby("network", sort=False):
-        finished = group[~group["diverged"]]
-        sb, lb = (finished[finished["run"] == regime] for regime in REGIMES)
+        test, train = (seed_pairs(group, column, "SB", "LB") for column in ("test_accuracy", "train_accuracy"))
         published = paper.TABLE2[group["paper_row"].iloc[0]]
-        gap = claims.welch_greater(sb["test_accuracy"], lb["test_accuracy"], rule.alpha)
-        train_difference = abs(sb["train_accuracy"].mean() - lb["train_accuracy"].mean())
+        train_difference = abs(train["SB"].mean() - train["LB"].mean())
         precondition = None
         if train_difference > rule.max_train_accuracy_difference:
             precondition = (
@@ -129,18 +135,17 @@ def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame) -> list[
                 f"> {100 * rule.max_train_accuracy_difference:.2f} pp: not the paper's comparison"
             )
         diverged = int(group["diverged"].sum())
-        rows.append(claims.gap_claim(
-            paper=paper.PAPER,
-            claim_id=f"generalization_gap_{network}",
+        rows.append(claims.gap_row(
+            test["SB"], test["LB"], paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
+            paper_effect=(published["test_SB"][0] - published["test_LB"][0]) / 100, precondition_failure=precondition,
+            scale=100, unit="pp",
+            paper=paper.PAPER, family="generalization_gap", claim_id=f"generalization_gap_{network}",
             statement=f"{network}: LB test accuracy is lower than SB test accuracy at similar training accuracy",
             paper_value=_gap_text(published["test_SB"][0], published["test_LB"][0]),
-            our_value=_gap_text(100 * sb["test_accuracy"].mean(), 100 * lb["test_accuracy"].mean()),
-            test_name="Welch t-test, one-sided (SB > LB), test accuracy over seeds",
-            gap=gap, rule=rule, n_seeds=int(min(len(sb), len(lb))), difference="SB - LB",
-            precondition_failure=precondition,
-            rule_prefix=f"inconclusive unless training accuracies are within {100 * rule.max_train_accuracy_difference:.1f} pp; ",
-            detail_suffix=f"; {diverged} diverged run(s) left out" if diverged else "",
-            scale=100, unit=" pp",
+            our_value=_gap_text(100 * test["SB"].mean(), 100 * test["LB"].mean()),
+            test=f"paired t-test over seeds, one-sided (SB > LB); inconclusive unless training accuracies are within "
+                 f"{100 * rule.max_train_accuracy_difference:.1f} pp",
+            detail=f"; {diverged} diverged run(s) left out with their pair" if diverged else "",
         ))  # fmt: skip
     return rows
 

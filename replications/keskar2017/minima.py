@@ -15,7 +15,7 @@ from replications.keskar2017 import paper
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
 from replications.keskar2017 import layout
-from replications.keskar2017.experiment import REGIMES
+from replications.keskar2017.experiment import REGIMES, seed_pairs
 
 SPACES = ("full", "subspace")
 
@@ -47,7 +47,7 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
     tables = run in REGIMES
-    subspace = random_subspace(len(weights), metric.subspace_dimension, seed=seed) if tables else None
+    subspace = random_subspace(len(weights), metric.subspace_dimension, seed=seed, kind=metric.subspace_columns) if tables else None
     rows = []
     for space in SPACES if tables else ("full",):
         for epsilon in metric.epsilons if tables else metric.epsilons[:1]:
@@ -88,32 +88,45 @@ def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFram
             "paper_sharpness_mean": published[0], "paper_sharpness_std": published[1],
             "mean_iterations": group["iterations"].mean(), "mean_evaluations": group["evaluations"].mean(),
             "mean_on_boundary": group["on_boundary"].mean(), "n_stalled": int(group["stalled"].sum()),
-            "mean_gradient_norm": group["gradient_norm"].mean(), "mean_seconds": group["seconds"].mean(),
+            "mean_gradient_norm": group["gradient_norm"].mean(),
+            "mean_full_gradient_norm": group["full_gradient_norm"].mean(),
+            "first_order_mean": group["first_order"].mean(), "curvature_mean": group["curvature"].mean(),
+            "first_order_share": first_order_share(group),
+            "is_minimum": bool(first_order_share(group) <= keskar.sharpness.max_first_order_share),
+            "mean_seconds": group["seconds"].mean(),
             "num_parameters": int(group["num_parameters"].iloc[0]), "num_examples": int(group["num_examples"].iloc[0]),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claim: LB minima are sharper than SB minima, for each network, epsilon and space."""
+def first_order_share(group: pd.DataFrame) -> float:
+    """The share of phi that its first-order (slope) part makes up, over the group's measurements."""
+    return float(group["first_order"].sum() / group["sharpness"].sum()) if group["sharpness"].sum() > 0 else float("nan")
+
+
+def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """Claim: LB minima are sharper than SB minima. One family; a cell per network, space and epsilon, each a paired
+    t-test on log(phi_LB / phi_SB) over seeds (SB and LB of a seed share the subspace and the initialisation)."""
     rule = keskar.claims["sharper_minima"]
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
-        sb, lb = (group[group["run"] == regime]["sharpness"] for regime in REGIMES)
+        pairs = seed_pairs(group.assign(log_sharpness=np.log(group["sharpness"].clip(lower=1e-12))), "log_sharpness", "SB", "LB")
         paper_row = keskar.networks[network].paper_row
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon))
         stalled = int(group["stalled"].sum())
+        shares = {regime: first_order_share(group[group["run"] == regime]) for regime in REGIMES}
         where = "Table 3, full space" if space == "full" else "Table 4, random subspace"
-        rows.append(claims.gap_claim(
-            paper=paper.PAPER,
-            claim_id=f"sharper_minima_{network}_{space}_{epsilon:g}",
+        rows.append(claims.gap_row(
+            pairs["LB"], pairs["SB"], paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
+            paper_effect=float(np.log(published["LB"][0] / published["SB"][0])) if published else float("nan"),
+            unit="log phi ratio",
+            paper=paper.PAPER, family="sharper_minima", claim_id=f"sharper_minima_{network}_{space}_{epsilon:g}",
             statement=f"{network}: LB minima are sharper than SB minima ({where}, eps = {epsilon:g})",
             paper_value=f"SB {published['SB'][0]:.2f} vs LB {published['LB'][0]:.2f}" if published else "-",
-            our_value=f"SB {sb.mean():.3g} vs LB {lb.mean():.3g}",
-            test_name="Welch t-test, one-sided (LB > SB), sharpness over seeds",
-            gap=claims.welch_greater(lb, sb, rule.alpha), rule=rule, n_seeds=int(min(len(sb), len(lb))),
-            difference="LB - SB",
-            detail_suffix=f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else "",
+            our_value=f"SB {np.exp(pairs['SB']).mean():.3g} vs LB {np.exp(pairs['LB']).mean():.3g}",
+            test="paired t-test on log(phi_LB / phi_SB) over seeds, one-sided",
+            detail=(f"; first-order share of phi: SB {shares['SB']:.0%}, LB {shares['LB']:.0%}"
+                    + (f"; {stalled} measurement(s) stalled at a zero gradient" if stalled else "")),
         ))  # fmt: skip
     return rows
 
@@ -174,24 +187,22 @@ def steepness(curve: pd.DataFrame, offset: float) -> tuple[float, float]:
     return at(-offset) - at(0.0), at(1.0 + offset) - at(1.0)
 
 
-def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB."""
+def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB (paired over seeds)."""
     parametric = keskar.parametric
     rule = keskar.claims["steeper_around_large_batch"]
     rows = []
     for network, group in curves.groupby("network", sort=False):
         rises = np.array([steepness(curve, parametric.offset) for _, curve in group.groupby("seed")])
         sb_rise, lb_rise = rises[:, 0], rises[:, 1]
-        rows.append(claims.gap_claim(
-            paper=paper.PAPER,
-            claim_id=f"steeper_around_large_batch_{network}",
+        rows.append(claims.gap_row(
+            lb_rise, sb_rise, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, unit="loss",
+            paper=paper.PAPER, family="steeper_around_large_batch", claim_id=f"steeper_around_large_batch_{network}",
             statement=f"{network}: the training loss rises more steeply around the LB minimum than around the SB minimum (Fig. 3)",
             paper_value="qualitative (Fig. 3)",
             our_value=f"rise over {parametric.offset} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
-            test_name="paired t-test, one-sided (LB rise > SB rise), over seed pairs",
-            gap=claims.paired_greater(lb_rise, sb_rise, rule.alpha), rule=rule, n_seeds=len(rises),
-            difference="LB - SB rise",
-            rule_prefix=f"rise = f(1 + {parametric.offset}) - f(1) for LB, f(-{parametric.offset}) - f(0) for SB; ",
+            test=(f"paired t-test over seeds, one-sided (LB rise > SB rise); rise = f(1 + {parametric.offset}) - f(1) for LB, "
+                  f"f(-{parametric.offset}) - f(0) for SB"),
         ))  # fmt: skip
     return rows
 

@@ -28,6 +28,9 @@ TABLES = {
         "mean_on_boundary": "share of the coordinates of y ending on the box",
         "n_stalled": "measurements where the solver could not move (zero gradient)",
         "mean_gradient_norm": "‖Aᵀ∇f(x)‖ at the minimum",
+        "mean_full_gradient_norm": "‖∇f(x)‖ in the full space at the minimum",
+        "first_order_mean, curvature_mean": "φ's first-order part (the rise a linear model of f reaches on the box) and the rest, φ minus it",
+        "first_order_share, is_minimum": "first-order part / φ over the seeds; a minimum at this ε when the share is at most max_first_order_share",
         "mean_seconds, num_parameters, num_examples": "wall seconds per measurement; size of x; training examples in f",
     },
     "keskar2017_distance.csv": {
@@ -121,7 +124,9 @@ def sharpness_markdown(table: pd.DataFrame, space: str) -> str:
             "LB (paper)": plus_minus(by_regime["paper_sharpness_mean"], by_regime["paper_sharpness_std"]).get("LB"),
             "L-BFGS-B iterations / evaluations (mean)": f"{group['mean_iterations'].mean():.1f} / {group['mean_evaluations'].mean():.1f}",
             "on the box (share of coordinates)": f"{group['mean_on_boundary'].mean():.2f}",
-            "gradient norm at the minimum, SB / LB": " / ".join(f"{value:.2g}" for value in by_regime["mean_gradient_norm"]),
+            "gradient norm at the minimum, SB / LB": " / ".join(f"{value:.2g}" for value in by_regime["mean_full_gradient_norm"]),
+            "first-order share of φ, SB / LB": " / ".join(f"{value:.0%}" for value in by_regime["first_order_share"]),
+            "a minimum at this ε? SB / LB": " / ".join("yes" if value else "no (a slope)" for value in by_regime["is_minimum"]),
             "stalled": int(group["n_stalled"].sum()),
         })  # fmt: skip
     return markdown_table(pd.DataFrame(rows))
@@ -151,9 +156,17 @@ def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
         "Only trainable weights are perturbed; BN statistics stay frozen (inference mode); our choice. "
         "At a well-trained minimum the gradient is tiny and scipy's defaults stop at iteration 0 (φ = 0); we rescale "
         "the objective so its starting gradient has the norm of the box and set the tolerances to 0. "
-        f"Subspace: A has {metric.subspace_dimension} columns drawn uniform on [0, 1) and normalised to unit "
-        "length (the paper does not say; a public re-implementation does this), one A per seed shared by SB and LB. "
-        "What to look for: LB far above SB. Data: `tables/keskar2017_sharpness.csv`.",
+        + (f"Subspace: A has {metric.subspace_dimension} independent Gaussian columns of unit length (nearly orthogonal, "
+           "so it probes as many directions), one A per seed shared by SB and LB; the option `subspace_columns: uniform` "
+           "draws them on [0, 1) as a public re-implementation does, whose columns all point about one way (cosine 0.75). "
+           if metric.subspace_columns == "gaussian" else
+           f"Subspace: A has {metric.subspace_dimension} columns uniform on [0, 1), normalised (a public re-implementation; "
+           "every pair has cosine about 0.75, so A mostly probes one direction), one A per seed shared by SB and LB. ")
+        + "Beside φ: its first-order part, the rise a linear model of f would reach on the box from the gradient at x "
+        "(100 Σ|(Aᵀg)ᵢ| hᵢ / (1 + f(x))), and the gradient norm; a point whose φ is mostly first-order "
+        f"(share above {metric.max_first_order_share:.0%}) is a slope at that ε, not a minimum, and its φ measures "
+        "how far it is from stationary rather than how sharp it is. The claim tests log(φ_LB / φ_SB), paired per seed. "
+        "What to look for: LB far above SB, at points that are minima. Data: `tables/keskar2017_sharpness.csv`.",
         "",
         "Table 3, full space (A = I):",
         "",

@@ -10,8 +10,8 @@ import pandas as pd
 from replications import claims, plots
 from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import ClaimRule, Workspace
-from replications.keskar2017.experiment import REGIMES, collect_runs
+from replications.typed_config import Workspace
+from replications.keskar2017.experiment import REGIMES, collect_runs, seed_pairs
 
 SWEEP_EPSILON_SPACE = "full"
 
@@ -34,6 +34,14 @@ def sweep_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     ]
 
 
+def sweep_and_warm_start_runs(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
+    """The metrics of every sweep and warm-start run (with the rules hash each recorded)."""
+    return pd.concat([
+        collect_runs(workspace, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks),
+        collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks),
+    ], ignore_index=True)  # fmt: skip
+
+
 def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
     runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
@@ -43,59 +51,43 @@ def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame
     ]
 
 
-def trend_claim(claim_id: str, statement: str, x: pd.Series, y: pd.Series, sign: int, rule: ClaimRule, paper_value: str) -> claims.ClaimRow:
-    """A monotone trend of y with x, tested by Spearman's rank correlation in the claimed direction (sign)."""
-    rho, p_value = claims.spearman_permutation(x, y, "greater" if sign > 0 else "less")
-    _, p_opposite = claims.spearman_permutation(x, y, "less" if sign > 0 else "greater")
-    verdict, reason = claims.direction_verdict(p_value, p_opposite, rule.alpha)
-    return claims.ClaimRow(
-        paper=paper.PAPER, claim_id=claim_id, statement=statement, paper_value=paper_value,
-        our_value=f"Spearman rho = {rho:.2f} over {len(x)} runs",
-        test=f"Spearman rank correlation, one-sided ({'increasing' if sign > 0 else 'decreasing'}), permutation p-value",
-        statistic=rho, p_value=p_value, ci="-", n_seeds=len(x), verdict=verdict,
-        rule=f"reproduced if p < {rule.alpha} in the claimed direction; not reproduced if p < {rule.alpha} the other way; else inconclusive",
-        detail=reason,
-    )  # fmt: skip
-
-
-def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
+def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """Fig. 4: test accuracy falls and sharpness rises with the batch size (Spearman over every finished run)."""
     rule = keskar.claims["batch_size_trend"]
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]
-        rows.append(trend_claim(
-            f"sweep_accuracy_falls_{network}", f"{network}: test accuracy falls as the batch size grows (Fig. 4)",
-            finished["batch_size"], finished["test_accuracy"], -1, rule, "C1: sharp drop past batch ~500 (Fig. 4)",
-        ))  # fmt: skip
-        rows.append(trend_claim(
-            f"sweep_sharpness_rises_{network}", f"{network}: sharpness rises as the batch size grows (Fig. 4)",
-            finished["batch_size"], finished["sharpness"], +1, rule, "rises with batch size (Fig. 4)",
-        ))  # fmt: skip
+        for quantity, sign, verb, paper_value in (
+            ("test_accuracy", -1, "test accuracy falls", "C1: sharp drop past batch ~500 (Fig. 4)"),
+            ("sharpness", +1, "sharpness rises", "rises with batch size (Fig. 4)"),
+        ):
+            rows.append(claims.trend_row(
+                finished["batch_size"], finished[quantity], sign=sign, alpha=rule.alpha, power=power,
+                paper=paper.PAPER, family=f"sweep_{quantity}", claim_id=f"sweep_{'accuracy_falls' if sign < 0 else 'sharpness_rises'}_{network}",
+                statement=f"{network}: {verb} as the batch size grows (Fig. 4)", paper_value=paper_value,
+                our_value=f"Spearman rho = {finished[quantity].corr(finished['batch_size'], method='spearman'):.2f} over {len(finished)} runs",
+                test="Spearman rank correlation over runs, one-sided, permutation p-value", n_seeds=int(finished["seed"].nunique()),
+            ))  # fmt: skip
     return rows
 
 
-def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch."""
+def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch
+    (paired over seeds: a seed's runs share the initialisation and the first epochs' data order)."""
     rule = keskar.claims["warm_start"]
     rows = []
     for network, group in table.groupby("network", sort=False):
-        finished = group[~group["diverged"]]
-        longest = finished["warm_start_epochs"].max()
-        scratch = finished[finished["warm_start_epochs"] == 0]
-        warmed = finished[finished["warm_start_epochs"] == longest]
-        for quantity, higher, lower, sign_text in (
-            ("test_accuracy", warmed, scratch, "higher test accuracy"),
-            ("sharpness", scratch, warmed, "lower sharpness"),
-        ):
-            rows.append(claims.gap_claim(
-                paper=paper.PAPER,
-                claim_id=f"warm_start_{quantity}_{network}",
+        longest = group.loc[~group["diverged"], "warm_start_epochs"].max()
+        for quantity, sign, sign_text in (("test_accuracy", 1, "higher test accuracy"), ("sharpness", -1, "lower sharpness")):
+            pairs = seed_pairs(group.assign(signed=sign * group[quantity]), "signed", longest, 0, key="warm_start_epochs")
+            rows.append(claims.gap_row(
+                pairs[longest], pairs[0], paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
+                unit="accuracy" if quantity == "test_accuracy" else "phi",
+                paper=paper.PAPER, family="warm_start", claim_id=f"warm_start_{quantity}_{network}",
                 statement=f"{network}: after {longest} SB epochs, LB training ends with {sign_text} than LB from scratch (Fig. 5)",
                 paper_value="improves once k is large enough (Fig. 5)",
-                our_value=f"k = 0: {scratch[quantity].mean():.4g}; k = {longest}: {warmed[quantity].mean():.4g}",
-                test_name="Welch t-test, one-sided, over seeds",
-                gap=claims.welch_greater(higher[quantity], lower[quantity], rule.alpha), rule=rule,
-                n_seeds=int(min(len(scratch), len(warmed))), difference="the improvement",
+                our_value=f"k = 0: {sign * pairs[0].mean():.4g}; k = {longest}: {sign * pairs[longest].mean():.4g}",
+                test="paired t-test over seeds, one-sided (the improvement)",
             ))  # fmt: skip
     return rows
 

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
         experiment.run_setting(workspace, smith, arguments.setting).to_csv(arguments.output, index=False)
         return
-    from replications.claims import claims_frame
+    from replications import claims
     from replications.smith2018 import analysis
 
     histories = experiment.collect(workspace, smith)
@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     analysis.summary_table(smith, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
     analysis.protocol_table(smith).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)
     analysis.write_figures(smith, histories, arguments.figure_dir)
-    Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
-    claims_frame(analysis.all_claims(smith, histories)).to_csv(arguments.claims, index=False)
+    claims.write_claims(
+        arguments.claims, lambda frames: analysis.all_claims(smith, frames["histories"], workspace.verdicts.power),
+        {"histories": histories}, workspace, layout.NAME, recorded_from=["histories"],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def run_setting(workspace: Workspace, smith: SmithConfig, name: str) -> pd.DataF
             dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
             schedule=schedule, budget=Budget(max_epochs=smith.epochs), seed=seed,
             run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
+            record=workspace.run_record(layout.NAME),
         )  # fmt: skip
-        frames.append(result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"]))
+        frames.append(result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -42,10 +42,12 @@ def main(argv: list[str] | None = None) -> None:
     analysis.summary_table(runs, wilson.claims.stable_margin).to_csv(layout.table_file(tables, "summary"), index=False)
     analysis.epochs_figure(runs, layout.figure_file(figures, "epochs"))
     analysis.curves_figure(workspace, wilson, experiment.best_per_batch(runs), layout.figure_file(figures, "curves"))
-    from replications.claims import claims_frame
+    from replications import claims
 
-    Path(arguments.claims).parent.mkdir(parents=True, exist_ok=True)
-    claims_frame(analysis.all_claims(wilson, runs)).to_csv(arguments.claims, index=False)
+    claims.write_claims(
+        arguments.claims, lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power),
+        {"runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

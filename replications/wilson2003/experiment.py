@@ -49,6 +49,7 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
         "epochs_run": metrics["epochs"], "updates_to_best": int(history["updates"].iloc[epoch - 1]) if epoch else 0,
         # best still at the last epoch of the budget: the true epochs-to-best may be larger
         "censored": bool(not metrics["diverged"] and epoch == max_epochs),
+        "rules_hash": metrics.get("rules_hash", ""),
     }  # fmt: skip
 
 
@@ -72,6 +73,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
                 run_dir=layout.run_dir(workspace.results_dir, task, label, learning_rate, seed),
                 eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
+                record=workspace.run_record(layout.NAME),
             )  # fmt: skip
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))

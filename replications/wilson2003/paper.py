@@ -1,6 +1,7 @@
 """Wilson & Martinez 2003's setup and numbers (see ../shared/papers.md; mostly unverified)."""
 
 PAPER = "Wilson & Martinez 2003"
+SECONDARY = "a secondary summary, not the paper's text"
 TITLE = "Wilson & Martinez 2003, The general inefficiency of batch training for gradient descent learning"
 
 # Digit speech task (20,000 instances): epochs to the best hold-out accuracy (quoted in seed 004).

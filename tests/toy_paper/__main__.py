@@ -32,8 +32,9 @@ def train(workspace: Workspace, toy: ToyConfig, batch_size: int) -> pd.DataFrame
             dataset=dataset, model_config=toy.model, optimizer_config={"name": "sgd", "learning_rate": toy.learning_rate},
             schedule=Schedule.constant(toy.learning_rate, batch_size), budget=Budget(max_epochs=toy.epochs),
             seed=seed, run_dir=layout.run_dir(workspace.results_dir, batch_size, seed), eval_batch_size=workspace.runtime.eval_batch_size,
+            record=workspace.run_record(layout.NAME),
         )  # fmt: skip
-        rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"]})
+        rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"], "rules_hash": result.metrics["rules_hash"]})
     return pd.DataFrame(rows)
 
 
@@ -48,16 +49,22 @@ def analyse(workspace: Workspace, toy: ToyConfig, table_dir: str, figure_dir: st
     axis.scatter(runs["batch_size"], 100 * runs["test_accuracy"])
     axis.set(xscale="log", xlabel="batch size", ylabel="test accuracy (%)")
     plots.save(figure, layout.figure_file(figure_dir, "accuracy"))
-    small, large = (runs[runs["batch_size"] == size]["test_accuracy"] for size in (toy.small_batch, toy.large_batch))
-    row = claims.gap_claim(
-        paper=AUTHORS, claim_id="toy_small_batch_better", statement="A small batch reaches a higher test accuracy in the same epochs",
-        paper_value="-", our_value=f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", test_name="Welch t-test, one-sided",
-        gap=claims.welch_greater(small, large, toy.claims["small_batch_better"].alpha),
-        rule=toy.claims["small_batch_better"], n_seeds=len(small), difference="small - large",
-    )  # fmt: skip
-    Path(claims_path).parent.mkdir(parents=True, exist_ok=True)
-    claims.claims_frame([row]).to_csv(claims_path, index=False)
+    claims.write_claims(claims_path, lambda frames: toy_claims(toy, frames["runs"], workspace.verdicts.power), {"runs": runs},
+                        workspace, layout.NAME, recorded_from=["runs"])  # fmt: skip
 
+
+def toy_claims(toy: ToyConfig, runs: pd.DataFrame, power: float) -> list:
+    from replications import claims
+
+    pairs = runs.pivot_table(index="seed", columns="batch_size", values="test_accuracy").dropna()
+    small, large = pairs[toy.small_batch], pairs[toy.large_batch]
+    rule = toy.claims["small_batch_better"]
+    return [claims.gap_row(
+        small, large, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, scale=100, unit="pp",
+        paper=AUTHORS, family="toy_small_batch_better", claim_id="toy_small_batch_better",
+        statement="A small batch reaches a higher test accuracy in the same epochs", paper_value="-",
+        our_value=f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", test="paired t-test over seeds, one-sided",
+    )]  # fmt: skip
 
 def main(argv: list[str] | None = None) -> None:
     parser = base_parser("The toy paper")

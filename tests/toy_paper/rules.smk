@@ -36,6 +36,7 @@ rule toypaper_analyse:
         benchmark_path("toypaper_analyse")
     params:
         settings=TOY,
+        verdicts=VERDICT_SETTINGS,
     shell:
         "{PYTHON} -m tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
         " --claims {output.claims} > {log} 2>&1"

@@ -1,0 +1,140 @@
+"""The tests the claim rules use, their power, and the multiple-comparison correction."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+from scipy import stats
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """A difference mean(a) - mean(b) with its standard error and degrees of freedom (Welch or paired)."""
+
+    difference: float
+    standard_error: float
+    degrees_of_freedom: float
+
+    def interval(self, alpha: float) -> tuple[float, float]:
+        """The two-sided (1 - 2 alpha) interval: its ends are the one-sided 1 - alpha bounds."""
+        half = stats.t.ppf(1 - alpha, self.degrees_of_freedom) * self.standard_error
+        return self.difference - half, self.difference + half
+
+    def _t(self, threshold: float) -> float:
+        """(difference - threshold) / SE; with no spread, +-inf (or NaN at the threshold itself)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.float64(self.difference - threshold) / np.float64(self.standard_error))
+
+    def p_greater(self, threshold: float = 0.0) -> float:
+        """One-sided p-value that the difference exceeds `threshold`."""
+        return float(stats.t.sf(self._t(threshold), self.degrees_of_freedom))
+
+    def p_less(self, threshold: float = 0.0) -> float:
+        return float(stats.t.cdf(self._t(threshold), self.degrees_of_freedom))
+
+    @property
+    def statistic(self) -> float:
+        return self._t(0.0)
+
+    def minimum_detectable(self, alpha: float, power: float, two_one_sided: bool = False) -> float:
+        """The smallest true difference a one-sided test at `alpha` detects with `power` at this n and spread.
+
+        With `two_one_sided` (TOST): the smallest margin equivalence is shown within, with `power`, when
+        the true difference is zero.
+        """
+        beta_quantile = (1 + power) / 2 if two_one_sided else power
+        df = self.degrees_of_freedom
+        return float((stats.t.ppf(1 - alpha, df) + stats.t.ppf(beta_quantile, df)) * self.standard_error)
+
+
+def _values(values: Sequence[float]) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        raise ValueError(f"a t-test needs at least 2 values per group, got {len(values)}")
+    return values
+
+
+def welch(a: Sequence[float], b: Sequence[float]) -> Estimate:
+    """Welch's estimate of mean(a) - mean(b): unequal variances, Satterthwaite degrees of freedom."""
+    a, b = _values(a), _values(b)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se2 = va + vb
+    df = se2**2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se2 > 0 else float(len(a) + len(b) - 2)
+    return Estimate(float(a.mean() - b.mean()), float(np.sqrt(se2)), float(df))
+
+
+def paired(a: Sequence[float], b: Sequence[float]) -> Estimate:
+    """The paired estimate of mean(a - b) for pairs that share a seed."""
+    a, b = _values(a), _values(b)
+    if len(a) != len(b):
+        raise ValueError(f"a paired test needs pairs, got {len(a)} and {len(b)} values")
+    differences = a - b
+    return Estimate(float(differences.mean()), float(differences.std(ddof=1) / np.sqrt(len(a))), float(len(a) - 1))
+
+
+def estimate(a: Sequence[float], b: Sequence[float], is_paired: bool) -> Estimate:
+    return paired(a, b) if is_paired else welch(a, b)
+
+
+def seeds_needed(a: Sequence[float], b: Sequence[float], effect: float, alpha: float, power: float, is_paired: bool,
+                 two_one_sided: bool = False, most: int = 1000) -> int | None:
+    """Seeds per group a test needs to detect `effect` with `power`, at the spread seen in `a` and `b`; None beyond `most`."""
+    if not np.isfinite(effect) or effect <= 0:
+        return None
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    for n in range(2, most + 1):
+        if is_paired:
+            spread = np.std(a - b, ddof=1)
+            test = Estimate(0.0, spread / np.sqrt(n), n - 1)
+        else:
+            va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
+            test = Estimate(0.0, np.sqrt(va + vb), 2 * n - 2)
+        if test.standard_error == 0 or test.minimum_detectable(alpha, power, two_one_sided) <= effect:
+            return n
+    return None
+
+
+def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: str, resamples: int = 9999) -> tuple[float, float]:
+    """Spearman's rho and its permutation p-value, honest for the few points of a sweep.
+
+    Rho is Pearson's correlation of the ranks, so the permutations shuffle y's ranks against x's, all at once.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 3:
+        raise ValueError(f"a rank correlation needs at least 3 points, got {len(x)}")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant has no ranks to correlate: no evidence either way
+        return float("nan"), float("nan")
+    x_ranks = stats.rankdata(x) - (len(x) + 1) / 2
+    y_ranks = stats.rankdata(y)
+
+    def rho(ranks: np.ndarray, axis: int = -1) -> np.ndarray:
+        centred = ranks - ranks.mean(axis=axis, keepdims=True)
+        return (centred * x_ranks).sum(axis=axis) / np.sqrt((centred**2).sum(axis=axis) * (x_ranks**2).sum())
+
+    result = stats.permutation_test(
+        (y_ranks,), rho, permutation_type="pairings", alternative=alternative, n_resamples=resamples, vectorized=True, rng=0,
+    )  # fmt: skip
+    return float(result.statistic), float(result.pvalue)
+
+
+def spearman_minimum_detectable(n: int, alpha: float, power: float) -> float:
+    """The smallest |rho| a one-sided rank-correlation test on n points detects with `power` (Fisher z)."""
+    if n <= 3:
+        return float("inf")
+    return float(np.tanh((stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)) * np.sqrt(1.06 / (n - 3))))
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN and does not count as a test)."""
+    p_values = np.asarray(p_values, dtype=float)
+    adjusted = np.full_like(p_values, np.nan)
+    tested = np.flatnonzero(np.isfinite(p_values))
+    order = tested[np.argsort(p_values[tested], kind="stable")]
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+

@@ -1,0 +1,355 @@
+"""Every claim rule can return each of the three verdicts: synthetic results that reach each one.
+
+One test per rule; each feeds the rule results made to show the claim, to contradict it, and to leave it open.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+ALL_THREE = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+NOISE = np.array([0.0, 0.004, -0.004, 0.002, -0.002])  # a small, fixed seed-to-seed spread
+WILD = np.array([0.0, 0.08, -0.08, 0.05, -0.05])  # a spread too large to decide anything
+
+
+def verdicts(make_rows) -> list[str]:
+    """The verdict of the first row for each case given to `make_rows`."""
+    return [make_rows(case)[0].verdict for case in ("shown", "contradicted", "open")]
+
+
+# --- Keskar et al. 2017 ---------------------------------------------------------------------------------
+
+
+def test_generalization_gap_reaches_every_verdict(config):
+    from replications.keskar2017 import experiment
+    from replications.keskar2017.config import KeskarConfig
+
+    keskar = KeskarConfig.from_config(config)
+    gaps = {"shown": 0.03 + NOISE, "contradicted": -0.03 + NOISE, "open": 0.002 + WILD}
+
+    def rows(case):
+        runs = pd.DataFrame(
+            [{"network": "F1", "paper_row": "F1", "run": "SB", "seed": s, "diverged": False, "train_accuracy": 0.99, "test_accuracy": 0.80}
+             for s in range(5)]
+            + [{"network": "F1", "paper_row": "F1", "run": "LB", "seed": s, "diverged": False, "train_accuracy": 0.99,
+                "test_accuracy": 0.80 - gaps[case][s]} for s in range(5)]
+        )  # fmt: skip
+        return experiment.generalization_gap_claims(keskar, runs, power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_sharper_minima_reaches_every_verdict(config):
+    from replications.keskar2017 import minima
+    from replications.keskar2017.config import KeskarConfig
+
+    keskar = KeskarConfig.from_config(config)
+    ratios = {"shown": 10 * np.exp(NOISE), "contradicted": 0.5 * np.exp(NOISE), "open": 1.5 * np.exp(10 * WILD)}
+
+    def rows(case):
+        measured = pd.DataFrame(
+            [{"network": "F1", "space": "full", "epsilon": 1e-3, "run": run, "seed": s, "stalled": False,
+              "sharpness": 1.0 * (ratios[case][s] if run == "LB" else 1.0), "first_order": 0.1} for run in ("SB", "LB") for s in range(5)]
+        )  # fmt: skip
+        return minima.sharpness_claims(keskar, measured, power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_steeper_around_large_batch_reaches_every_verdict(config):
+    from replications.keskar2017 import minima
+    from replications.keskar2017.config import KeskarConfig
+
+    keskar = KeskarConfig.from_config(config)
+    offset = keskar.parametric.offset
+    extra = {"shown": 0.5 + NOISE, "contradicted": -0.5 + NOISE, "open": 10 * WILD}
+
+    def rows(case):
+        curves = []
+        for s in range(5):
+            lb_rise = 1.0 + extra[case][s]
+            for alpha, loss in ((-offset, 1.0), (0.0, 0.0), (1.0, 0.0), (1.0 + offset, lb_rise)):
+                curves.append({"network": "F1", "seed": s, "alpha": alpha, "train_loss": loss})
+        return minima.steepness_claims(keskar, pd.DataFrame(curves), power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_batch_size_trend_reaches_every_verdict(config):
+    from replications.keskar2017 import sweeps
+    from replications.keskar2017.config import KeskarConfig
+
+    keskar = KeskarConfig.from_config(config)
+    batches = [16, 32, 64, 128, 256, 512]
+    accuracy = {"shown": lambda b, s: 0.9 - 0.01 * np.log2(b), "contradicted": lambda b, s: 0.8 + 0.01 * np.log2(b),
+                "open": lambda b, s: 0.8 + 0.01 * ((b * 7 + s * 3) % 5)}  # fmt: skip
+
+    def rows(case):
+        table = pd.DataFrame([{"network": "F1", "seed": s, "batch_size": b, "diverged": False, "test_accuracy": accuracy[case](b, s),
+                               "sharpness": 1.0} for b in batches for s in range(2)])  # fmt: skip
+        return sweeps.sweep_claims(keskar, table, power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_warm_start_reaches_every_verdict(config):
+    from replications.keskar2017 import sweeps
+    from replications.keskar2017.config import KeskarConfig
+
+    keskar = KeskarConfig.from_config(config)
+    gains = {"shown": 0.03 + NOISE, "contradicted": -0.03 + NOISE, "open": WILD}
+
+    def rows(case):
+        table = pd.DataFrame([{"network": "F1", "seed": s, "warm_start_epochs": k, "diverged": False, "sharpness": 1.0,
+                               "test_accuracy": 0.8 + (gains[case][s] if k else 0.0)} for k in (0, 5) for s in range(5)])  # fmt: skip
+        return sweeps.warm_start_claims(keskar, table, power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+# --- Smith et al. 2018 ----------------------------------------------------------------------------------
+
+
+def smith_finals(first: str, second: str, difference: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame([{"setting": name, "seed": s, "diverged": False, "test_accuracy": 0.9 + (difference[s] if name == first else 0.0)}
+                         for name in (first, second) for s in range(5)])  # fmt: skip
+
+
+def test_equivalence_reaches_every_verdict(config):
+    from replications.smith2018 import analysis
+    from replications.smith2018.config import SmithConfig
+
+    smith = SmithConfig.from_config(config)
+    differences = {"shown": 0.001 + NOISE / 4, "contradicted": 0.05 + NOISE, "open": WILD}
+
+    def rows(case):
+        finals = smith_finals("b", "a", differences[case])
+        return [analysis.equivalence_claim(smith, finals, 0.8, "family", "id", "statement", "paper", "a", "b")]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_momentum_cost_reaches_every_verdict(config):
+    from replications.smith2018 import analysis
+    from replications.smith2018.config import SmithConfig
+
+    smith = SmithConfig.from_config(config)
+    costs = {"shown": 0.01 + NOISE / 4, "contradicted": 0.08 + NOISE, "open": 0.01 + WILD}  # 8 pp is not "a little"
+
+    def rows(case):
+        return [analysis.momentum_cost_claim(smith, smith_finals("increased_learning_rate", "increased_momentum", costs[case]), 0.8)]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+# --- Wilson & Martinez 2003 -----------------------------------------------------------------------------
+
+
+def wilson_runs(online_epochs, full_epochs, online_accuracy, full_accuracy, tasks=("a",)) -> pd.DataFrame:
+    rows = []
+    for task in tasks:
+        for s in range(5):
+            for label, batch, epochs, accuracy in (("1", 1, online_epochs[s], online_accuracy[s]), ("full", 100, full_epochs[s], full_accuracy[s])):
+                rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": s, "majority_rate": 0.3,
+                             "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_best": epochs, "epochs_run": 5000,
+                             "updates_to_best": 0, "censored": False})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_online_fewer_epochs_reaches_every_verdict(config):
+    from replications.wilson2003 import analysis, experiment
+    from replications.wilson2003.config import WilsonConfig
+
+    wilson = WilsonConfig.from_config(config)
+    accuracy = np.full(5, 0.9)
+    online = np.array([10, 11, 9, 10, 12])
+    full = {"shown": online * 50, "contradicted": online / 5, "open": online * np.exp(3 * WILD * 10)}
+
+    def rows(case):
+        runs = wilson_runs(online, full[case], accuracy, accuracy)
+        return analysis.fewer_epochs_claims(wilson, runs, experiment.best_per_batch(runs), power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(config):
+    from replications.wilson2003 import analysis, experiment
+    from replications.wilson2003.config import WilsonConfig
+
+    wilson = WilsonConfig.from_config(config)
+    online = 0.85 + NOISE
+    gains = {"shown": -0.01 + NOISE, "contradicted": 0.05 + NOISE, "open": 0.005 + WILD}
+    epochs = np.full(5, 10)
+
+    def rows(case):
+        runs = wilson_runs(epochs, epochs, online, online + gains[case])
+        return analysis.no_gain_claims(wilson, runs, experiment.best_per_batch(runs))
+
+    assert verdicts(rows) == list(ALL_THREE)
+    ceiling = wilson_runs(epochs, epochs, np.ones(5), np.ones(5))
+    (row,) = analysis.no_gain_claims(wilson, ceiling, experiment.best_per_batch(ceiling))
+    assert row.verdict == INCONCLUSIVE and "ceiling" in row.detail
+
+
+def test_linear_growth_reaches_every_verdict(config):
+    from replications.wilson2003 import analysis
+    from replications.wilson2003.config import WilsonConfig
+
+    wilson = WilsonConfig.from_config(config)
+    slopes = {"shown": [1.0, 1.02, 0.98, 1.01], "contradicted": [0.2, 0.25, 0.15, 0.2], "open": [0.3, 1.9, 0.6, 1.5]}
+
+    def rows(case):
+        best = pd.DataFrame([{"task": f"t{i}", "batch_size": b, "epochs_to_best": 10 * b**slope, "censored": False}
+                             for i, slope in enumerate(slopes[case]) for b in (10, 100, 1000)])  # fmt: skip
+        return [analysis.slope_claim(wilson, best)]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_stable_rate_falls_reaches_every_verdict(config):
+    from replications.wilson2003 import analysis
+    from replications.wilson2003.config import WilsonConfig
+
+    wilson = WilsonConfig.from_config(config)  # learning rates 0.1 and 0.001: the top of the grid is 0.1
+    batches = [1, 10, 100, 1000, 10000, 1, 10, 100, 1000, 10000]
+    rates = {
+        "shown": [0.05, 0.02, 0.01, 0.005, 0.001, 0.05, 0.02, 0.01, 0.005, 0.001],
+        "contradicted": [0.001, 0.005, 0.01, 0.02, 0.05, 0.001, 0.005, 0.01, 0.02, 0.05],
+        "open": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.01, 0.1],  # mostly stable at the top: the grid cannot tell
+    }
+
+    def rows(case):
+        summary = pd.DataFrame({"batch_size": batches, "largest_stable_learning_rate": rates[case]})
+        return [analysis.stable_rate_claim(wilson, summary, power=0.8)]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+# --- batch-size science ---------------------------------------------------------------------------------
+
+
+def test_throughput_saturates_reaches_every_verdict(config):
+    from replications.batchscience import analysis
+    from replications.batchscience.config import ScienceConfig
+
+    rule = ScienceConfig.from_config(config).claims["throughput_saturates"]
+    batches = [1, 2, 4, 8, 16]
+    curves = {"shown": [100, 190, 350, 360, 362], "contradicted": [100, 101, 100, 99, 100], "open": [100, 200, 400, 800, 1600]}
+
+    def rows(case):
+        throughput = pd.DataFrame({"network": "F1", "batch_size": batches, "samples_per_second": curves[case]})
+        return analysis.throughput_claims(analysis.throughput_summary(throughput, rule.within), rule, "test CPU")
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_gradient_noise_slope_reaches_every_verdict(config):
+    from replications.batchscience import analysis
+    from replications.batchscience.config import ScienceConfig
+
+    rule = ScienceConfig.from_config(config).claims["noise_slope"]
+    batches = np.array([1, 2, 4, 8, 16, 32])
+    wobble = np.exp(np.array([0.0, 0.3, -0.3, 0.3, -0.3, 0.0]))
+    errors = {"shown": batches**-0.5, "contradicted": batches**-1.0, "open": batches**-0.58 * wobble}
+
+    def rows(case):
+        spread = pd.DataFrame({"epoch": 0, "point": "initialisation", "batch_size": batches, "standard_error": errors[case], "draws": 8})
+        return analysis.spread_claims(spread, rule)
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_steps_to_target_rules_reach_every_verdict(config):
+    from replications.batchscience import analysis
+    from replications.batchscience.config import ScienceConfig
+
+    science = ScienceConfig.from_config(config)
+    batches = np.array([8, 16, 32, 64, 128])
+    steps = {
+        "shown": 1000 * (1 + 32 / batches),  # perfect scaling, then a plateau: B_crit = 32
+        "contradicted": 32000 / batches,  # perfect scaling throughout
+        "open": 1000 * (1 + 32 / batches) ** 0.6,
+    }
+    noise = {"shown": 30.0, "contradicted": 3000.0, "open": 30.0}
+
+    def rows(case, claim):
+        best = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": steps[case], "lr_at_grid_edge": False})
+        noise_scale = pd.DataFrame({"epoch": [0, 1], "test_accuracy": [np.nan, 0.99], "b_simple": [noise[case]] * 2})
+        return [row for row in analysis.steps_claims(best, noise_scale, science) if row.claim_id == claim]
+
+    assert verdicts(lambda case: rows(case, "diminishing_returns")) == list(ALL_THREE)
+    assert rows("shown", "critical_batch_matches_noise_scale")[0].verdict == REPRODUCED
+    noise["shown"] = 3000.0  # B_crit 32 against B_simple 3000: a factor of 100
+    assert rows("shown", "critical_batch_matches_noise_scale")[0].verdict == NOT_REPRODUCED
+    extrapolated = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": 32000 / batches + 1, "lr_at_grid_edge": False})
+    noise_scale = pd.DataFrame({"epoch": [0, 1], "test_accuracy": [np.nan, 0.99], "b_simple": [30.0, 30.0]})
+    (row,) = [row for row in analysis.steps_claims(extrapolated, noise_scale, science) if row.claim_id == "critical_batch_matches_noise_scale"]
+    assert row.verdict == INCONCLUSIVE and "outside the batch sizes measured" in row.detail
+
+
+def regime_histories(values: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame([{"regime": regime, "seed": s, "epoch": 1, "updates": 10, "diverged": False, "test_accuracy": accuracy[s],
+                          "distance_from_init": 1.0} for regime, accuracy in values.items() for s in range(5)])  # fmt: skip
+
+
+@pytest.mark.parametrize("claim", ["equal_updates_at_least_as_good", "gap_shrinks_at_equal_updates", "lr_scaling_linear_lr"])
+def test_regime_rules_reach_every_verdict(config, claim):
+    from replications.batchscience import analysis
+    from replications.batchscience.config import ScienceConfig
+
+    science = ScienceConfig.from_config(config)
+    small, base = 0.90 + NOISE, 0.85 + NOISE[::-1]
+    cases = {  # the large batch at equal updates / with the linear learning-rate rule, per case
+        "equal_updates_at_least_as_good": {"shown": small + 0.002, "contradicted": small - 0.05, "open": small - 0.01 + WILD},
+        "gap_shrinks_at_equal_updates": {"shown": base + 0.04, "contradicted": base - 0.01, "open": base + 0.01 + WILD},
+        "lr_scaling_linear_lr": {"shown": base + 0.045, "contradicted": base + 0.005, "open": base + 0.025 + WILD},
+    }[claim]
+
+    def rows(case):
+        candidate = cases[case]
+        histories = regime_histories({
+            "small_batch": small, "large_batch_equal_epochs": base,
+            "large_batch_equal_updates": candidate if claim != "lr_scaling_linear_lr" else small,
+            "large_batch_linear_lr": candidate if claim == "lr_scaling_linear_lr" else base, "large_batch_sqrt_lr": base,
+        })  # fmt: skip
+        return [row for row in analysis.regime_claims(histories, science, power=0.8) if row.claim_id == claim]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_distance_grows_with_log_updates_reaches_every_verdict(config):
+    from replications.batchscience import analysis
+    from replications.batchscience.config import ScienceConfig
+
+    rule = ScienceConfig.from_config(config).claims["distance_log_updates"]
+    updates = np.array([10, 30, 100, 300, 1000, 3000])
+    log, sqrt = np.log(updates), np.sqrt(updates)
+    curves = {"shown": (log, log), "contradicted": (sqrt, sqrt), "open": (log, sqrt)}  # (small batch, large batch)
+
+    def rows(case):
+        histories = pd.DataFrame([{"regime": regime, "seed": 0, "updates": u, "diverged": False, "distance_from_init": d}
+                                  for regime, curve in zip(("small_batch", "large_batch_equal_updates"), curves[case])
+                                  for u, d in zip(updates, curve)])  # fmt: skip
+        return [analysis.distance_claim(histories, rule)]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_the_toy_papers_rule_reaches_every_verdict(config):
+    from tests.toy_paper.__main__ import toy_claims
+    from tests.toy_paper.layout import ToyConfig
+    from replications.config import load_config
+
+    from conftest import REPO
+
+    toy = ToyConfig.from_config(load_config(f"{REPO}/config/smoke.yaml", f"{REPO}/tests/toy_paper/config.yaml"))
+    gaps = {"shown": 0.05 + NOISE, "contradicted": -0.05 + NOISE, "open": WILD}
+
+    def rows(case):
+        runs = pd.DataFrame([{"batch_size": size, "seed": s, "test_accuracy": 0.8 + (gaps[case][s] if size == toy.small_batch else 0.0)}
+                             for size in (toy.small_batch, toy.large_batch) for s in range(5)])  # fmt: skip
+        return toy_claims(toy, runs, power=0.8)
+
+    assert verdicts(rows) == list(ALL_THREE)
