@@ -117,7 +117,7 @@ rule keskar2017_table2:
     benchmark:
         benchmark_path("keskar2017_table2")
     params:
-        settings={"networks": KESKAR["networks"], "rule": KESKAR["claims"]["generalization_gap"]},
+        settings={"networks": KESKAR["networks"], "claims": KESKAR["claims"]},  # every rule: they share one hash
         verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
