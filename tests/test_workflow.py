@@ -237,6 +237,28 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     assert "## Batch-size science" in report and "gradient_noise_slope_init" in set(claims["claim_id"])
 
 
+def test_a_rule_changed_after_the_runs_marks_its_verdicts_post_hoc(smoke_run, tmp_path):
+    """Change one Wilson rule after the runs: its analysis reruns without retraining, and its verdicts say post hoc."""
+    copy = tmp_path / "run"
+    shutil.copytree(smoke_run, copy)  # with .snakemake: its metadata records the params each output was made with
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump({"wilson2003": {"claims": {"no_accuracy_gain": {"alpha": 0.05, "margin": 0.02}}}}))
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(copy), "--configfile", *SMOKE[1:], str(changed), "--cores", "2"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    log = completed.stdout + completed.stderr
+    assert "wilson2003_analyse" in log and "wilson2003_train" not in log and "keskar2017_train" not in log
+    claims = pd.read_csv(copy / "results" / "smoke" / "report" / "claims.csv")
+    wilson = claims["paper"] == "Wilson & Martinez 2003"
+    assert claims.loc[wilson, "post_hoc"].all() and not claims.loc[~wilson, "post_hoc"].any()
+    assert claims.loc[wilson, "detail"].str.contains("POST HOC: the runs were made under rules").all()
+    report = (copy / "results" / "smoke" / "report" / "report.md").read_text()
+    post_hoc_families = claims.loc[wilson, "family"].nunique()
+    assert f"; {post_hoc_families} post hoc (" in report.split("\n## Summary", 1)[1].split("\n", 1)[0]
+
+
 def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):
     started = time.time()
     completed = subprocess.run(
