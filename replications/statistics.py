@@ -84,16 +84,15 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], effect: float, alpha: f
     if not np.isfinite(effect) or effect <= 0:
         return None
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    for n in range(2, most + 1):
-        if is_paired:
-            spread = np.std(a - b, ddof=1)
-            test = Estimate(0.0, spread / np.sqrt(n), n - 1)
-        else:
-            va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
-            test = Estimate(0.0, np.sqrt(va + vb), 2 * n - 2)
-        if test.standard_error == 0 or test.minimum_detectable(alpha, power, two_one_sided) <= effect:
-            return n
-    return None
+    n = np.arange(2, most + 1)
+    if is_paired:
+        standard_error, degrees_of_freedom = np.std(a - b, ddof=1) / np.sqrt(n), n - 1
+    else:
+        standard_error, degrees_of_freedom = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n), 2 * n - 2
+    beta_quantile = (1 + power) / 2 if two_one_sided else power
+    detectable = (stats.t.ppf(1 - alpha, degrees_of_freedom) + stats.t.ppf(beta_quantile, degrees_of_freedom)) * standard_error
+    enough = np.flatnonzero(detectable <= effect)
+    return int(n[enough[0]]) if len(enough) else None
 
 
 def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: str, resamples: int = 9999) -> tuple[float, float]:

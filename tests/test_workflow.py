@@ -80,7 +80,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert f"## Summary ({claims['family'].nunique()} claim families:" in report
     for section in ("keskar2017", "smith2018", "wilson2003", "batchscience", "toypaper"):
         assert f"figures/forest_{section}.png" in report and (report_dir / "figures" / f"forest_{section}.png").stat().st_size > 10_000
-    assert report.index("## Summary") < report.index("## Every claim cell") < report.index("## Keskar")
+    assert report.index("\n## Summary") < report.index("\n## Every claim cell") < report.index("\n## Keskar")
     assert "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
     assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
@@ -187,6 +187,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     section = config["keskar2017"]
     config["results_dir"], config["report_dir"] = "results/paper", "results/paper/report"
     config["runtime"] = {"threads_per_job": 1, "eval_batch_size": 64, "deterministic_ops": False}
+    config["verdicts"]["bootstrap_resamples"] = 50  # the stability check, exercised, not measured to two digits
     config["benchmarks"] = {"batch_sizes": [1, 8], "samples": 64}
     section["networks"] = {name: section["networks"][name] for name in ("F1", "C1")}
     for spec in section["networks"].values():
@@ -218,7 +219,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     environment = {**os.environ, "REPLICATIONS_TFDS_MOCK_EXAMPLES": "40"}
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(config_file), "--replace-workflow-config", "--cores", "2"],
-        capture_output=True, text=True, timeout=900, env=environment,
+        capture_output=True, text=True, timeout=1500, env=environment,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     report_dir = tmp_path / "results" / "paper" / "report"
@@ -228,7 +229,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     report = (report_dir / "report.md").read_text()
     assert "`paper` scale" in report and "F2 not run: TIMIT" in report
     claims = pd.read_csv(report_dir / "claims.csv")
-    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "larger_learning_rate_same_accuracy"} <= set(claims["claim_id"])
+    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "equivalent_accuracy_momentum_increasing_batch_size"} <= set(claims["claim_id"])
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv").set_index("setting")
     assert smith.loc["momentum-increasing_batch_size", "batch_sizes"] == "4 → 20 → 20"  # 100 > the cap of 20: lr decays
     assert smith.loc["momentum-increasing_batch_size", "updates"] == 10 + 2 + 2

@@ -201,7 +201,7 @@ def paired_finals(histories: pd.DataFrame, regimes: list[str]) -> pd.DataFrame:
     """Final test accuracy of the regimes side by side, per seed that finished all of them (a seed's runs share the initialisation)."""
     finished = histories[~histories["diverged"].astype(bool) & histories["regime"].isin(regimes)]
     finals = finished.sort_values("epoch", kind="stable").groupby(["regime", "seed"]).tail(1)
-    return finals.pivot_table(index="seed", columns="regime", values="test_accuracy").reindex(columns=regimes).dropna()
+    return finals.set_index(["seed", "regime"])["test_accuracy"].unstack().reindex(columns=regimes).dropna()
 
 
 def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float) -> list[claims.ClaimRow]:

@@ -116,7 +116,7 @@ def table2(runs: pd.DataFrame) -> pd.DataFrame:
 def seed_pairs(frame: pd.DataFrame, column: str, first: str, second: str, key: str = "run") -> pd.DataFrame:
     """`column` of the runs `first` and `second` side by side, one row per seed that finished both (they share the seed)."""
     finished = frame[~frame["diverged"].astype(bool)] if "diverged" in frame.columns else frame
-    wide = finished[finished[key].isin([first, second])].pivot_table(index="seed", columns=key, values=column)
+    wide = finished[finished[key].isin([first, second])].set_index(["seed", key])[column].unstack()  # one run per seed and key
     return wide.reindex(columns=[first, second]).dropna()
 
 

@@ -103,7 +103,7 @@ SECONDARY = "secondary summaries of the paper, not its text"
 def _paired_accuracies(finals: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
     """Final test accuracy of two settings side by side, per seed both finished (a seed's runs share the initialisation)."""
     finished = finals[~finals["diverged"].astype(bool) & finals["setting"].isin([first, second])]
-    return finished.pivot_table(index="seed", columns="setting", values="test_accuracy").reindex(columns=[first, second]).dropna()
+    return finished.set_index(["seed", "setting"])["test_accuracy"].unstack().reindex(columns=[first, second]).dropna()
 
 
 def too_few_row(pairs: pd.DataFrame, **text) -> claims.ClaimRow:
