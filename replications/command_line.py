@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+from replications import job_clock
 from replications.config import ConfigError, load_config, read_yaml, validate_config
 
 
@@ -40,7 +41,10 @@ def load_checked_config(arguments: argparse.Namespace) -> dict[str, Any]:
     setup_logging()
     try:
         if arguments.merged_config:
-            return validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
-        return load_config(arguments.config)
+            config = validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
+        else:
+            config = load_config(arguments.config)
     except ConfigError as error:
         sys.exit(f"error: {error}")  # exit status 1, the message without a traceback
+    job_clock.step_began()
+    return config

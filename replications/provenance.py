@@ -60,6 +60,30 @@ def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     return per_rule, elapsed
 
 
+JOB_RECORD_NAME = "jobs.jsonl"  # under the rule benchmarks: one line per finished job (replications/job_clock.py)
+
+
+def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
+    """Per step: jobs, their wall seconds and their start-up overhead (before the first update or measurement),
+    from the latest record of each job; and the overhead's share of all job-seconds."""
+    path = benchmark_dir / JOB_RECORD_NAME
+    if not path.exists():
+        return pd.DataFrame(columns=["step", "jobs", "job seconds", "overhead seconds", "overhead share"]), float("nan")
+    records = pd.read_json(path, lines=True).drop_duplicates(["step", "arguments"], keep="last")
+    per_step = records.groupby("step").agg(
+        jobs=("wall_seconds", "size"), wall=("wall_seconds", "sum"), overhead=("overhead_seconds", "sum"),
+        first_work=("first_work", lambda kinds: ", ".join(sorted(set(kinds)))),
+    ).reset_index()  # fmt: skip
+    share = float(per_step["overhead"].sum() / per_step["wall"].sum())
+    shown = pd.DataFrame({
+        "step": per_step["step"], "jobs": per_step["jobs"], "job seconds": per_step["wall"].map("{:.1f}".format),
+        "overhead seconds": per_step["overhead"].map("{:.1f}".format),
+        "overhead share": (per_step["overhead"] / per_step["wall"]).map("{:.1%}".format),
+        "overhead ends at the first": per_step["first_work"],
+    })  # fmt: skip
+    return shown, share
+
+
 def busy_seconds(intervals: list[tuple[float, float]]) -> float:
     """Length of the union of (start, end) intervals: wall time with at least one job running.
 

@@ -22,11 +22,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from replications import job_clock
 from replications.claims import CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, ClaimRow, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
 from replications.papers import configured_papers
-from replications.provenance import device_description, git_commit, library_versions, rule_wall_times
+from replications.provenance import JOB_RECORD_NAME, device_description, git_commit, job_overheads, library_versions, rule_wall_times
 from replications.plots import forest_plot
 from replications.report_tools import markdown_table
 
@@ -144,6 +145,7 @@ def rules_hashes(claims: pd.DataFrame) -> str:
 
 def rule_times_markdown(benchmark_dir: Path) -> list[str]:
     per_rule, elapsed = rule_wall_times(benchmark_dir)
+    per_step, overhead_share = job_overheads(benchmark_dir)
     return [
         "## Wall time of the replications",
         "",
@@ -151,6 +153,15 @@ def rule_times_markdown(benchmark_dir: Path) -> list[str]:
         f"and {elapsed / 60:.1f} minutes of wall time with at least one job running.",
         "",
         markdown_table(per_rule),
+        "",
+        "## Start-up overhead per job",
+        "",
+        f"Overhead: the seconds from a job's process start to its first update, evaluation or loss evaluation "
+        f"(process start, imports, config, data, model, Python tracing; XLA's compilation happens inside the first call "
+        f"and counts as work); for analysis steps, to the moment their config is loaded. Measured by each job "
+        f"(`replications/job_clock.py`, recorded in `{JOB_RECORD_NAME}`); **{overhead_share:.1%} of all job-seconds**.",
+        "",
+        markdown_table(per_step),
         "",
     ]
 
@@ -277,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output-dir", required=True)
     arguments = parser.parse_args(argv)
     config = validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
+    job_clock.step_began()
     Path(arguments.output_dir).mkdir(parents=True, exist_ok=True)
     write_report(
         config, arguments.config_source or arguments.merged_config, arguments.claims,

@@ -71,11 +71,25 @@ def random_subspace(num_parameters: int, dimension: int, seed: int, kind: str = 
     return matrix
 
 
+@dataclasses.dataclass(frozen=True)
+class Subspace:
+    """A (in float64) and A^+ x for the point x it is used around: the least-squares solve takes seconds for a
+    large network, so it is made once for every epsilon."""
+
+    matrix: np.ndarray
+    coordinates: np.ndarray
+
+    @classmethod
+    def around(cls, matrix: np.ndarray, x: np.ndarray) -> "Subspace":
+        a = matrix.astype(np.float64)
+        return cls(a, np.linalg.lstsq(a, np.asarray(x, dtype=np.float64), rcond=None)[0])
+
+
 def sharpness(
     loss_and_gradient: LossAndGradient,
     x: np.ndarray,
     epsilon: float,
-    subspace: np.ndarray | None = None,
+    subspace: np.ndarray | Subspace | None = None,
     max_iterations: int = 10,
 ) -> SharpnessResult:
     """phi(epsilon, A) around the point x; A = I when `subspace` is None."""
@@ -85,8 +99,9 @@ def sharpness(
         lift = lambda y: y  # noqa: E731 - A = I
         project_gradient = lambda g: g  # noqa: E731
     else:
-        a = subspace.astype(np.float64)
-        coordinates = np.linalg.lstsq(a, x, rcond=None)[0]  # A^+ x
+        if not isinstance(subspace, Subspace):
+            subspace = Subspace.around(subspace, x)
+        a, coordinates = subspace.matrix, subspace.coordinates  # A, A^+ x
         lift = lambda y: a @ y  # noqa: E731
         project_gradient = lambda g: a.T @ g  # noqa: E731
     half_width = epsilon * (np.abs(coordinates) + 1.0)
@@ -139,6 +154,7 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
     import keras
     import tensorflow as tf
 
+    from replications import job_clock
     from replications.training import uses_xla
 
     variables = model.trainable_variables
@@ -160,6 +176,7 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
     original = np.concatenate([variable.numpy().ravel() for variable in variables])
 
     def loss_and_gradient(weights: np.ndarray) -> tuple[float, np.ndarray]:
+        job_clock.first_work("loss evaluation")
         flat = tf.constant(weights, dtype=tf.float32)
         total, gradient = 0.0, np.zeros(len(original))
         for x_chunk, y_chunk in zip(x_chunks, y_chunks):

@@ -30,7 +30,7 @@ rule batchscience_throughput:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --merged-config {input.config} throughput --network {wildcards.network}"
+        "{LAUNCH} replications.batchscience --merged-config {input.config} throughput --network {wildcards.network}"
         " --output {output} > {log} 2>&1"
 
 
@@ -50,7 +50,7 @@ rule batchscience_noise:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --merged-config {input.config} noise --spread {output.spread}"
+        "{LAUNCH} replications.batchscience --merged-config {input.config} noise --spread {output.spread}"
         " --noise-scale {output.noise_scale} > {log} 2>&1"
 
 
@@ -67,11 +67,12 @@ rule batchscience_steps:
         batch=r"[0-9]+",
     params:
         settings=science_training("steps_to_target"),
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --merged-config {input.config} steps --batch {wildcards.batch}"
+        "{LAUNCH} replications.batchscience --merged-config {input.config} steps --batch {wildcards.batch}"
         " --output {output} > {log} 2>&1"
 
 
@@ -88,11 +89,12 @@ rule batchscience_regime:
         regime="|".join(science_layout.REGIMES),
     params:
         settings=science_training("regimes"),
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --merged-config {input.config} regime --regime {wildcards.regime}"
+        "{LAUNCH} replications.batchscience --merged-config {input.config} regime --regime {wildcards.regime}"
         " --output {output} > {log} 2>&1"
 
 
@@ -117,7 +119,7 @@ rule batchscience_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.batchscience --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.batchscience --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

@@ -16,5 +16,5 @@ rule benchmark_engine:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.bench --batch-sizes {params.batch_sizes} --samples {params.samples}"
+        "{LAUNCH} replications.bench --batch-sizes {params.batch_sizes} --samples {params.samples}"
         " --json {output} > {log} 2>&1"

@@ -1,8 +1,12 @@
 # Shared paths and helpers of the workflow. The config is merged and validated in the Snakefile.
 
+import atexit
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -10,6 +14,8 @@ import yaml
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
+# The priority of rules whose jobs take minutes: they start first, so the run does not end on one long job.
+LONG_JOBS_FIRST = 10
 VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its verdicts are checked
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
@@ -17,6 +23,8 @@ VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its v
 CONDA_ENV = f"{workflow.basedir}/envs/replications.yaml"
 USES_CONDA = "conda" in {str(method).lower() for method in workflow.deployment_settings.deployment_method}
 PYTHON = f"PYTHONPATH={workflow.basedir}${{PYTHONPATH:+:$PYTHONPATH}} " + ("python" if USES_CONDA else sys.executable)
+# Every job is `{LAUNCH} <module> <arguments>`: `python -m <module>`, or a fork of the local job server when one runs.
+LAUNCH = f"{PYTHON} -m replications.launch"
 
 
 wildcard_constraints:
@@ -56,6 +64,10 @@ def log_path(name: str) -> str:
     return f"{RESULTS}/logs/{name}.log"
 
 
+# Every job appends its start-up overhead and wall time here (replications/job_clock.py; read by the report).
+os.environ["REPLICATIONS_JOB_RECORD"] = os.path.abspath(f"{RESULTS}/rule_benchmarks/jobs.jsonl")
+
+
 def benchmark_path(name: str) -> str:
     """Snakemake's per-job timing (wall seconds, memory); the report sums them per rule."""
     return f"{RESULTS}/rule_benchmarks/{name}.tsv"
@@ -76,3 +88,32 @@ def report_figures(layout, names, caption: str, category: str) -> dict:
         "figures": report([layout.figure_file(FIGURE_DIR, name) for name in names], caption=caption, category=category, subcategory="figures"),
         "svg": [layout.figure_file(FIGURE_DIR, name, "svg") for name in names],
     }
+
+
+def start_job_server(log) -> None:
+    """For a local run: one process imports TensorFlow once and forks every job (replications/launch.py), and the
+    jobs share an XLA compilation cache; both are removed when Snakemake exits. Cluster and conda runs start jobs
+    the plain way (the server would be on another node, or in another environment)."""
+    if not (config["runtime"]["job_server"] and workflow.local_exec and not USES_CONDA):
+        return
+    folder = tempfile.mkdtemp(prefix="replications-jobs-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    cache = f"--tf_xla_persistent_cache_directory={folder}/xla"  # same programs, compiled once per run
+    os.environ["TF_XLA_FLAGS"] = f"{os.environ.get('TF_XLA_FLAGS', '')} {cache}".strip()
+    socket_path = f"{folder}/jobs.sock"
+    os.makedirs(os.path.dirname(log_path("job_server")), exist_ok=True)
+    with open(log_path("job_server"), "w") as server_log:
+        command = [sys.executable, "-m", "replications.launch", "serve", "--socket", socket_path, "--parent", str(os.getpid())]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))}
+        server = subprocess.Popen(command, env=environment, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
+    atexit.register(server.terminate)
+    for _ in range(100):  # it binds the socket before its imports: jobs that come early wait for it there
+        if os.path.exists(socket_path) or server.poll() is not None:
+            break
+        time.sleep(0.05)
+    if os.path.exists(socket_path):
+        os.environ["REPLICATIONS_JOB_SERVER"] = socket_path
+
+
+onstart:
+    start_job_server(log)

@@ -56,7 +56,7 @@ rule keskar2017_train:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} train --network {wildcards.network}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} train --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output-dir {params.run_dir} > {log} 2>&1"
 
 
@@ -78,7 +78,7 @@ rule keskar2017_sharpness:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} sharpness --network {wildcards.network}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} sharpness --network {wildcards.network}"
         " --run {wildcards.run} --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
@@ -99,7 +99,7 @@ rule keskar2017_parametric:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} parametric --network {wildcards.network}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} parametric --network {wildcards.network}"
         " --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
@@ -122,7 +122,7 @@ rule keskar2017_table2:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} table2 --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} table2 --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -150,7 +150,7 @@ rule keskar2017_minima:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} minima --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} minima --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -174,7 +174,7 @@ rule keskar2017_sweeps:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} sweeps --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} sweeps --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 
@@ -191,11 +191,12 @@ rule keskar2017_trajectory:
         benchmark_path("keskar2017_trajectory/{network}")
     params:
         settings=KESKAR["trajectory"],
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.keskar2017 --merged-config {input.config} trajectory --network {wildcards.network}"
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} trajectory --network {wildcards.network}"
         " --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR} > {log} 2>&1"
 
 

@@ -31,6 +31,6 @@ rule report:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.report --merged-config {input.config} --config-source '{CONFIG_SOURCES}'"
+        "{LAUNCH} replications.report --merged-config {input.config} --config-source '{CONFIG_SOURCES}'"
         " --claims {input.claims} --engine-benchmark {input.engine}"
         " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"

@@ -31,11 +31,12 @@ rule smith2018_train:
         setting=r"[a-z0-9_]+(-[a-z0-9_]+)?",
     params:
         settings=smith2018_setting,
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --merged-config {input.config} train --setting {wildcards.setting}"
+        "{LAUNCH} replications.smith2018 --merged-config {input.config} train --setting {wildcards.setting}"
         " --output {output} > {log} 2>&1"
 
 
@@ -57,7 +58,7 @@ rule smith2018_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.smith2018 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.smith2018 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

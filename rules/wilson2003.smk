@@ -29,11 +29,12 @@ rule wilson2003_train:
         batch=r"[0-9]+|full",
     params:
         settings=wilson2003_settings,
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --merged-config {input.config} train --task {wildcards.task}"
+        "{LAUNCH} replications.wilson2003 --merged-config {input.config} train --task {wildcards.task}"
         " --batch {wildcards.batch} --runs {output.runs} --histories {output.histories} > {log} 2>&1"
 
 
@@ -56,7 +57,7 @@ rule wilson2003_analyse:
     conda:
         CONDA_ENV
     shell:
-        "{PYTHON} -m replications.wilson2003 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
+        "{LAUNCH} replications.wilson2003 --merged-config {input.config} analyse --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
 
 

@@ -38,7 +38,7 @@ def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str,
 def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int) -> list[dict[str, Any]]:
     """phi of one trained model: every epsilon in both spaces for SB and LB (Tables 3-4);
     the full space at the first epsilon for the sweep and warm-start runs (all their figures use)."""
-    from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
+    from replications.sharpness import Subspace, keras_loss_and_gradient, random_subspace, sharpness
 
     metric = keskar.sharpness
     model, dataset = load_trained_model(workspace, keskar, network, run, seed)
@@ -47,7 +47,9 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
     )
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
     tables = run in REGIMES
-    subspace = random_subspace(len(weights), metric.subspace_dimension, seed=seed, kind=metric.subspace_columns) if tables else None
+    subspace = None
+    if tables:
+        subspace = Subspace.around(random_subspace(len(weights), metric.subspace_dimension, seed=seed, kind=metric.subspace_columns), weights)
     rows = []
     for space in SPACES if tables else ("full",):
         for epsilon in metric.epsilons if tables else metric.epsilons[:1]:

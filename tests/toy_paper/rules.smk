@@ -19,7 +19,7 @@ rule toypaper_train:
     params:
         settings=TOY,
     shell:
-        "{PYTHON} -m tests.toy_paper --merged-config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
+        "{LAUNCH} tests.toy_paper --merged-config {input.config} train --batch {wildcards.batch} --output {output} > {log} 2>&1"
 
 
 rule toypaper_analyse:
@@ -38,7 +38,7 @@ rule toypaper_analyse:
         settings=TOY,
         verdicts=VERDICT_SETTINGS,
     shell:
-        "{PYTHON} -m tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
+        "{LAUNCH} tests.toy_paper --merged-config {input.config} analyse --table-dir {TABLE_DIR} --figure-dir {FIGURE_DIR}"
         " --claims {output.claims} > {log} 2>&1"
 
 
