@@ -69,6 +69,7 @@ class Runtime:
     threads_per_job: int = 1
     eval_batch_size: int = 4096
     deterministic_ops: bool = False
+    job_server: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
