@@ -134,6 +134,7 @@ def _child(connection: socket.socket, request: dict, descriptors: list[int]) -> 
     os.environ.clear()
     os.environ.update(request["environment"])
     sys.path[0] = os.getcwd()  # `python -m` puts the working folder first
+    _limit_blas_threads(os.environ.get("OPENBLAS_NUM_THREADS"))
     threading.Thread(target=_exit_when_closed, args=(connection,), daemon=True).start()
     status = run_module(request["module"], request["arguments"])
     import logging
@@ -145,6 +146,15 @@ def _child(connection: socket.socket, request: dict, descriptors: list[int]) -> 
         connection.sendall(f"{status}\n".encode())
     finally:
         os._exit(status)
+
+
+def _limit_blas_threads(threads: str | None) -> None:
+    """OpenBLAS read its thread count when the server loaded NumPy (one thread); a job that Snakemake gives more
+    threads (OPENBLAS_NUM_THREADS) gets them, as a fresh process would."""
+    if threads and threads.isdigit() and int(threads) != 1:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(int(threads), user_api="blas")
 
 
 def _exit_when_closed(connection: socket.socket) -> None:

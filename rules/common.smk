@@ -104,7 +104,11 @@ def start_job_server(log) -> None:
     os.makedirs(os.path.dirname(log_path("job_server")), exist_ok=True)
     with open(log_path("job_server"), "w") as server_log:
         command = [sys.executable, "-m", "replications.launch", "serve", "--socket", socket_path, "--parent", str(os.getpid())]
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))}
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])),
+            "OPENBLAS_NUM_THREADS": "1",  # as Snakemake gives a one-thread job; each child sets its own (launch.py)
+        }
         server = subprocess.Popen(command, env=environment, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     atexit.register(server.terminate)
     for _ in range(100):  # it binds the socket before its imports: jobs that come early wait for it there

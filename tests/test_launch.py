@@ -27,7 +27,7 @@ def server(tmp_path):
     socket_path = str(tmp_path / "jobs.sock")
     server = subprocess.Popen(
         [sys.executable, "-m", "replications.launch", "serve", "--socket", socket_path, "--parent", str(parent.pid)],
-        env=environment(), cwd=REPO, stdout=subprocess.PIPE, text=True,
+        env=environment(OPENBLAS_NUM_THREADS="1"), cwd=REPO, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     if "job server ready" not in server.stdout.readline():
         pytest.fail("the job server did not start")
@@ -89,3 +89,12 @@ def _state(pid: str) -> str:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
     except (FileNotFoundError, IndexError):
         return "zombie"
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_forked_job_gets_the_blas_threads_of_its_environment(tmp_path, server, threads):
+    socket_path, _, _ = server
+    command = [sys.executable, "-m", "replications.launch", "tests.scripts.blas_threads"]
+    variables = environment(REPLICATIONS_JOB_SERVER=socket_path, OPENBLAS_NUM_THREADS=threads)
+    completed = subprocess.run(command, env=variables, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert completed.stdout.split() == ["blas", "threads", threads]
