@@ -44,6 +44,7 @@ def record(module: str, arguments: list[str], status: int) -> None:
         "step": " ".join(filter(None, [module.rsplit(".", 1)[-1], subcommand])), "arguments": " ".join(arguments), "status": status,
         "overhead_seconds": round(began - started, 3), "wall_seconds": round(ended - started, 3),
         "first_work": _marks.get("what", "step"),
+        "instruction_set": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
     }  # fmt: skip
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "a") as handle:  # one short line per write: appends from parallel jobs do not interleave

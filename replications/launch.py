@@ -99,10 +99,17 @@ def serve(path: str, parent: int) -> None:
         except TimeoutError:
             continue
         connection.settimeout(None)
-        message, descriptors, _, _ = socket.recv_fds(connection, MAX_REQUEST_BYTES, 3)
-        if os.fork() == 0:
-            listener.close()
-            _child(connection, json.loads(message), descriptors)
+        descriptors = []
+        try:
+            message, descriptors, _, _ = socket.recv_fds(connection, MAX_REQUEST_BYTES, 3)
+            request = json.loads(message)
+            if len(descriptors) != 3:
+                raise ValueError(f"expected the job's 3 standard streams, got {len(descriptors)}")
+            if os.fork() == 0:
+                listener.close()
+                _child(connection, request, descriptors)
+        except (OSError, ValueError) as error:  # a job that went away mid-request, or a malformed one: not the server's end
+            print(f"job server: request refused: {error}", flush=True)
         connection.close()
         for descriptor in descriptors:
             os.close(descriptor)

@@ -84,6 +84,16 @@ def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     return shown, share
 
 
+def jobs_by_instruction_set(benchmark_dir: Path) -> str:
+    """How many of the recorded jobs ran under which oneDNN cap (the latest record of each job)."""
+    path = benchmark_dir / JOB_RECORD_NAME
+    if not path.exists():
+        return "no job records"
+    records = pd.read_json(path, lines=True).drop_duplicates(["step", "arguments"], keep="last")
+    kinds = records.get("instruction_set", pd.Series(["unrecorded"] * len(records))).fillna("unrecorded")
+    return "jobs by their cap: " + ", ".join(f"{kind} {count}" for kind, count in kinds.value_counts().items())
+
+
 def busy_seconds(intervals: list[tuple[float, float]]) -> float:
     """Length of the union of (start, end) intervals: wall time with at least one job running.
 

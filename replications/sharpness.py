@@ -174,13 +174,17 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
         return total, tf.concat([tf.reshape(gradient, [-1]) for gradient in gradients], axis=0)
 
     original = np.concatenate([variable.numpy().ravel() for variable in variables])
+    flat_weights = tf.TensorSpec([len(original)], tf.float32)
+    traced = {}  # one concrete function per chunk shape, called directly
 
     def loss_and_gradient(weights: np.ndarray) -> tuple[float, np.ndarray]:
-        job_clock.first_work("loss evaluation")
         flat = tf.constant(weights, dtype=tf.float32)
         total, gradient = 0.0, np.zeros(len(original))
         for x_chunk, y_chunk in zip(x_chunks, y_chunks):
-            chunk_total, chunk_gradient = chunk_sum(flat, x_chunk, y_chunk)
+            if x_chunk.shape not in traced:
+                traced[x_chunk.shape] = chunk_sum.get_concrete_function(flat_weights, x_chunk, y_chunk)
+            job_clock.first_work("loss evaluation")
+            chunk_total, chunk_gradient = traced[x_chunk.shape](flat, x_chunk, y_chunk)
             total += float(chunk_total)
             gradient += chunk_gradient.numpy()
         _set_flat(variables, original, sizes, shapes)  # leave the model as it was

@@ -184,13 +184,16 @@ class Trainer:
         permutation = tf.constant(permutation, dtype=tf.int32)
         updates, examples, total_loss = 0, 0, 0.0
         num_full = int(min(full_batches, allowed))
-        job_clock.first_work("update")
         if num_full:
-            total_loss += float(self.steps_function(batch_size)(permutation, tf.constant(0), tf.constant(num_full)))
+            steps = self.steps_function(batch_size)  # traced here, the first time: start-up overhead
+            job_clock.first_work("update")
+            total_loss += float(steps(permutation, tf.constant(0), tf.constant(num_full)))
             updates, examples = num_full, num_full * batch_size
         if remainder and updates < allowed:
             start = tf.constant(full_batches * batch_size)
-            total_loss += float(self.steps_function(remainder)(permutation, start, tf.constant(1)))
+            steps = self.steps_function(remainder)
+            job_clock.first_work("update")
+            total_loss += float(steps(permutation, start, tf.constant(1)))
             updates, examples = updates + 1, examples + remainder
         return updates, examples, total_loss / max(updates, 1)
 
@@ -247,11 +250,16 @@ def train(
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
     checkpoint_seconds: float = 0.0,
     strategy: tf.distribute.Strategy | None = None,
+    training_set_every_epoch: bool = True,
 ) -> RunResult:
     """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
 
     A checkpoint is written after every epoch, or, with `checkpoint_seconds` > 0, after the first
     epoch that ends that long after the last checkpoint (for runs of thousands of millisecond epochs).
+    The test set is evaluated after every epoch; the whole training set too, or, with
+    `training_set_every_epoch` False, only after the last (the history's train_loss and train_accuracy
+    are empty before it): for experiments whose claims and figures read only the final training-set
+    numbers, it saves an inference pass over the training set per epoch.
 
     With a `strategy`, the model and optimizer must have been created in its scope.
     The model must have been built after `keras.utils.set_random_seed(seed)`; the
@@ -280,9 +288,7 @@ def train(
         started = time.perf_counter()
         permutation = np.random.default_rng([seed, epoch]).permutation(dataset.num_train)
         updates, examples, running_loss = trainer.run_epoch(permutation, phase.batch_size, remaining)
-        train_loss, train_accuracy = trainer.evaluate_training_set()
         test_loss, test_accuracy = trainer.evaluate_test_set()
-        state["wall_seconds"] += time.perf_counter() - started
         state["epoch"] += 1
         state["updates"] += updates
         state["examples_seen"] += examples
@@ -293,19 +299,25 @@ def train(
             "learning_rate": phase.learning_rate,
             "batch_size": phase.batch_size,
             "train_loss_running": running_loss,
-            "train_loss": train_loss,
-            "train_accuracy": train_accuracy,
+            "train_loss": math.nan,
+            "train_accuracy": math.nan,
             "test_loss": test_loss,
             "test_accuracy": test_accuracy,
-            "wall_seconds": state["wall_seconds"],
+            "wall_seconds": math.nan,
             "distance_from_init": _distance(trainer.trainable_weights(), initial),
         }
-        state["history"].append(row)
         _update_stop_reason(state, row, budget)
+        if training_set_every_epoch or state["stop_reason"] is not None:
+            row["train_loss"], row["train_accuracy"] = trainer.evaluate_training_set()
+            if not math.isfinite(row["train_loss"]):
+                state["stop_reason"] = "diverged"
+        state["wall_seconds"] += time.perf_counter() - started
+        row["wall_seconds"] = state["wall_seconds"]
+        state["history"].append(row)
         logger.info(
             "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
-            row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], train_loss,
-            train_accuracy, test_accuracy, row["wall_seconds"],
+            row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], row["train_loss"],
+            row["train_accuracy"], test_accuracy, row["wall_seconds"],
             f"  -> stop: {state['stop_reason']}" if state["stop_reason"] else "",
         )  # fmt: skip
         if on_epoch_end is not None:
@@ -332,8 +344,9 @@ def _fresh_state() -> dict[str, Any]:
 
 
 def _update_stop_reason(state: dict[str, Any], row: dict[str, Any], budget: Budget) -> None:
-    """Decide, after an epoch, whether and why the run ends (first rule that applies wins)."""
-    if not (math.isfinite(row["train_loss_running"]) and math.isfinite(row["train_loss"])):
+    """Decide, after an epoch, whether and why the run ends (first rule that applies wins; a non-finite loss on
+    the whole training set, evaluated after this, makes it diverged too)."""
+    if not math.isfinite(row["train_loss_running"]):
         state["stop_reason"] = "diverged"
         return
     # Keskar's "until the loss ceased to improve" watches the epoch's minibatch loss, as Keras'
@@ -444,6 +457,7 @@ def train_run(
     snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0,
     record: Mapping[str, Any] | None = None,
+    training_set_every_epoch: bool = True,
 ) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
@@ -468,7 +482,7 @@ def train_run(
     result = train(
         model, optimizer, dataset, schedule, budget,
         seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot,
-        checkpoint_seconds=checkpoint_seconds, strategy=strategy,
+        checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
     )  # fmt: skip
     result.metrics.update(record or {})
     save_run(run_dir, result, model)

@@ -69,6 +69,7 @@ class Runtime:
     threads_per_job: int = 1
     eval_batch_size: int = 4096
     deterministic_ops: bool = False
+    instruction_set: str = "native"
     job_server: bool = True
 
 

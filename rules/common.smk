@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from replications.instruction_set import environment as instruction_set_environment
+
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
@@ -64,6 +66,9 @@ def log_path(name: str) -> str:
     return f"{RESULTS}/logs/{name}.log"
 
 
+# The instruction-set caps, before any job (or the job server) starts: every job inherits them.
+os.environ.update(instruction_set_environment(config["runtime"]["instruction_set"], os.environ))
+
 # Every job appends its start-up overhead and wall time here (replications/job_clock.py; read by the report).
 os.environ["REPLICATIONS_JOB_RECORD"] = os.path.abspath(f"{RESULTS}/rule_benchmarks/jobs.jsonl")
 
@@ -94,7 +99,7 @@ def start_job_server(log) -> None:
     """For a local run: one process imports TensorFlow once and forks every job (replications/launch.py), and the
     jobs share an XLA compilation cache; both are removed when Snakemake exits. Cluster and conda runs start jobs
     the plain way (the server would be on another node, or in another environment)."""
-    if not (config["runtime"]["job_server"] and workflow.local_exec and not USES_CONDA):
+    if not (config["runtime"]["job_server"] and workflow.is_main_process and workflow.local_exec and not USES_CONDA):
         return
     folder = tempfile.mkdtemp(prefix="replications-jobs-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)

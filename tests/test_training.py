@@ -60,13 +60,13 @@ def test_batch_size_changing_twice_compiles_once_per_batch_size(tiny_mnist1d):
     assert history["batch_size"].tolist() == [16, 16, 80, 240, 240]
     assert history["learning_rate"].tolist() == [1e-3, 1e-3, 1e-3, 5e-4, 5e-4]
     assert np.diff(history["updates"], prepend=0).tolist() == [30, 30, 6, 2, 2]  # 480 / batch
-    # The Trainer keeps one compiled loop per batch size, traced once each.
+    # The Trainer keeps one compiled loop (a concrete function, traced once) per batch size and reuses it.
     trainer = Trainer(*fresh(tiny_mnist1d), tiny_mnist1d)
     permutation, trainer_functions = np.arange(480), {}
     for batch_size in (16, 80, 16, 80, 240):
         trainer.run_epoch(permutation, batch_size)
-        trainer_functions[batch_size] = trainer.steps_function(batch_size)
-    assert {size: fn.experimental_get_tracing_count() for size, fn in trainer_functions.items()} == {16: 1, 80: 1, 240: 1}
+        trainer_functions.setdefault(batch_size, set()).add(id(trainer.steps_function(batch_size)))
+    assert {size: len(functions) for size, functions in trainer_functions.items()} == {16: 1, 80: 1, 240: 1}
 
 
 def test_update_budget_stops_mid_epoch_exactly(tiny_mnist1d):
@@ -101,6 +101,27 @@ def test_divergence_is_recorded_not_raised(tiny_mnist1d, tmp_path):
     assert result.metrics["train_loss"] is None or not math.isfinite(result.history["train_loss"].iloc[-1])
     save_run(tmp_path, result, model)  # a diverged run still writes its record
     assert (tmp_path / "metrics.json").read_text().count('"diverged": true') == 1
+
+
+def test_training_set_evaluated_after_the_last_epoch_only_changes_nothing_else(tiny_mnist1d):
+    runs = []
+    for every_epoch in (True, False):
+        model, optimizer = fresh(tiny_mnist1d)
+        budget = Budget(max_epochs=8, patience=2, min_delta=0.05)  # stops by patience: the last epoch is not known ahead
+        runs.append(train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 32), budget, seed=0, training_set_every_epoch=every_epoch))
+    full, last_only = (without_wall_time(run.history) for run in runs)
+    training_set = ["train_loss", "train_accuracy"]
+    pd.testing.assert_frame_equal(full.drop(columns=training_set), last_only.drop(columns=training_set), check_exact=True)
+    assert last_only[training_set].iloc[:-1].isna().all().all() and full[training_set].notna().all().all()
+    pd.testing.assert_frame_equal(full[training_set].iloc[-1:], last_only[training_set].iloc[-1:], check_exact=True)
+    assert runs[0].metrics == {**runs[1].metrics, "wall_seconds": runs[0].metrics["wall_seconds"]}
+
+
+def test_divergence_is_caught_with_the_training_set_evaluated_only_at_the_end(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d, learning_rate=1e12, optimizer="sgd")
+    budget = Budget(max_epochs=20)
+    result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e12, 16), budget, seed=0, training_set_every_epoch=False)
+    assert result.metrics["stop_reason"] == "diverged" and result.metrics["epochs"] < 20
 
 
 def test_same_seed_gives_bit_identical_runs_and_another_seed_does_not(tiny_mnist1d):

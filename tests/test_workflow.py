@@ -109,7 +109,15 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert "tests/toy_paper/config.yaml" in report and "### The merged config" in report
     engine = json.loads((tmp_path / "results" / "smoke" / "benchmarks" / "engine.json").read_text())
     assert [row["batch_size"] for row in engine["results"]] == [1, 64]
-    assert "engine / reference" in (report_dir / "benchmarks.md").read_text()
+    benchmarks = (report_dir / "benchmarks.md").read_text()
+    assert "engine / reference" in benchmarks and "incl. test-set evaluation only / reference" in benchmarks
+    # Every job recorded its start-up overhead (forked from the job server or not) under the AVX2 caps of the scale.
+    records = pd.read_json(tmp_path / "results" / "smoke" / "rule_benchmarks" / "jobs.jsonl", lines=True)
+    assert {"keskar2017 train", "keskar2017 sharpness", "wilson2003 train", "report"} <= set(records["step"])
+    assert (records["status"] == 0).all() and (records["overhead_seconds"] < records["wall_seconds"]).all()
+    assert set(records["instruction_set"]) == {"AVX2"}
+    assert "## Start-up overhead per job" in benchmarks and "% of all job-seconds" in benchmarks
+    assert "Instruction set (config `runtime.instruction_set: avx2`): capped: ONEDNN_MAX_CPU_ISA=AVX2" in report
     for rule in ("keskar2017_table2", "keskar2017_sweeps", "keskar2017_minima", "benchmark_engine", "report"):
         assert (tmp_path / "results" / "smoke" / "logs" / ("keskar2017" if "keskar" in rule else "")).is_dir()
         assert (tmp_path / "results" / "smoke" / "rule_benchmarks" / f"{rule}.tsv").exists()

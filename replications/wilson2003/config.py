@@ -41,6 +41,7 @@ class WilsonConfig:
     max_epochs: dict[str, int]  # per batch label ('1', '10', ..., 'full')
     checkpoint_seconds: float
     claims: ClaimRules
+    training_set_every_epoch: bool = True
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "WilsonConfig":

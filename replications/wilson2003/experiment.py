@@ -73,6 +73,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
                 run_dir=layout.run_dir(workspace.results_dir, task, label, learning_rate, seed),
                 eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
+                training_set_every_epoch=wilson.training_set_every_epoch,
                 record=workspace.run_record(layout.NAME),
             )  # fmt: skip
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate))
