@@ -38,7 +38,7 @@ def record(module: str, arguments: list[str], status: int) -> None:
         return
     ended, started = time.time(), float(started)
     began = _marks.get("work", _marks.get("step", ended))
-    # The step: the module's name and its subcommand, if it has one (keskar2017 train, report, ...).
+    # The step: the module's name and its subcommand, if it has one (`<paper> train`, `report`, ...).
     subcommand = next((argument for argument in arguments if re.fullmatch(r"[a-z][a-z0-9_]*", argument)), "")
     line = {
         "step": " ".join(filter(None, [module.rsplit(".", 1)[-1], subcommand])), "arguments": " ".join(arguments), "status": status,
