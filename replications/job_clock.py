@@ -16,19 +16,20 @@ import time
 
 STARTED_VARIABLE = "REPLICATIONS_JOB_STARTED"
 RECORD_VARIABLE = "REPLICATIONS_JOB_RECORD"
-_marks: dict[str, float] = {}
+_first_work: dict[str, float] = {}  # what it was -> when: at most one entry per process
+_step_began: list[float] = []
 
 
 def first_work(what: str) -> None:
     """Note the first update or measurement of this process (later calls do nothing)."""
-    if "work" not in _marks:
-        _marks["work"] = time.time()
-        _marks["what"] = what  # type: ignore[assignment]
+    if not _first_work:
+        _first_work[what] = time.time()
 
 
 def step_began() -> None:
     """Note that the step's own code starts (config loaded): the overhead of a job with no compiled work."""
-    _marks.setdefault("step", time.time())
+    if not _step_began:
+        _step_began.append(time.time())
 
 
 def record(module: str, arguments: list[str], status: int) -> None:
@@ -37,13 +38,13 @@ def record(module: str, arguments: list[str], status: int) -> None:
     if not path or not started:
         return
     ended, started = time.time(), float(started)
-    began = _marks.get("work", _marks.get("step", ended))
+    what, began = next(iter(_first_work.items()), ("step", _step_began[0] if _step_began else ended))
     # The step: the module's name and its subcommand, if it has one (`<paper> train`, `report`, ...).
     subcommand = next((argument for argument in arguments if re.fullmatch(r"[a-z][a-z0-9_]*", argument)), "")
     line = {
         "step": " ".join(filter(None, [module.rsplit(".", 1)[-1], subcommand])), "arguments": " ".join(arguments), "status": status,
         "overhead_seconds": round(began - started, 3), "wall_seconds": round(ended - started, 3),
-        "first_work": _marks.get("what", "step"),
+        "first_work": what,
         "instruction_set": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
     }  # fmt: skip
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -63,13 +63,20 @@ def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
 JOB_RECORD_NAME = "jobs.jsonl"  # under the rule benchmarks: one line per finished job (replications/job_clock.py)
 
 
+def latest_job_records(benchmark_dir: Path) -> pd.DataFrame | None:
+    """The latest record of each job (a rerun replaces its earlier line), or None when no job kept one."""
+    path = benchmark_dir / JOB_RECORD_NAME
+    if not path.exists():
+        return None
+    return pd.read_json(path, lines=True).drop_duplicates(["step", "arguments"], keep="last")
+
+
 def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     """Per step: jobs, their wall seconds and their start-up overhead (before the first update or measurement),
     from the latest record of each job; and the overhead's share of all job-seconds."""
-    path = benchmark_dir / JOB_RECORD_NAME
-    if not path.exists():
+    records = latest_job_records(benchmark_dir)
+    if records is None:
         return pd.DataFrame(columns=["step", "jobs", "job seconds", "overhead seconds", "overhead share"]), float("nan")
-    records = pd.read_json(path, lines=True).drop_duplicates(["step", "arguments"], keep="last")
     per_step = records.groupby("step").agg(
         jobs=("wall_seconds", "size"), wall=("wall_seconds", "sum"), overhead=("overhead_seconds", "sum"),
         first_work=("first_work", lambda kinds: ", ".join(sorted(set(kinds)))),
@@ -86,10 +93,9 @@ def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
 
 def jobs_by_instruction_set(benchmark_dir: Path) -> str:
     """How many of the recorded jobs ran under which oneDNN cap (the latest record of each job)."""
-    path = benchmark_dir / JOB_RECORD_NAME
-    if not path.exists():
+    records = latest_job_records(benchmark_dir)
+    if records is None:
         return "no job records"
-    records = pd.read_json(path, lines=True).drop_duplicates(["step", "arguments"], keep="last")
     kinds = records.get("instruction_set", pd.Series(["unrecorded"] * len(records))).fillna("unrecorded")
     return "jobs by their cap: " + ", ".join(f"{kind} {count}" for kind, count in kinds.value_counts().items())
 

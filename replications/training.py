@@ -176,6 +176,12 @@ class Trainer:
             self._steps_by_batch_size[batch_size] = compiled.get_concrete_function(permutation, scalar, scalar)
         return self._steps_by_batch_size[batch_size]
 
+    def _run_steps(self, batch_size: int, permutation: tf.Tensor, start: int, num_steps: int) -> float:
+        """`num_steps` updates from `permutation[start:]`; the summed loss."""
+        steps = self.steps_function(batch_size)  # traced here the first time: start-up overhead, not work
+        job_clock.first_work("update")
+        return float(steps(permutation, tf.constant(start), tf.constant(num_steps)))
+
     def run_epoch(self, permutation: np.ndarray, batch_size: int, max_updates: int | None = None) -> tuple[int, int, float]:
         """Train on one shuffled pass (the last batch may be smaller); return updates, examples, mean loss."""
         num_examples = len(permutation)
@@ -185,15 +191,10 @@ class Trainer:
         updates, examples, total_loss = 0, 0, 0.0
         num_full = int(min(full_batches, allowed))
         if num_full:
-            steps = self.steps_function(batch_size)  # traced here, the first time: start-up overhead
-            job_clock.first_work("update")
-            total_loss += float(steps(permutation, tf.constant(0), tf.constant(num_full)))
+            total_loss += self._run_steps(batch_size, permutation, 0, num_full)
             updates, examples = num_full, num_full * batch_size
         if remainder and updates < allowed:
-            start = tf.constant(full_batches * batch_size)
-            steps = self.steps_function(remainder)
-            job_clock.first_work("update")
-            total_loss += float(steps(permutation, start, tf.constant(1)))
+            total_loss += self._run_steps(remainder, permutation, full_batches * batch_size, 1)
             updates, examples = updates + 1, examples + remainder
         return updates, examples, total_loss / max(updates, 1)
 
