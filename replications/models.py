@@ -17,15 +17,27 @@ from replications.layers import GhostBatchNormalization
 VGG16_STACKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 
 
-def f1(input_shape: tuple[int, ...], num_classes: int, width: int = 512, depth: int = 5) -> keras.Model:
-    """F1: fully connected, `depth` x [Dense width, BN, ReLU] (paper: 784 -> 5 x 512 -> 10)."""
+def f1(
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    width: int = 512,
+    depth: int = 5,
+    ghost_batch_size: int | None = None,
+    weight_decay: float = 0.0,
+) -> keras.Model:
+    """F1: fully connected, `depth` x [Dense width, BN, ReLU] (paper: 784 -> 5 x 512 -> 10).
+
+    `ghost_batch_size`: ghost batch normalisation (statistics per ghost batch, Smith et al.'s protocol)
+    instead of batch normalisation. `weight_decay`: SGD's decay on the Dense kernels (see wide_resnet).
+    """
+    regularizer = keras.regularizers.L2(weight_decay / 2) if weight_decay else None
     inputs = keras.Input(input_shape)
     x = layers.Flatten()(inputs)
     for _ in range(depth):
-        x = layers.Dense(width)(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.ReLU()(x)
-    outputs = layers.Dense(num_classes, name="logits")(x)
+        x = layers.Dense(width, kernel_regularizer=regularizer)(x)
+        normalisation = GhostBatchNormalization(ghost_batch_size) if ghost_batch_size else layers.BatchNormalization()
+        x = layers.ReLU()(normalisation(x))
+    outputs = layers.Dense(num_classes, kernel_regularizer=regularizer, name="logits")(x)
     return keras.Model(inputs, outputs, name="f1")
 
 

@@ -12,8 +12,8 @@ SMITH_SETTINGS = smith2018_settings(SmithConfig.from_config(config))
 
 
 def smith2018_setting(wildcards) -> dict:
-    """What one setting's job depends on: its optimizer and schedule, and the shared protocol."""
-    shared = ("data", "model", "seeds", "epochs", "step_epochs", "factor", "max_batch_size", "schedules")
+    """What one setting's jobs depend on: its optimizer and schedule, and the shared protocol."""
+    shared = ("data", "model", "epochs", "step_epochs", "factor", "max_batch_size", "schedules")
     setting = dataclasses.asdict(SMITH_SETTINGS[wildcards.setting])
     return {"setting": setting, **{key: SMITH[key] for key in shared}}
 
@@ -22,13 +22,14 @@ rule smith2018_train:
     input:
         config=ancient(CONFIG_FILE),
     output:
-        smith2018_layout.setting_file(RESULTS, "{setting}"),
+        smith2018_layout.history_file(RESULTS, "{setting}", "{seed}"),
     log:
-        log_path("smith2018/train_{setting}"),
+        log_path("smith2018/train_{setting}_seed{seed}"),
     benchmark:
-        benchmark_path("smith2018_train/{setting}")
+        benchmark_path("smith2018_train/{setting}_seed{seed}")
     wildcard_constraints:
         setting=r"[a-z0-9_]+(-[a-z0-9_]+)?",
+        seed=r"\d+",
     params:
         settings=smith2018_setting,
     priority: LONG_JOBS_FIRST
@@ -37,13 +38,13 @@ rule smith2018_train:
         CONDA_ENV
     shell:
         "{LAUNCH} replications.smith2018 --merged-config {input.config} train --setting {wildcards.setting}"
-        " --output {output} > {log} 2>&1"
+        " --seed {wildcards.seed} --output {output} > {log} 2>&1"
 
 
 rule smith2018_analyse:
     input:
         config=ancient(CONFIG_FILE),
-        settings=[smith2018_layout.setting_file(RESULTS, setting) for setting in SMITH_SETTINGS],
+        histories=[smith2018_layout.history_file(RESULTS, setting, seed) for setting in SMITH_SETTINGS for seed in SMITH["seeds"]],
     output:
         tables=report_tables(smith2018_layout, smith2018_layout.TABLES, "captions/smith2018.rst", "Smith 2018"),
         **report_figures(smith2018_layout, smith2018_layout.FIGURES, "captions/smith2018.rst", "Smith 2018"),

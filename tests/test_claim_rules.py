@@ -131,6 +131,72 @@ def test_equivalence_reaches_every_verdict(config):
     assert verdicts(rows) == list(ALL_THREE)
 
 
+def smith_curves(first: str, second: str, difference_by_epoch: np.ndarray, loss_ratio: float = 1.0) -> pd.DataFrame:
+    """Histories of epochs 1-4 (the smoke config's first step is at epoch 1): `first` differs by difference_by_epoch[epoch - 1, seed]
+    in test accuracy, and by the factor `loss_ratio` (times e^difference) in training cross-entropy."""
+    return pd.DataFrame([
+        {"setting": name, "seed": s, "epoch": epoch, "diverged": False,
+         "test_accuracy": 0.9 + (difference_by_epoch[epoch - 1, s] if name == first else 0.0),
+         "train_loss": 0.1 * (loss_ratio * np.exp(difference_by_epoch[epoch - 1, s]) if name == first else 1.0)}
+        for name in (first, second) for s in range(5) for epoch in range(1, 5)
+    ])  # fmt: skip
+
+
+def test_accuracy_curve_equivalence_reaches_every_verdict(config):
+    from replications.smith2018 import analysis
+    from replications.smith2018.config import SmithConfig
+
+    smith = SmithConfig.from_config(config)
+    epochs = np.ones((4, 1))
+    differences = {
+        "shown": epochs * (0.001 + NOISE / 4),
+        "contradicted": np.vstack([NOISE / 4, NOISE / 4, 0.06 + NOISE, NOISE / 4]),  # one epoch 6 pp apart (margin 2 pp)
+        "open": epochs * WILD,
+    }  # fmt: skip
+
+    def rows(case):
+        histories = smith_curves("b", "a", differences[case])
+        return [analysis.curve_claim(smith, histories, 0.8, "curve_equivalence", "family", "id", "statement", "paper", "a", "b")]
+
+    assert verdicts(rows) == list(ALL_THREE)
+    assert "at epoch 3" in rows("contradicted")[0].our_value  # the epoch of the largest difference
+
+
+def test_training_loss_curve_equivalence_reaches_every_verdict(config):
+    from replications.smith2018 import analysis
+    from replications.smith2018.config import SmithConfig
+
+    smith = SmithConfig.from_config(config)
+    epochs = np.ones((4, 1))
+    cases = {"shown": (1.0, epochs * NOISE), "contradicted": (3.0, epochs * NOISE), "open": (1.2, epochs * 10 * WILD)}
+
+    def rows(case):
+        ratio, noise = cases[case]
+        histories = smith_curves("b", "a", noise, loss_ratio=ratio)
+        return [analysis.curve_claim(smith, histories, 0.8, "train_loss_equivalence", "family", "id", "statement", "paper", "a", "b")]
+
+    assert verdicts(rows) == list(ALL_THREE)
+
+
+def test_the_negative_control_reads_the_same_tests_the_other_way_round(config):
+    """A control that the test tells apart is "reproduced" (the test has teeth); one it calls equivalent is not."""
+    from replications.smith2018 import analysis
+    from replications.smith2018.config import SmithConfig
+
+    smith = SmithConfig.from_config(config)
+    differences = {"shown": -0.05 + NOISE, "contradicted": 0.001 + NOISE / 4, "open": WILD}
+
+    def rows(case):
+        return analysis.negative_control_claims(smith, smith_finals("momentum-constant", "momentum-decaying_learning_rate", differences[case]),
+                                                smith_curves("momentum-constant", "momentum-decaying_learning_rate",
+                                                             np.ones((4, 1)) * differences[case]), 0.8)  # fmt: skip
+
+    assert verdicts(rows) == list(ALL_THREE)
+    shown = rows("shown")
+    assert [row.family for row in shown] == ["negative_control"] * 3 and all(row.verdict == REPRODUCED for row in shown[:2])
+    assert "no teeth" in shown[0].rule
+
+
 def test_momentum_cost_reaches_every_verdict(config):
     from replications.smith2018 import analysis
     from replications.smith2018.config import SmithConfig

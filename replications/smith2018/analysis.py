@@ -83,6 +83,7 @@ def protocol_table(smith: SmithConfig) -> pd.DataFrame:
             initial_batch_size=changes.get("initial_batch_size", protocol["initial_batch_size"]),
             step_epochs=list(protocol["step_epochs"]), factor=protocol["factor"],
             max_batch_size=protocol["max_batch_size"], batch_steps=smith.schedules[kind].batch_steps,
+            anneals=smith.schedules[kind].anneals,
         )  # fmt: skip
         rows.append({
             "schedule": name,
@@ -112,8 +113,8 @@ def too_few_row(pairs: pd.DataFrame, **text) -> claims.ClaimRow:
 
 
 def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, power: float, family: str, claim_id: str, statement: str,
-                      paper_value: str, reference: str, candidate: str) -> claims.ClaimRow:  # fmt: skip
-    """Paired TOST of the final test accuracy of `candidate` against `reference`."""
+                      paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
+    """Paired TOST of the final test accuracy of `candidate` against `reference` (`control`: see claims.equivalence_row)."""
     rule = smith.claims["equivalence"]
     pairs = _paired_accuracies(finals, candidate, reference)
     text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
@@ -122,8 +123,46 @@ def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, power: float, fa
         return too_few_row(pairs, **text)
     a, b = pairs[candidate], pairs[reference]
     return claims.equivalence_row(
-        a, b, paired=True, alpha=rule.alpha, margin=rule.margin, power=power, scale=100, unit="pp", **text,
+        a, b, paired=True, alpha=rule.alpha, margin=rule.margin, power=power, scale=100, unit="pp", control=control, **text,
         our_value=f"{100 * a.mean():.2f}% vs {100 * b.mean():.2f}% (difference {100 * (a.mean() - b.mean()):+.2f} pp)",
+    )  # fmt: skip
+
+
+# What each curve claim compares, per epoch: the history column, how it is transformed, and how it is shown.
+CURVES = {
+    "curve_equivalence": ("test_accuracy", lambda values: values, 100, "pp", "test accuracy"),
+    "train_loss_equivalence": ("train_loss", np.log, 1, "log ratio", "log training cross-entropy"),
+}
+
+
+def paired_curves(smith: SmithConfig, histories: pd.DataFrame, column: str, transform, candidate: str, reference: str) -> pd.DataFrame:
+    """transform(candidate) - transform(reference) of a history column, per epoch after the first step (rows) and
+    seed that finished both settings (columns)."""
+    finished = histories[~histories["diverged"].astype(bool) & histories["setting"].isin([candidate, reference])]
+    finished = finished[finished["epoch"] > smith.step_epochs[0]]
+    values = finished.pivot_table(index="epoch", columns=["setting", "seed"], values=column, aggfunc="first")
+    if candidate not in values.columns.get_level_values(0) or reference not in values.columns.get_level_values(0):
+        return pd.DataFrame(index=values.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        differences = transform(values[candidate]) - transform(values[reference])
+    return differences.replace([np.inf, -np.inf], np.nan).dropna(axis=1, how="any")  # a zero loss has no log
+
+
+def curve_claim(smith: SmithConfig, histories: pd.DataFrame, power: float, kind: str, family: str, claim_id: str,
+                statement: str, paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
+    """The `kind` curve (see CURVES) of `candidate` equivalent to `reference`'s at every epoch after the first step."""
+    column, transform, scale, unit, label = CURVES[kind]
+    rule = smith.claims[kind]
+    differences = paired_curves(smith, histories, column, transform, candidate, reference)
+    text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
+            "test": f"paired TOST at every epoch after epoch {smith.step_epochs[0]} ({label}, {candidate} - {reference})"}  # fmt: skip
+    if differences.shape[1] < 2 or differences.empty:
+        return too_few_row(differences.T, **text)
+    largest = differences.mean(axis=1).abs().idxmax()
+    return claims.curve_equivalence_row(
+        differences, alpha=rule.alpha, margin=rule.margin, power=power, scale=scale, unit=unit, control=control, **text,
+        our_value=f"largest mean difference {scale * differences.loc[largest].mean():+.3g} {unit} at epoch {largest} "
+                  f"(of {len(differences)} epochs)",
     )  # fmt: skip
 
 
@@ -154,14 +193,16 @@ def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame, power: float) 
 
 
 def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
-    """The equivalence of each schedule with decaying the learning rate (one family per optimizer), the larger
-    learning rate's equivalence, and the momentum's cost. Update counts follow from the schedules: reported, not tested."""
+    """The equivalence of each schedule with decaying the learning rate: final accuracy and accuracy curves (one family
+    of each per optimizer), training cross-entropy curves (the main optimizer, Fig. 3); the negative control through the
+    same three tests; the larger learning rate's equivalence, and the momentum's cost. Update counts follow from the
+    schedules: reported, not tested."""
     finals, summary = final_epochs(histories), summary_table(smith, histories)
     main = main_optimizer(smith)
     rows = []
     for optimizer, schedules in smith.comparisons.items():
         for schedule in schedules:
-            if schedule == REFERENCE:
+            if schedule in (REFERENCE, smith.negative_control):
                 continue
             label = schedule.replace("_", " ")
             paper_value = (f"{paper.ACCURACY[INCREASING]}% vs {paper.ACCURACY[REFERENCE]}% (momentum; {SECONDARY})"
@@ -173,6 +214,18 @@ def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> lis
                 paper_value, reference, candidate,
             )  # fmt: skip
             rows.append(dataclasses.replace(row, our_value=row.our_value + updates_text(summary, reference, candidate)))
+            rows.append(curve_claim(
+                smith, histories, power, "curve_equivalence", f"equivalent_curves_{optimizer}", f"equivalent_curves_{optimizer}_{schedule}",
+                f"{optimizer}: {label} follows the test accuracy curve of decaying the learning rate, epoch by epoch",
+                "nearly identical curves against epochs (Figs. 2, 4-5)", reference, candidate,
+            ))  # fmt: skip
+            if optimizer == main:
+                rows.append(curve_claim(
+                    smith, histories, power, "train_loss_equivalence", "equivalent_training_loss", f"equivalent_training_loss_{schedule}",
+                    f"{optimizer}: {label} follows the training cross-entropy curve of decaying the learning rate",
+                    "nearly identical training cross-entropy against epochs (Fig. 3)", reference, candidate,
+                ))  # fmt: skip
+    rows += negative_control_claims(smith, finals, histories, power)
     if "increased_learning_rate" in smith.variants:
         reference = f"{main}-{INCREASING}"
         row = equivalence_claim(
@@ -185,6 +238,23 @@ def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> lis
     if {"increased_learning_rate", "increased_momentum"} <= set(smith.variants):
         rows.append(momentum_cost_claim(smith, finals, power))
     return rows
+
+
+def negative_control_claims(smith: SmithConfig, finals: pd.DataFrame, histories: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+    """The schedule that never anneals, through the same three equivalence tests: each must tell it apart from decaying
+    the learning rate ("reproduced"), or that test has no teeth on this setup ("not reproduced")."""
+    main = main_optimizer(smith)
+    reference, control = f"{main}-{REFERENCE}", f"{main}-{smith.negative_control}"
+    family, statement = "negative_control", "Negative control: a schedule that never anneals the noise scale (constant lr and batch) differs from decaying the learning rate"
+    paper_value = "annealing the noise scale is what both schedules share (Sec. 2)"
+    return [
+        equivalence_claim(smith, finals, power, family, "negative_control_final_accuracy", statement + " in final test accuracy",
+                          paper_value, reference, control, control=True),
+        curve_claim(smith, histories, power, "curve_equivalence", family, "negative_control_accuracy_curve",
+                    statement + " in its test accuracy curve", paper_value, reference, control, control=True),
+        curve_claim(smith, histories, power, "train_loss_equivalence", family, "negative_control_training_loss",
+                    statement + " in its training cross-entropy curve", paper_value, reference, control, control=True),
+    ]  # fmt: skip
 
 
 # --- figures --------------------------------------------------------------------------------------------

@@ -20,4 +20,10 @@ def check(section: dict[str, Any]) -> list[str]:
     for optimizer, schedules in section["comparisons"].items():
         if "decaying_learning_rate" not in schedules:
             errors.append(f"comparisons.{optimizer}: must include decaying_learning_rate (the reference of the claims)")
+    control = section["negative_control"]
+    if control not in section["schedules"] or section["schedules"][control].get("anneals", True):
+        errors.append(f"negative_control: {control!r} must be one of smith2018.schedules with anneals: false")
+    main = next(iter(section["comparisons"]))
+    if control not in section["comparisons"][main]:
+        errors.append(f"comparisons.{main}: must include the negative control {control!r} (without it no test shows it has teeth)")
     return errors

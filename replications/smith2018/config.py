@@ -13,6 +13,7 @@ class ScheduleKind:
     """A kind of schedule, by how many of its steps grow the batch (0: decaying learning rate)."""
 
     batch_steps: int  # how many of the first steps grow the batch instead of decaying the learning rate
+    anneals: bool = True  # False: no steps at all (the negative control's constant learning rate and batch)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +43,8 @@ class SmithConfig:
     schedules: dict[str, ScheduleKind]
     comparisons: dict[str, tuple[str, ...]]  # optimizer -> the schedules trained with it
     variants: dict[str, Variant]
-    claims: dict[str, ClaimRule]  # equivalence (alpha, margin), momentum_cost (alpha, min_effect)
+    negative_control: str  # the schedule that does not anneal: the equivalence tests must tell it apart
+    claims: dict[str, ClaimRule]  # equivalence, curve_equivalence, train_loss_equivalence (alpha, margin), momentum_cost
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "SmithConfig":

@@ -27,28 +27,27 @@ def switch_seconds(history: pd.DataFrame) -> list[float]:
     return costs
 
 
-def run_setting(workspace: Workspace, smith: SmithConfig, name: str) -> pd.DataFrame:
-    """Every seed of one setting in one process (one TensorFlow start-up); per-epoch rows of all seeds."""
+def run_seed(workspace: Workspace, smith: SmithConfig, name: str, seed: int) -> pd.DataFrame:
+    """One seed of one setting (one training run, so a cluster job fits a walltime); its per-epoch rows.
+
+    A seed's runs share the initialisation and the data order across settings: the claims pair them.
+    """
     from replications.data import dataset_from_config
     from replications.schedules import Budget
     from replications.training import configure_runtime, train_run
 
     configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
     setting = settings(smith)[name]
-    dataset = dataset_from_config(smith.data)
-    schedule = setting_schedule(smith, setting)
-    frames = []
-    for seed in smith.seeds:
-        result = train_run(
-            dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
-            schedule=schedule, budget=Budget(max_epochs=smith.epochs), seed=seed,
-            run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
-            record=workspace.run_record(layout.NAME),
-        )  # fmt: skip
-        frames.append(result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
-    return pd.concat(frames, ignore_index=True)
+    result = train_run(
+        dataset=dataset_from_config(smith.data), model_config=smith.model, optimizer_config=setting.optimizer_config,
+        schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
+        run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
+        record=workspace.run_record(layout.NAME),
+    )  # fmt: skip
+    return result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"])
 
 
 def collect(workspace: Workspace, smith: SmithConfig) -> pd.DataFrame:
     """The per-epoch histories of every setting and seed."""
-    return pd.concat([pd.read_csv(layout.setting_file(workspace.results_dir, name)) for name in settings(smith)], ignore_index=True)
+    files = [layout.history_file(workspace.results_dir, name, seed) for name in settings(smith) for seed in smith.seeds]
+    return pd.concat([pd.read_csv(file) for file in files], ignore_index=True)

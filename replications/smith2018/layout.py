@@ -1,6 +1,6 @@
 """Where the Smith et al. 2018 files live: the one source of their paths for the rules and the code.
 
-One training job per setting ('<optimizer>-<schedule>' or a variant's name) runs every seed.
+One training job per setting ('<optimizer>-<schedule>' or a variant's name) and seed: one training run per job.
 Called with wildcard names, each function gives the rule's pattern.
 """
 
@@ -18,12 +18,12 @@ FIGURES = ("schedules", "schedules_momentum", "optimizers", "variants")
 claims_file, table_file, figure_file = papers.paper_files(NAME)
 
 
-def setting_file(results_dir: str, setting: str) -> str:
-    """The per-epoch histories of every seed of one setting."""
-    return f"{results_dir}/{NAME}/{setting}/runs.csv"
+def history_file(results_dir: str, setting: str, seed: int | str) -> str:
+    """The per-epoch history of one seed of one setting."""
+    return f"{run_dir(results_dir, setting, seed)}/history.csv"
 
 
-def run_dir(results_dir: str, setting: str, seed: int) -> str:
+def run_dir(results_dir: str, setting: str, seed: int | str) -> str:
     return f"{results_dir}/{NAME}/{setting}/seed{seed}"
 
 

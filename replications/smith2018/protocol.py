@@ -17,11 +17,15 @@ from replications.smith2018.config import SmithConfig
 
 
 def step_schedule(
-    *, learning_rate: float, initial_batch_size: int, step_epochs: list[int], factor: float, max_batch_size: int, batch_steps: int
+    *, learning_rate: float, initial_batch_size: int, step_epochs: list[int], factor: float, max_batch_size: int, batch_steps: int,
+    anneals: bool = True,
 ) -> Schedule:
-    """The piecewise schedule: grow the batch at the first `batch_steps` steps (within the cap), else decay the rate."""
+    """The piecewise schedule: grow the batch at the first `batch_steps` steps (within the cap), else decay the rate.
+
+    Without `anneals`, no step changes anything: the constant schedule of the negative control.
+    """
     phases = [Phase(0, learning_rate, initial_batch_size)]
-    for index, epoch in enumerate(step_epochs):
+    for index, epoch in enumerate(step_epochs if anneals else []):
         previous = phases[-1]
         grown = int(round(previous.batch_size * factor))
         if index < batch_steps and grown <= max_batch_size:
@@ -81,4 +85,5 @@ def setting_schedule(smith: SmithConfig, setting: Setting) -> Schedule:
         factor=smith.factor,
         max_batch_size=smith.max_batch_size,
         batch_steps=smith.schedules[setting.schedule_kind].batch_steps,
+        anneals=smith.schedules[setting.schedule_kind].anneals,
     )
