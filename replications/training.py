@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -51,6 +52,29 @@ HISTORY_COLUMNS = [
 
 CHECKPOINT_NAME = "checkpoint.npz"
 INITIAL_WEIGHTS_NAME = "initial_weights.npz"
+# The code a run's numbers depend on, besides its settings: part of every run's fingerprint.
+ENGINE_SOURCES = ("training.py", "models.py", "layers.py", "data.py", "schedules.py")
+
+
+class RunSettingsMismatchError(ValueError):
+    """A checkpoint written under other settings (or code) than the run that would resume from it."""
+
+
+def run_fingerprint(
+    dataset: Dataset, model_config: Mapping[str, Any], optimizer_config: Mapping[str, Any], schedule: Schedule, budget: Budget,
+    seed: int, eval_batch_size: int, training_set_every_epoch: bool,
+) -> str:  # fmt: skip
+    """A hash of everything a run's numbers depend on: a checkpoint resumes, and a finished run is reused, only under it."""
+    step = max(1, len(dataset.x_train) // 256)  # a sample of the inputs and every label: cheap, and any other split differs
+    data = hashlib.sha256(dataset.x_train[::step].tobytes() + dataset.y_train.tobytes() + dataset.y_test.tobytes()).hexdigest()
+    engine = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes() for name in ENGINE_SOURCES)).hexdigest()
+    settings = {
+        "data": [dataset.name, list(dataset.x_train.shape), list(dataset.x_test.shape), data],
+        "model": model_config, "optimizer": optimizer_config, "schedule": [dataclasses.astuple(phase) for phase in schedule.phases],
+        "budget": dataclasses.asdict(budget), "seed": seed, "eval_batch_size": eval_batch_size,
+        "training_set_every_epoch": training_set_every_epoch, "engine": engine, "tensorflow": tf.__version__,
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 # Snapshots wait here until the run ends: Snakemake clears a killed job's outputs before it resumes, not this.
 SNAPSHOT_STAGING_NAME = "snapshots.partial"
 
@@ -252,8 +276,11 @@ def train(
     checkpoint_seconds: float = 0.0,
     strategy: tf.distribute.Strategy | None = None,
     training_set_every_epoch: bool = True,
+    fingerprint: str | None = None,
 ) -> RunResult:
     """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
+
+    The checkpoint keeps `fingerprint` (`run_fingerprint`): one written under another raises RunSettingsMismatchError.
 
     A checkpoint is written after every epoch, or, with `checkpoint_seconds` > 0, after the first
     epoch that ends that long after the last checkpoint (for runs of thousands of millisecond epochs).
@@ -269,14 +296,14 @@ def train(
     """
     trainer = Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     run_dir = Path(run_dir) if run_dir is not None else None
-    state = _fresh_state()
+    state = _fresh_state(fingerprint)
     initial = [variable.numpy() for variable in model.trainable_variables]
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
-        initial = _initial_weights(run_dir / INITIAL_WEIGHTS_NAME, initial)
         if (run_dir / CHECKPOINT_NAME).exists():
-            state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer)
+            state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, fingerprint)
             logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
+        initial = _initial_weights(run_dir / INITIAL_WEIGHTS_NAME, initial)
 
     last_checkpoint = time.perf_counter()
     learning_rate = None
@@ -331,8 +358,9 @@ def train(
     return RunResult(history=history, metrics=_final_metrics(state, history))
 
 
-def _fresh_state() -> dict[str, Any]:
+def _fresh_state(fingerprint: str | None = None) -> dict[str, Any]:
     return {
+        "fingerprint": fingerprint,
         "epoch": 0,
         "updates": 0,
         "examples_seen": 0,
@@ -415,8 +443,14 @@ def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers
     _atomic_savez(path, arrays)
 
 
-def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
+def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, fingerprint: str | None) -> dict[str, Any]:
     with np.load(path) as arrays:
+        written_under = json.loads(str(arrays["state"])).get("fingerprint")
+        if written_under != fingerprint:
+            raise RunSettingsMismatchError(
+                f"{path} was written under other settings or code (fingerprint {written_under}, this run {fingerprint}): "
+                f"restore them to resume, or delete {path.parent} to train afresh"
+            )
         for i, variable in enumerate(model.variables):
             variable.assign(arrays[f"model/{i}"])
         for i, variable in enumerate(optimizer.variables):
@@ -445,6 +479,17 @@ def save_run(run_dir: str | Path, result: RunResult, model: keras.Model) -> None
     (run_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
 
 
+def finished_run(run_dir: str | Path, fingerprint: str) -> RunResult | None:
+    """The record of a run that finished in `run_dir` under `fingerprint` (a restarted job skips it), else None."""
+    metrics_file, history_file = Path(run_dir) / "metrics.json", Path(run_dir) / "history.csv"
+    if not (metrics_file.exists() and history_file.exists()):
+        return None
+    metrics = json.loads(metrics_file.read_text())
+    if metrics.get("fingerprint") != fingerprint:
+        return None  # made under other settings: trained again, and overwritten
+    return RunResult(history=pd.read_csv(history_file), metrics=metrics)
+
+
 def train_run(
     *,
     dataset: Dataset,
@@ -467,6 +512,10 @@ def train_run(
     """
     from replications.models import build_model
 
+    fingerprint = run_fingerprint(dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch)
+    if (finished := finished_run(run_dir, fingerprint)) is not None:
+        logger.info("already finished under the same settings, not retrained: %s", run_dir)
+        return finished
     keras.utils.set_random_seed(seed)
     strategy = data_parallel_strategy()
     with strategy_scope(strategy):
@@ -484,8 +533,9 @@ def train_run(
         model, optimizer, dataset, schedule, budget,
         seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
+        fingerprint=fingerprint,
     )  # fmt: skip
-    result.metrics.update(record or {})
+    result.metrics.update(record or {}, fingerprint=fingerprint)
     save_run(run_dir, result, model)
     for epoch, path in snapshots.items():
         if (staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch

@@ -175,3 +175,33 @@ def test_mirrored_strategy_over_two_devices_matches_one_device():
     np.testing.assert_allclose(results["shallow/mirrored"]["weights_norm"], results["shallow/single"]["weights_norm"], rtol=1e-4)
     # Ghost batch norm: each replica normalises its own ghosts (8 examples), which is what one device does too.
     np.testing.assert_allclose(results["wide_resnet/mirrored"]["train_loss"], results["wide_resnet/single"]["train_loss"], rtol=1e-3)
+
+
+def test_a_finished_run_is_reused_and_a_checkpoint_resumes_only_under_its_settings(tiny_mnist1d, tmp_path, monkeypatch):
+    """A restarted job that loops over runs skips the finished ones; a checkpoint never resumes under changed settings."""
+    from replications import training
+
+    settings = {"dataset": tiny_mnist1d, "model_config": MODEL, "optimizer_config": {"name": "adam", "learning_rate": 1e-3},
+                "schedule": Schedule.constant(1e-3, 32), "budget": Budget(max_epochs=2), "seed": 0, "eval_batch_size": 4096}  # fmt: skip
+    first = training.train_run(**settings, run_dir=tmp_path / "run")
+    assert first.metrics["fingerprint"] == json.loads((tmp_path / "run" / "metrics.json").read_text())["fingerprint"]
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("a finished run was trained again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "train", must_not_train)
+        again = training.train_run(**settings, run_dir=tmp_path / "run")
+    pd.testing.assert_frame_equal(again.history, first.history, check_exact=True, check_dtype=False)
+    assert again.metrics == first.metrics
+
+    changed = training.train_run(**{**settings, "budget": Budget(max_epochs=3)}, run_dir=tmp_path / "run")  # other settings: retrained
+    assert changed.metrics["epochs"] == 3 and changed.metrics["fingerprint"] != first.metrics["fingerprint"]
+
+    model, optimizer = fresh(tiny_mnist1d)
+    with pytest.raises(KeyboardInterrupt):
+        train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed",
+              fingerprint="before", on_epoch_end=lambda row: (_ for _ in ()).throw(KeyboardInterrupt) if row["epoch"] == 2 else None)  # fmt: skip
+    model, optimizer = fresh(tiny_mnist1d)
+    with pytest.raises(training.RunSettingsMismatchError, match=r"written under other settings .*fingerprint before, this run after.*delete"):
+        train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed", fingerprint="after")
