@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
+import sys
 import time
 
 STARTED_VARIABLE = "REPLICATIONS_JOB_STARTED"
@@ -32,6 +34,14 @@ def step_began() -> None:
         _step_began.append(time.time())
 
 
+def device() -> str:
+    """Where this job computes: the node and, if the job loaded TensorFlow, its GPUs (else its CPU)."""
+    tensorflow = sys.modules.get("tensorflow")
+    gpus = tensorflow.config.list_physical_devices("GPU") if tensorflow is not None else []
+    names = [tensorflow.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus]
+    return f"{platform.node()}: " + (", ".join(names) if names else "CPU")
+
+
 def record(module: str, arguments: list[str], status: int) -> None:
     """Append this job's start, overhead and wall seconds to the workflow's record, if it keeps one."""
     path, started = os.environ.get(RECORD_VARIABLE), os.environ.get(STARTED_VARIABLE)
@@ -46,6 +56,7 @@ def record(module: str, arguments: list[str], status: int) -> None:
         "overhead_seconds": round(began - started, 3), "wall_seconds": round(ended - started, 3),
         "first_work": what,
         "instruction_set": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
+        "device": device(),
     }  # fmt: skip
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "a") as handle:  # one short line per write: appends from parallel jobs do not interleave

@@ -100,6 +100,15 @@ def jobs_by_instruction_set(benchmark_dir: Path) -> str:
     return "jobs by their cap: " + ", ".join(f"{kind} {count}" for kind, count in kinds.value_counts().items())
 
 
+def jobs_by_device(benchmark_dir: Path) -> str:
+    """How many of the recorded jobs ran on which node and device (on a cluster: the nodes that trained)."""
+    records = latest_job_records(benchmark_dir)
+    if records is None:
+        return "no job records"
+    devices = records.get("device", pd.Series(["unrecorded"] * len(records))).fillna("unrecorded")
+    return "; ".join(f"{device} {count} job(s)" for device, count in devices.value_counts().items())
+
+
 def busy_seconds(intervals: list[tuple[float, float]]) -> float:
     """Length of the union of (start, end) intervals: wall time with at least one job running.
 

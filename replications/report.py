@@ -29,7 +29,8 @@ from replications.html import render_html
 from replications.instruction_set import describe as describe_instruction_set
 from replications.papers import configured_papers
 from replications.provenance import (
-    JOB_RECORD_NAME, device_description, git_commit, job_overheads, jobs_by_instruction_set, library_versions, rule_wall_times,
+    JOB_RECORD_NAME, device_description, git_commit, job_overheads, jobs_by_device, jobs_by_instruction_set, library_versions,
+    rule_wall_times,
 )
 from replications.plots import forest_plot
 from replications.report_tools import markdown_table
@@ -130,7 +131,8 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         f"- Config: `{config_source}` merged in this order (scale `{config['scale']}`, hash of the validated config "
         f"`{config_hash(config)}`; the merged config is printed below and written to `config.yaml`)",
         f"- Python {platform.python_version()}; {library_versions()}",
-        f"- Device: {device_description()}",
+        f"- Device of this report: {device_description()}",
+        f"- Devices of the jobs (node: GPUs, or CPU): {jobs_by_device(benchmark_dir)}",
         f"- Instruction set (config `runtime.instruction_set: {config['runtime']['instruction_set']}`): "
         f"{describe_instruction_set(os.environ)}; {jobs_by_instruction_set(benchmark_dir)}",
         f"- Report written: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",

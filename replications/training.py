@@ -535,7 +535,7 @@ def train_run(
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
         fingerprint=fingerprint,
     )  # fmt: skip
-    result.metrics.update(record or {}, fingerprint=fingerprint)
+    result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
     save_run(run_dir, result, model)
     for epoch, path in snapshots.items():
         if (staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch

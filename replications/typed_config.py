@@ -7,6 +7,7 @@ object on; data, model and optimizer blocks stay mappings, the keyword arguments
 from __future__ import annotations
 
 import dataclasses
+import os
 import types
 import typing
 from typing import Any, Mapping, TypeVar
@@ -71,6 +72,11 @@ class Runtime:
     deterministic_ops: bool = False
     instruction_set: str = "native"
     job_server: bool = True
+
+    def job_threads(self) -> int:
+        """The threads of this job: those Snakemake gave it ({threads}; its shell sets OMP_NUM_THREADS to them, on a
+        cluster node too, where the profile may set other threads), else the config's `threads_per_job`."""
+        return int(os.environ.get("OMP_NUM_THREADS", self.threads_per_job))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,7 @@ from replications.typed_config import Workspace
 def _runtime(workspace: Workspace) -> None:
     from replications.training import configure_runtime
 
-    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
 
 
 # --- throughput -----------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
     if network not in keskar.networks:
         raise ValueError(f"network {network!r} is not in the config; configured: {sorted(keskar.networks)}")
     spec = keskar.networks[network]
-    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
     snapshots = layout.snapshot_dir(str(output_dir))
     result = train_run(
         dataset=dataset_from_config(spec.data),

@@ -36,7 +36,7 @@ def run_seed(workspace: Workspace, smith: SmithConfig, name: str, seed: int) -> 
     from replications.schedules import Budget
     from replications.training import configure_runtime, train_run
 
-    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
     setting = settings(smith)[name]
     result = train_run(
         dataset=dataset_from_config(smith.data), model_config=smith.model, optimizer_config=setting.optimizer_config,

@@ -59,7 +59,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     from replications.schedules import Budget, Schedule
     from replications.training import configure_runtime, train_run
 
-    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
     dataset = holdout_dataset(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
     max_epochs = wilson.max_epochs[label]
