@@ -48,9 +48,13 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "sweep_sharpness_rises_F1",
         "warm_start_test_accuracy_F1",
         "warm_start_sharpness_F1",
-        "equivalent_accuracy_momentum_hybrid",
-        "equivalent_accuracy_momentum_increasing_batch_size",
+        *[f"equivalent_{kind}_{schedule}" for schedule in ("hybrid", "increasing_batch_size")
+          for kind in ("accuracy_momentum", "curves_momentum", "training_loss")],
         "equivalent_accuracy_adam_increasing_batch_size",
+        "equivalent_curves_adam_increasing_batch_size",
+        "negative_control_final_accuracy",
+        "negative_control_accuracy_curve",
+        "negative_control_training_loss",
         "larger_learning_rate_same_accuracy",
         "momentum_costs_accuracy",
         "online_fewer_epochs_iris",
@@ -123,10 +127,10 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         assert (tmp_path / "results" / "smoke" / "rule_benchmarks" / f"{rule}.tsv").exists()
 
 
-def dry_run_jobs(workdir, scale):
-    """Snakemake's job counts per rule for config/<scale>.yaml in `workdir`, without running anything."""
+def dry_run_jobs(workdir, scale, extra=()):
+    """Snakemake's job counts per rule for config/<scale>.yaml (and `extra` config files) in `workdir`, without running anything."""
     completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/{scale}.yaml", "-n", "--quiet", "rules"],
+        [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/{scale}.yaml", *extra, "-n", "--quiet", "rules"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
@@ -359,3 +363,133 @@ def test_every_step_reads_only_its_declared_inputs(smoke_run, tmp_path):
         checked.append(job.rule)
     assert {"keskar2017_table2", "keskar2017_minima", "keskar2017_sweeps", "keskar2017_trajectory", "smith2018_analyse",
             "wilson2003_analyse", "batchscience_analyse", "toypaper_analyse", "report"} <= set(checked)  # fmt: skip
+
+
+# --- a real single-node SLURM -----------------------------------------------------------------------------
+
+SLURM_SCRIPT = f"{REPO}/tests/scripts/single_node_slurm.sh"
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """A running single-node SLURM (Debian's slurm-wlm and munge, as root); the environment its clients need."""
+    if shutil.which("slurmctld") is None or os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("SLURM is missing in CI: .ci/run should have installed Debian's slurm-wlm and munge")
+        pytest.skip("a single-node SLURM needs Debian's slurm-wlm and munge, and root (.ci/run installs them)")
+    state = tmp_path_factory.mktemp("slurm")
+    subprocess.run([SLURM_SCRIPT, "start", str(state)], check=True, timeout=120)
+    yield {**os.environ, "SLURM_CONF": str(state / "slurm.conf")}
+    subprocess.run([SLURM_SCRIPT, "stop", str(state)], timeout=60)
+
+
+def node_profile(folder: Path) -> Path:
+    """profiles/slurm adapted to the test node: its partition, no account, squeue instead of sacct (no slurmdbd),
+    no GPU, small memory and 2 CPUs. Every rule the profile names keeps its entry, so its rule list is what runs."""
+    profile = yaml.safe_load(Path(f"{REPO}/profiles/slurm/config.yaml").read_text())
+    node = {"mem_mb": 1000, "runtime": 30}
+    overlay = {
+        "slurm-status-command": "squeue", "slurm-no-account": True, "slurm-init-seconds-before-status-checks": 2,
+        "latency-wait": 5,
+        "default-resources": {**profile["default-resources"], "slurm_partition": "test", **node},
+        "set-resources": {rule: {**resources, **node, **({"gpu": 0} if "gpu" in resources else {})}
+                          for rule, resources in profile["set-resources"].items()},
+        "set-threads": {rule: 2 for rule in profile["set-threads"]},
+    }  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(overlay))
+    return folder
+
+
+def slurm_jobs(environment: dict, run_name: str) -> list[str]:
+    """The comments (Snakemake writes `rule_<name>_wildcards_...`) of every SLURM job of one Snakemake run."""
+    listed = subprocess.run(["squeue", "--states=all", "--noheader", "--name", run_name, "--format=%k"],
+                            capture_output=True, text=True, env=environment, check=True)  # fmt: skip
+    return listed.stdout.split()
+
+
+def through_slurm(workdir: Path, environment: dict, *arguments: str, timeout: int = 1800) -> tuple[subprocess.CompletedProcess, str]:
+    profile = node_profile(workdir / "test-node-profile")
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(workdir), "--profile", f"{REPO}/profiles/slurm", "--profile", str(profile), *arguments],
+        capture_output=True, text=True, timeout=timeout, env=environment,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    run_name = re.search(r"SLURM run ID: (\S+)", completed.stderr).group(1)
+    return completed, run_name
+
+
+def test_the_smoke_config_through_slurm_gives_the_local_claims(smoke_run, slurm, tmp_path):
+    """Every job that is not local goes through sbatch; the claims equal those of the local run (same machine)."""
+    started = time.time()
+    completed, run_name = through_slurm(tmp_path, slurm, *SMOKE)
+    seconds = time.time() - started
+    submitted = [re.sub(r"^rule_", "", comment).split("_wildcards")[0] for comment in slurm_jobs(slurm, run_name)]
+    planned = dry_run_jobs(smoke_run.parent / "planned", "smoke", extra=SMOKE[1:])  # the whole DAG, from scratch
+    expected = {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.M)
+                if rule not in ("all", "total") and not re.fullmatch(r"keskar2017|smith2018|wilson2003|batchscience|toypaper", rule)}  # fmt: skip
+    assert pd.Series(submitted).value_counts().to_dict() == expected
+    local = pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")
+    remote = pd.read_csv(tmp_path / "results" / "smoke" / "report" / "claims.csv")
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+    report = (tmp_path / "results" / "smoke" / "report" / "report.md").read_text()
+    assert re.search(r"Devices of the jobs \(node: GPUs, or CPU\): \S+: CPU \d+ job\(s\)", report)
+    print(f"through SLURM: {len(submitted)} jobs submitted, {seconds:.0f} s")
+
+
+def test_a_training_job_cancelled_in_slurm_is_retried_and_resumes_to_the_same_numbers(slurm, tmp_path):
+    """scancel a Smith training job once its first checkpoint is on disk: Snakemake retries it, the retry resumes from
+    the checkpoint, and the history equals that of the same job run without interruption."""
+    overlay = tmp_path / "longer.yaml"
+    overlay.write_text(yaml.safe_dump({"smith2018": {"epochs": 40, "step_epochs": [10, 20, 30]}}))
+    setting = "momentum-decaying_learning_rate"
+    target = f"results/smoke/smith2018/{setting}/seed0/history.csv"
+    arguments = [target, *SMOKE, str(overlay)]  # --configfile takes every value after it
+    whole = subprocess.run([*SNAKEMAKE, "--directory", str(tmp_path / "whole"), *arguments, "--cores", "1"],
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert whole.returncode == 0, whole.stderr[-3000:]
+
+    workdir = tmp_path / "cancelled"
+    checkpoint = workdir / f"results/smoke/smith2018/{setting}/seed0/checkpoint.npz"
+    profile = node_profile(workdir / "test-node-profile")
+    process = subprocess.Popen(
+        [*SNAKEMAKE, "--directory", str(workdir), "--profile", f"{REPO}/profiles/slurm", "--profile", str(profile), *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=slurm,
+    )  # fmt: skip
+    deadline = time.time() + 300
+    while not checkpoint.exists() and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert checkpoint.exists(), "the training job wrote no checkpoint"
+    running = subprocess.run(["squeue", "--noheader", "--states=running", "--format=%i"], capture_output=True, text=True, env=slurm)
+    job_ids = running.stdout.split()
+    assert len(job_ids) == 1
+    subprocess.run(["scancel", job_ids[0]], check=True, env=slurm)
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output[-4000:]
+    log = (workdir / f"results/smoke/logs/smith2018/train_{setting}_seed0.log").read_text()
+    assert "resuming from epoch" in log, log[-2000:]
+    histories = [pd.read_csv(folder / target).drop(columns="wall_seconds") for folder in (tmp_path / "whole", workdir)]
+    pd.testing.assert_frame_equal(histories[1], histories[0], check_exact=True)
+    resumed_at = re.search(r"resuming from epoch \d+", log).group(0)
+    print(f"cancelled SLURM job {job_ids[0]}; the retry: {resumed_at}")
+
+
+def test_the_paper_scale_through_the_slurm_profile_asks_gpus_for_training_only(tmp_path):
+    """A dry run: which resources each paper-scale job would ask SLURM for (no scheduler needed)."""
+    completed = subprocess.run(
+        [*SNAKEMAKE, "--directory", str(tmp_path), "--profile", f"{REPO}/profiles/slurm", "--configfile", f"{REPO}/config/paper.yaml", "-n"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "SLURM_CONF": "/nonexistent"},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    output = completed.stdout + completed.stderr
+    resources = {}
+    for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=\n\n|\Z)", output, flags=re.M | re.S):
+        asked = re.search(r"resources: (.*)", block)
+        resources.setdefault(rule, set()).add(asked.group(1) if asked else "")
+    gpu_rules = {rule for rule, asked in resources.items() if all("gpu=1" in line for line in asked)}
+    assert {"keskar2017_train", "keskar2017_sharpness", "smith2018_train", "batchscience_regime", "batchscience_throughput"} <= gpu_rules
+    assert not any("gpu=" in line for rule in resources if rule.endswith(("_analyse", "_table2", "_minima", "_sweeps")) or rule == "report"
+                   for line in resources[rule])  # fmt: skip
+    assert all("runtime=60" in line and "mem_mb=4000" in line for line in resources["report"])
+    threads = re.search(r"^rule batchscience_throughput:\n(?:.*\n)*?\s+threads: (\d+)", output, flags=re.M)
+    assert threads and int(threads.group(1)) == 8  # the profile's, not the login node's core count

@@ -2,7 +2,7 @@
 # A single-node SLURM for the cluster test, as root in a container without systemd (Debian's slurm-wlm + munge).
 #   tests/scripts/single_node_slurm.sh start STATE_DIR   -> writes STATE_DIR/slurm.conf, starts munged, slurmctld, slurmd
 #   tests/scripts/single_node_slurm.sh stop STATE_DIR
-# Export SLURM_CONF=STATE_DIR/slurm.conf for the client commands (sbatch, squeue, scancel).
+# The config is linked from /etc/slurm/slurm.conf (where jobs' srun looks); SLURM_CONF=STATE_DIR/slurm.conf works too.
 # No slurmdbd, so no sacct: the executor plugin reads job states from squeue, which keeps a finished job for MinJobAge.
 set -euo pipefail
 action=$1
@@ -61,6 +61,9 @@ $node State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
+# Jobs call srun inside sbatch (Snakemake's job step); slurmd gives them no SLURM_CONF: the default path must hold it.
+mkdir -p /etc/slurm
+ln -sf "$conf" /etc/slurm/slurm.conf
 export SLURM_CONF=$conf
 /usr/sbin/slurmctld -f "$conf"
 /usr/sbin/slurmd -f "$conf"
