@@ -36,6 +36,7 @@ PAPERS = configured_papers(config)
 
 
 include: "rules/common.smk"
+include: "rules/data.smk"
 
 
 for paper in PAPERS:

@@ -145,22 +145,79 @@ def _load_uci(uci_id: int | None, test_fraction: float, split_seed: int) -> Data
 
     if uci_id is None:
         raise ValueError("data set 'uci' needs uci_id, the set's id in the UCI repository")
-    try:
-        repository = fetch_ucirepo(id=uci_id)
-    except Exception as error:  # ucimlrepo raises ConnectionError or its own errors when offline
-        raise DatasetUnavailableError(
-            f"UCI data set {uci_id} could not be fetched ({type(error).__name__}: {error}). It needs internet "
-            "(ucimlrepo downloads it); the quick scale uses the copies scikit-learn ships instead."
-        ) from error
-    features = pd.get_dummies(repository.data.features, dtype=float)  # categorical columns become indicators
+    cached = _uci_cache(uci_id)
+    if cached.exists():  # prepared once (prepare_data), so compute nodes need no internet
+        table = pd.read_csv(cached)
+        features, targets = table.drop(columns="target"), table["target"]
+    else:
+        try:
+            repository = fetch_ucirepo(id=uci_id)
+        except Exception as error:  # ucimlrepo raises ConnectionError or its own errors when offline
+            raise DatasetUnavailableError(
+                f"UCI data set {uci_id} is not in {cached} and could not be fetched ({type(error).__name__}: {error}). "
+                "It needs internet once: `snakemake prepare_data` on a machine that has it (a cluster's login node) "
+                "caches it for every job; the quick scale uses the copies scikit-learn ships instead."
+            ) from error
+        features, targets = repository.data.features, repository.data.targets.iloc[:, 0]
+    features = pd.get_dummies(features, dtype=float)  # categorical columns become indicators
     features = features.fillna(features.mean())
-    labels, _ = pd.factorize(repository.data.targets.iloc[:, 0])
+    labels, _ = pd.factorize(targets)
     return _split_and_standardise(f"uci{uci_id}", features.to_numpy(dtype=float), labels, test_fraction, split_seed)
+
+
+def cache_dir() -> Path:
+    """Where generated and downloaded data waits for the jobs (REPLICATIONS_CACHE; share it between the nodes of a cluster)."""
+    return Path(os.environ.get("REPLICATIONS_CACHE", Path.home() / ".cache" / "batchsize-replications"))
+
+
+def _uci_cache(uci_id: int) -> Path:
+    return cache_dir() / f"uci{uci_id}.csv"
+
+
+def downloaded_sets(config: Any) -> list[dict[str, Any]]:
+    """Every `data:` block of a config whose set needs a download (tensorflow-datasets or UCI), once each."""
+    found = []
+
+    def visit(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            if key == "data" and node.get("name") in TFDS_SETS + ("uci",):
+                block = {name: node[name] for name in ("name", "uci_id") if name in node}
+                if block not in found:
+                    found.append(block)
+            for child_key, child in node.items():
+                visit(child, child_key)
+
+    visit(config)
+    return found
+
+
+def prepare(data_config: dict[str, Any]) -> str:
+    """Download and prepare one set where every job reads it (the jobs themselves never download); what was done."""
+    name = data_config["name"]
+    if name == "uci":
+        from ucimlrepo import fetch_ucirepo
+
+        path = _uci_cache(data_config["uci_id"])
+        if not path.exists():
+            repository = fetch_ucirepo(id=data_config["uci_id"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            table = repository.data.features.assign(target=repository.data.targets.iloc[:, 0])
+            table.to_csv(path.with_name(path.name + f".{os.getpid()}.tmp"), index=False)
+            os.replace(path.with_name(path.name + f".{os.getpid()}.tmp"), path)
+        return f"uci {data_config['uci_id']}: {path}"
+    if os.environ.get("REPLICATIONS_TFDS_MOCK_EXAMPLES"):
+        return f"{name}: mocked (REPLICATIONS_TFDS_MOCK_EXAMPLES), nothing downloaded"
+    import tensorflow_datasets as tfds
+
+    data_dir = os.environ.get("TFDS_DATA_DIR")  # the folder every job reads (shared between the nodes of a cluster)
+    builder = tfds.builder(name, data_dir=data_dir)
+    builder.download_and_prepare()
+    return f"{name}: {builder.data_dir}"
 
 
 def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Generate mnist1d locally (its get_dataset would download a pickle); cached, as it takes seconds."""
-    cache = Path(os.environ.get("REPLICATIONS_CACHE", Path.home() / ".cache" / "batchsize-replications"))
+    cache = cache_dir()
     path = cache / f"mnist1d_{num_samples}_seed{seed}_v{MNIST1D_VERSION}.npz"
     if path.exists():
         with np.load(path) as arrays:
@@ -202,17 +259,16 @@ def _load_tfds(name: str, data_dir: str | None) -> Dataset:
 def _read_tfds(name: str, data_dir: str | None) -> Dataset:
     import tensorflow_datasets as tfds
 
-    try:
-        splits = tfds.load(name, split=["train", "test"], as_supervised=True, data_dir=data_dir)
+    try:  # download=False: a job reads a prepared set or fails at once (a download would retry for minutes)
+        splits = tfds.load(name, split=["train", "test"], as_supervised=True, data_dir=data_dir, download=False)
         (x_train, y_train), (x_test, y_test) = (_to_numpy(split) for split in splits)
-    except Exception as error:  # tfds raises many kinds when offline; all mean the same here
+    except Exception as error:  # tfds raises many kinds for a set that is not there
         where = data_dir or "the default tensorflow-datasets folder (~/tensorflow_datasets)"
         raise DatasetUnavailableError(
-            f"data set {name!r} is not prepared in {where} and could not be downloaded "
-            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}). "
-            f"The paper scale needs it: run once on a machine with internet "
-            f"(python -c \"import tensorflow_datasets as tfds; tfds.load('{name}')\"), "
-            f"or copy a prepared folder and point TFDS_DATA_DIR at it. "
+            f"data set {name!r} is not prepared in {where} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}). The workflow's prepare_data step downloads it "
+            f"once, on the machine Snakemake runs on (`snakemake prepare_data --configfile config/paper.yaml`, with "
+            f"internet); or copy a prepared folder and point TFDS_DATA_DIR (or the data block's data_dir) at it. "
             f"The quick scale needs no download."
         ) from error
     num_classes = {"mnist": 10, "cifar10": 10, "cifar100": 100}[name]

@@ -15,6 +15,7 @@ def science_training(part: str) -> dict:
 rule batchscience_throughput:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         science_layout.throughput_file(RESULTS, "{network}"),
     log:
@@ -37,6 +38,7 @@ rule batchscience_throughput:
 rule batchscience_noise:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         spread=science_layout.spread_file(RESULTS),
         noise_scale=science_layout.noise_scale_file(RESULTS),
@@ -57,6 +59,7 @@ rule batchscience_noise:
 rule batchscience_steps:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         science_layout.steps_file(RESULTS, "{batch}"),
     log:
@@ -79,6 +82,7 @@ rule batchscience_steps:
 rule batchscience_regime:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         science_layout.regime_file(RESULTS, "{regime}"),
     log:

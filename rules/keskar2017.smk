@@ -38,6 +38,7 @@ KESKAR_WARM = {"runs": keskar2017_layout.warm_start_runs(KESKAR_TYPED), "seeds":
 rule keskar2017_train:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         metrics=keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "metrics.json"),
         history=keskar2017_layout.run_file(RESULTS, "{network}", "{run}", "{seed}", "history.csv"),

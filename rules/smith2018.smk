@@ -21,6 +21,7 @@ def smith2018_setting(wildcards) -> dict:
 rule smith2018_train:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         smith2018_layout.history_file(RESULTS, "{setting}", "{seed}"),
     log:

@@ -17,6 +17,7 @@ def wilson2003_settings(wildcards) -> dict:
 rule wilson2003_train:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
     output:
         runs=wilson2003_layout.runs_file(RESULTS, "{task}", "{batch}"),
         histories=wilson2003_layout.histories_file(RESULTS, "{task}", "{batch}"),

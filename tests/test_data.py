@@ -145,5 +145,51 @@ def test_uci_offline_error_says_what_and_how(monkeypatch):
 
     monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", offline)
     data._load_uci.cache_clear()
-    with pytest.raises(data.DatasetUnavailableError, match="UCI data set 53 could not be fetched .*internet"):
+    with pytest.raises(data.DatasetUnavailableError, match="UCI data set 53 is not in .* could not be fetched .*internet"):
         data.load_dataset("uci", uci_id=53)
+
+
+def test_tensorflow_datasets_can_plan_a_download_in_this_environment(tmp_path):
+    """download_and_prepare's first step, reading the registered URLs and checksums, works without network here:
+    it once died on a missing `importlib_resources` (a lazy import of etils) before the download, at the paper scale."""
+    import tensorflow_datasets as tfds
+
+    urls = tfds.builder("mnist", data_dir=str(tmp_path)).url_infos
+    assert any("train-images" in url for url in urls)
+
+
+def test_downloaded_sets_are_found_once_and_uci_is_cached_for_the_jobs(tmp_path, monkeypatch):
+    """prepare_data's plan: every data block that needs a download, once; a prepared UCI set is read without internet."""
+    import pandas as pd
+    import ucimlrepo
+
+    from replications.config import load_config
+
+    paper = data.downloaded_sets(load_config("config/paper.yaml"))
+    assert {"name": "mnist"} in paper and {"name": "cifar10"} in paper and len(paper) == len({str(block) for block in paper})
+    assert data.downloaded_sets(load_config("config/quick.yaml")) == []  # the quick scale is offline
+
+    monkeypatch.setenv("REPLICATIONS_CACHE", str(tmp_path))
+    table = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3, "target": ["x", "y"] * 20})
+    monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", lambda id=None: type("Repository", (), {"data": type("Data", (), {
+        "features": table[["a", "b"]], "targets": table[["target"]]})}))  # fmt: skip
+    assert "uci 7" in data.prepare({"name": "uci", "uci_id": 7}) and (tmp_path / "uci7.csv").exists()
+
+    def offline(id=None):
+        raise ConnectionError("no network on a compute node")
+
+    monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", offline)
+    dataset = data.load_dataset("uci", uci_id=7, test_fraction=0.25)  # from the cache
+    assert dataset.num_train == 30 and dataset.num_classes == 2
+    with pytest.raises(data.DatasetUnavailableError, match="snakemake prepare_data"):
+        data.load_dataset("uci", uci_id=8)
+
+
+def test_a_tfds_set_that_is_not_prepared_fails_at_once_and_says_how(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    started = time.time()
+    with pytest.raises(data.DatasetUnavailableError, match=r"not prepared in .*prepare_data"):
+        data.load_dataset("mnist")
+    assert time.time() - started < 30  # no download attempt, which retries for minutes offline
