@@ -72,6 +72,7 @@ class Runtime:
     deterministic_ops: bool = False
     instruction_set: str = "native"
     job_server: bool = True
+    conda_environment: str = "envs/replications.yaml"
 
     def job_threads(self) -> int:
         """The threads of this job: those Snakemake gave it ({threads}; its shell sets OMP_NUM_THREADS to them, on a

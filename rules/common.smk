@@ -22,7 +22,7 @@ VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its v
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
 # first, as the Snakefile does: every job sees the paper packages the config lists, installed or not.
-CONDA_ENV = f"{workflow.basedir}/envs/replications.yaml"
+CONDA_ENV = f"{workflow.basedir}/{config['runtime']['conda_environment']}"
 USES_CONDA = "conda" in {str(method).lower() for method in workflow.deployment_settings.deployment_method}
 PYTHON = f"PYTHONPATH={workflow.basedir}${{PYTHONPATH:+:$PYTHONPATH}} " + ("python" if USES_CONDA else sys.executable)
 # Every job is `{LAUNCH} <module> <arguments>`: `python -m <module>`, or a fork of the local job server when one runs.

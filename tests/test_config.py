@@ -1,6 +1,7 @@
 import copy
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -103,3 +104,14 @@ def test_batch_science_sizes_must_make_sense(quick):
     with pytest.raises(ConfigError, match="big_batch: must exceed small_batch") as raised:
         validate_config(quick)
     assert "snapshot_epochs: beyond the run's 16 epochs" in str(raised.value)
+
+
+def test_conda_environments_pin_what_pyproject_pins():
+    """`--sdm conda` jobs get the same packages as a pip install; the GPU file adds CUDA to TensorFlow, nothing else."""
+    import tomllib
+
+    pinned = {line.split("#")[0].strip() for line in tomllib.loads(Path(REPO, "pyproject.toml").read_text())["project"]["dependencies"]}
+    for name, expected in (("replications.yaml", pinned), ("replications-gpu.yaml", {pin.replace("tensorflow==", "tensorflow[and-cuda]==") for pin in pinned})):
+        environment = yaml.safe_load(Path(REPO, "envs", name).read_text())
+        pip = next(entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict))
+        assert set(pip) == expected, name
