@@ -12,6 +12,8 @@ import functools
 import importlib.metadata
 import math
 import os
+import socket
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -211,8 +213,25 @@ def prepare(data_config: dict[str, Any]) -> str:
 
     data_dir = os.environ.get("TFDS_DATA_DIR")  # the folder every job reads (shared between the nodes of a cluster)
     builder = tfds.builder(name, data_dir=data_dir)
-    builder.download_and_prepare()
+    if not builder.is_prepared():
+        hosts = sorted({urllib.parse.urlsplit(url).hostname for url in builder.url_infos})
+        if unreachable := [host for host in hosts if not reachable(host)]:  # offline, tfds would retry for minutes
+            raise DatasetUnavailableError(
+                f"data set {name!r} is not prepared in {data_dir or '~/tensorflow_datasets'} and {', '.join(unreachable)} "
+                "cannot be reached from here: run `snakemake prepare_data` where there is internet (a cluster's login "
+                "node), or copy a prepared folder and point TFDS_DATA_DIR at it"
+            )
+        builder.download_and_prepare()
     return f"{name}: {builder.data_dir}"
+
+
+def reachable(host: str, port: int = 443, timeout: float = 10.0) -> bool:
+    """Whether a TCP connection to the host opens (DNS included): the network check before a download."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
 
 
 def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

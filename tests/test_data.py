@@ -193,3 +193,43 @@ def test_a_tfds_set_that_is_not_prepared_fails_at_once_and_says_how(tmp_path, mo
     with pytest.raises(data.DatasetUnavailableError, match=r"not prepared in .*prepare_data"):
         data.load_dataset("mnist")
     assert time.time() - started < 30  # no download attempt, which retries for minutes offline
+
+
+def write_idx(path, array: np.ndarray) -> str:
+    """An MNIST-format (IDX) file, as the MNIST site serves them once extracted."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(size).to_bytes(4, "big") for size in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+    return str(path)
+
+
+def test_prepare_data_fills_tfds_data_dir_with_only_the_network_mocked(tmp_path, monkeypatch):
+    """The real tensorflow-datasets builder prepares MNIST from files standing in for the downloaded and extracted ones
+    (the network is the only thing replaced): a missing dependency of the preparation fails here. The jobs then read it without a download."""
+    import time
+
+    import tensorflow_datasets as tfds
+
+    rng = np.random.default_rng(0)
+    files = {}
+    for split, count in (("train", 60_000), ("test", 10_000)):
+        labels = rng.integers(0, 10, count)
+        images = np.zeros((count, 28, 28), np.uint8)
+        images[np.arange(count), labels, labels] = 255  # a pixel that tells the label
+        files[f"{split}_data"] = write_idx(tmp_path / f"{split}-images-idx3-ubyte", images)
+        files[f"{split}_labels"] = write_idx(tmp_path / f"{split}-labels-idx1-ubyte", labels)
+    monkeypatch.setattr(tfds.download.DownloadManager, "download_and_extract", lambda self, urls: {key: files[key] for key in urls})
+    monkeypatch.setattr(data, "reachable", lambda host, **kwargs: True)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    assert data.prepare({"name": "mnist"}).startswith(f"mnist: {tmp_path / 'tfds'}")
+
+    dataset = data.load_dataset("mnist")  # download=False: what a job does
+    assert dataset.x_train.shape == (60_000, 28, 28, 1) and len(dataset.y_test) == 10_000
+    index = int(np.argmax(dataset.x_train[0, :, :, 0].diagonal()))
+    assert index == dataset.y_train[0] and dataset.x_train.max() == 1.0
+
+    monkeypatch.undo()  # the real network check again: this machine has no route to the MNIST host
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "offline"))
+    started = time.time()
+    with pytest.raises(data.DatasetUnavailableError, match="cannot be reached from here: run `snakemake prepare_data`"):
+        data.prepare({"name": "mnist"})
+    assert time.time() - started < 30
