@@ -162,7 +162,7 @@ def curve_claim(smith: SmithConfig, histories: pd.DataFrame, power: float, kind:
     return claims.curve_equivalence_row(
         differences, alpha=rule.alpha, margin=rule.margin, power=power, scale=scale, unit=unit, control=control, **text,
         our_value=f"largest mean difference {scale * differences.loc[largest].mean():+.3g} {unit} at epoch {largest} "
-                  f"(of {len(differences)} epochs)",
+                  f"(epochs {differences.index.min()}-{differences.index.max()} tested)",
     )  # fmt: skip
 
 
