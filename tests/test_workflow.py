@@ -429,9 +429,11 @@ def test_the_smoke_config_through_slurm_gives_the_local_claims(smoke_run, slurm,
     expected = {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.M)
                 if rule not in ("all", "total") and not re.fullmatch(r"keskar2017|smith2018|wilson2003|batchscience|toypaper", rule)}  # fmt: skip
     assert pd.Series(submitted).value_counts().to_dict() == expected
-    local = pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")
-    remote = pd.read_csv(tmp_path / "results" / "smoke" / "report" / "claims.csv")
-    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+    local, remote = (pd.read_csv(folder / "results" / "smoke" / "report" / "claims.csv") for folder in (smoke_run, tmp_path))
+    # Every claim computed from training is equal; the throughput cells time the device at that moment (two local runs differ too).
+    timed = local["family"] == "throughput_saturates"
+    assert timed.any() and (remote["family"] == "throughput_saturates").equals(timed)
+    pd.testing.assert_frame_equal(remote[~timed], local[~timed], check_exact=True)
     report = (tmp_path / "results" / "smoke" / "report" / "report.md").read_text()
     assert re.search(r"Devices of the jobs \(node: GPUs, or CPU\): \S+: CPU \d+ job\(s\)", report)
     print(f"through SLURM: {len(submitted)} jobs submitted, {seconds:.0f} s")
