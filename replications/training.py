@@ -52,6 +52,8 @@ HISTORY_COLUMNS = [
 
 CHECKPOINT_NAME = "checkpoint.npz"
 INITIAL_WEIGHTS_NAME = "initial_weights.npz"
+# Snapshots wait here until the run ends: Snakemake clears a killed job's outputs before it resumes, not this.
+SNAPSHOT_STAGING_NAME = "snapshots.partial"
 # The code a run's numbers depend on, besides its settings: part of every run's fingerprint.
 ENGINE_SOURCES = ("training.py", "models.py", "layers.py", "data.py", "schedules.py")
 
@@ -75,8 +77,6 @@ def run_fingerprint(
         "training_set_every_epoch": training_set_every_epoch, "engine": engine, "tensorflow": tf.__version__,
     }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
-# Snapshots wait here until the run ends: Snakemake clears a killed job's outputs before it resumes, not this.
-SNAPSHOT_STAGING_NAME = "snapshots.partial"
 
 
 def uses_xla(model: keras.Model) -> bool:
