@@ -157,7 +157,7 @@ def _load_uci(uci_id: int | None, test_fraction: float, split_seed: int) -> Data
         except Exception as error:  # ucimlrepo raises ConnectionError or its own errors when offline
             raise DatasetUnavailableError(
                 f"UCI data set {uci_id} is not in {cached} and could not be fetched ({type(error).__name__}: {error}). "
-                "It needs internet once: `snakemake prepare_data` on a machine that has it (a cluster's login node) "
+                "It needs internet once: `snakemake prepare_data --cores 1` on a machine that has it (a cluster's login node) "
                 "caches it for every job; the quick scale uses the copies scikit-learn ships instead."
             ) from error
         features, targets = repository.data.features, repository.data.targets.iloc[:, 0]
@@ -218,7 +218,7 @@ def prepare(data_config: dict[str, Any]) -> str:
         if unreachable := [host for host in hosts if not reachable(host)]:  # offline, tfds would retry for minutes
             raise DatasetUnavailableError(
                 f"data set {name!r} is not prepared in {data_dir or '~/tensorflow_datasets'} and {', '.join(unreachable)} "
-                "cannot be reached from here: run `snakemake prepare_data` where there is internet (a cluster's login "
+                "cannot be reached from here: run `snakemake prepare_data --cores 1` where there is internet (a cluster's login "
                 "node), or copy a prepared folder and point TFDS_DATA_DIR at it"
             )
         builder.download_and_prepare()
@@ -286,7 +286,7 @@ def _read_tfds(name: str, data_dir: str | None) -> Dataset:
         raise DatasetUnavailableError(
             f"data set {name!r} is not prepared in {where} ({type(error).__name__}: "
             f"{str(error).splitlines()[0] if str(error) else ''}). The workflow's prepare_data step downloads it "
-            f"once, on the machine Snakemake runs on (`snakemake prepare_data --configfile config/paper.yaml`, with "
+            f"once, on the machine Snakemake runs on (`snakemake prepare_data --configfile config/paper.yaml --cores 1`, with "
             f"internet); or copy a prepared folder and point TFDS_DATA_DIR (or the data block's data_dir) at it. "
             f"The quick scale needs no download."
         ) from error

@@ -27,7 +27,7 @@ rule batchscience_throughput:
     params:
         settings=SCIENCE["throughput"],
     # All cores reserved: no training job runs beside the measurement (one TensorFlow thread, as every job).
-    threads: workflow.cores
+    threads: WHOLE_MACHINE
     conda:
         CONDA_ENV
     shell:

@@ -12,7 +12,7 @@ rule benchmark_engine:
         batch_sizes=config["benchmarks"]["batch_sizes"],
         samples=config["benchmarks"]["samples"],
     # All cores reserved so no training job runs beside the measurement.
-    threads: workflow.cores
+    threads: WHOLE_MACHINE
     conda:
         CONDA_ENV
     shell:

@@ -16,6 +16,9 @@ from replications.instruction_set import environment as instruction_set_environm
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
+# The rules that measure a whole machine: every core here (Snakemake caps threads at --cores); on a cluster,
+# profiles/slurm's set-threads gives their jobs a node's count (workflow.cores is unset there without --cores).
+WHOLE_MACHINE = os.cpu_count()
 # The priority of rules whose jobs take minutes: they start first, so the run does not end on one long job.
 LONG_JOBS_FIRST = 10
 VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its verdicts are checked

@@ -230,6 +230,6 @@ def test_prepare_data_fills_tfds_data_dir_with_only_the_network_mocked(tmp_path,
     monkeypatch.undo()  # the real network check again: this machine has no route to the MNIST host
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "offline"))
     started = time.time()
-    with pytest.raises(data.DatasetUnavailableError, match="cannot be reached from here: run `snakemake prepare_data`"):
+    with pytest.raises(data.DatasetUnavailableError, match="cannot be reached from here: run `snakemake prepare_data --cores 1`"):
         data.prepare({"name": "mnist"})
     assert time.time() - started < 30

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from snakemake import cli as snakemake_cli
 
 from conftest import REPO
 from replications.config import compose
@@ -493,7 +494,14 @@ def test_the_paper_scale_through_the_slurm_profile_asks_gpus_for_training_only(t
     assert not any("gpu=" in line for rule in resources if rule.endswith(("_analyse", "_table2", "_minima", "_sweeps")) or rule == "report"
                    for line in resources[rule])  # fmt: skip
     assert all("runtime=60" in line and "mem_mb=4000" in line for line in resources["report"])
-    threads = re.search(r"^rule batchscience_throughput:\n(?:.*\n)*?\s+threads: (\d+)", output, flags=re.M)
-    # The profile's 8, not all of the login node's cores; Snakemake still caps threads at --cores, which profiles/default
-    # sets to this machine's cores (2 here, so 2): the one thing of the local profile that reaches a cluster job.
-    assert threads and int(threads.group(1)) == min(8, os.cpu_count())
+
+
+def test_the_local_profile_puts_no_core_count_on_cluster_jobs():
+    """Snakemake merges profiles/default into every --profile run and caps each job's threads at --cores, remote jobs
+    included (rules.py): a `cores:` in the local profile would give SLURM jobs the login node's core count. Parsed by
+    Snakemake's own command line, a cluster run has no --cores, so the whole-machine rules get set-threads' count."""
+    _, arguments = snakemake_cli.parse_args(
+        ["--snakefile", f"{REPO}/Snakefile", "--profile", f"{REPO}/profiles/slurm", "--configfile", f"{REPO}/config/paper.yaml"]
+    )
+    assert arguments.executor == "slurm" and arguments.cores is None
+    assert {rule: threads.value for rule, threads in arguments.set_threads.items()} == {"batchscience_throughput": 8, "benchmark_engine": 8}
