@@ -8,6 +8,7 @@ from replications.keskar2017.config import KeskarConfig
 KESKAR = config["keskar2017"]  # what a job depends on (params), as the config writes it
 KESKAR_TYPED = KeskarConfig.from_config(config)
 KESKAR_NETWORKS = list(KESKAR["networks"])
+KESKAR_MINIMA_NETWORKS = KESKAR_TYPED.minima_networks  # the others: Table 2 only
 
 
 def keskar2017_run_files(name: str, runs: list[str], seeds: list[int], networks: list[str] = KESKAR_NETWORKS) -> list[str]:
@@ -130,16 +131,16 @@ rule keskar2017_table2:
 rule keskar2017_minima:
     input:
         config=ancient(CONFIG_FILE),
-        metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"]),
-        sharpness=keskar2017_run_files("sharpness.json", KESKAR_REGIMES, KESKAR["seeds"]),
+        metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
+        sharpness=keskar2017_run_files("sharpness.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
         # the rescaling check measures the SB model of the first seed
-        weights=keskar2017_run_files("model.weights.h5", ["SB"], KESKAR["seeds"][:1]),
-        parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_NETWORKS for seed in KESKAR["seeds"]],
+        weights=keskar2017_run_files("model.weights.h5", ["SB"], KESKAR["seeds"][:1], KESKAR_MINIMA_NETWORKS),
+        parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_MINIMA_NETWORKS for seed in KESKAR["seeds"]],
     output:
         sharpness=keskar2017_table("sharpness"),
         distance=keskar2017_table("distance"),
         rescaling=keskar2017_table("rescaling"),
-        **keskar2017_figures([f"parametric_{network}" for network in KESKAR_NETWORKS], "captions/keskar2017_parametric.rst"),
+        **keskar2017_figures([f"parametric_{network}" for network in KESKAR_MINIMA_NETWORKS], "captions/keskar2017_parametric.rst"),
         claims=keskar2017_layout.claims_file(RESULTS, "minima"),
     log:
         log_path("keskar2017/minima"),
@@ -206,4 +207,4 @@ rule keskar2017:
         rules.keskar2017_table2.output,
         rules.keskar2017_minima.output,
         rules.keskar2017_sweeps.output,
-        expand(rules.keskar2017_trajectory.output, network=KESKAR_NETWORKS),
+        expand(rules.keskar2017_trajectory.output, network=KESKAR_MINIMA_NETWORKS),

@@ -49,6 +49,14 @@ def test_references_between_keys_are_checked(quick):
         validate_config(quick)
 
 
+def test_a_large_batch_must_be_min_batch_ratio_times_the_small_one(quick):
+    quick["keskar2017"]["networks"]["C1"].pop("small_batch")  # the section's 32 against LB 144: 4.5x
+    with pytest.raises(ConfigError, match=r"keskar2017.networks.C1: LB 144 is 4.5x its SB 32, below min_batch_ratio 10"):
+        validate_config(quick)
+    quick["keskar2017"]["min_batch_ratio"] = 4
+    validate_config(quick)
+
+
 def test_wilson_grid_must_include_online_training(quick):
     quick["wilson2003"]["batch_sizes"] = [10, 100]
     with pytest.raises(ConfigError, match="wilson2003.batch_sizes: must include 1"):
@@ -64,7 +72,7 @@ def test_unknown_key_is_rejected(quick):
 def test_config_hash_is_stable_and_sensitive(quick):
     first = config_hash(validate_config(copy.deepcopy(quick)))
     assert first == config_hash(validate_config(copy.deepcopy(quick)))
-    quick["keskar2017"]["small_batch"] = 128
+    quick["keskar2017"]["small_batch"] = 16
     assert config_hash(validate_config(quick)) != first
 
 

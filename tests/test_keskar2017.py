@@ -32,10 +32,19 @@ def write_runs(config, accuracies):
 
 def test_large_batch_is_ten_percent_of_the_training_set(config):
     keskar = KeskarConfig.from_config(config)
-    assert experiment.batch_size(keskar, "F1", "SB") == 16
+    assert experiment.batch_size(keskar, "F1", "SB") == 8
     assert experiment.batch_size(keskar, "F1", "LB") == 80  # 10% of 800
     paper = KeskarConfig.from_config(load_config(f"{REPO}/config/paper.yaml"))
     assert experiment.batch_size(paper, "C1", "LB") == 5000
+
+
+def test_a_network_may_set_its_own_small_batch_which_its_warm_start_uses_too():
+    quick = KeskarConfig.from_config(load_config(f"{REPO}/config/quick.yaml"))
+    assert (experiment.batch_size(quick, "C1", "SB"), experiment.batch_size(quick, "C1", "LB")) == (12, 144)
+    assert (experiment.batch_size(quick, "F1", "SB"), experiment.batch_size(quick, "F1", "LB")) == (32, 400)
+    warm = experiment.schedule_for(quick, "C1", "warm3")
+    assert [(phase.start_epoch, phase.batch_size) for phase in warm.phases] == [(0, 12), (3, 144)]
+    assert "F1mnist" not in quick.minima_networks and {"F1", "C1"} <= set(quick.minima_networks)
 
 
 def test_table2_and_a_reproduced_gap(config):

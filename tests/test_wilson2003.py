@@ -1,6 +1,5 @@
 import numpy as np
 import pandas as pd
-import pytest
 
 from replications.typed_config import Workspace
 from replications.wilson2003 import analysis, experiment, layout

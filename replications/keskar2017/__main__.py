@@ -53,7 +53,7 @@ def parse(argv: list[str] | None):
 
 def parametric_curves(workspace, keskar) -> pd.DataFrame:
     return pd.concat(
-        [pd.read_csv(layout.parametric_file(workspace.results_dir, network, seed)) for network in keskar.networks for seed in keskar.seeds],
+        [pd.read_csv(layout.parametric_file(workspace.results_dir, network, seed)) for network in keskar.minima_networks for seed in keskar.seeds],
         ignore_index=True,
     )
 
@@ -86,13 +86,13 @@ def main(argv: list[str] | None = None) -> None:
     elif arguments.step == "minima":
         measured = minima.collect_sharpness(workspace, keskar)
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
-        runs = experiment.collect_runs(workspace, keskar)
+        runs = experiment.collect_runs(workspace, keskar, networks=keskar.minima_networks)
         minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
         pd.concat(
-            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.networks]
+            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
         ).to_csv(layout.table_file(tables, "rescaling"), index=False)
         curves = parametric_curves(workspace, keskar)
-        for network in keskar.networks:
+        for network in keskar.minima_networks:
             minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))
         claims.write_claims(
             arguments.claims,

@@ -15,6 +15,8 @@ class Network:
     paper_row: str  # the paper's network this one stands for (F1, C1, ...)
     data: Mapping[str, Any]
     model: Mapping[str, Any]
+    small_batch: int | None = None  # this network's SB, where the section's would not keep LB/SB >= min_batch_ratio
+    minima: bool = True  # also in Tables 3-4 and Figs. 3 and 6 (sharpness); false: Table 2 only
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +75,7 @@ class KeskarConfig:
     optimizer: Mapping[str, Any]
     small_batch: int
     large_batch_fraction: float
+    min_batch_ratio: float
     budget: Mapping[str, Any]
     networks: dict[str, Network]
     sharpness: Sharpness
@@ -83,6 +86,11 @@ class KeskarConfig:
     rescaling: Rescaling
     claims: dict[str, ClaimRule]  # by claim: generalization_gap, sharper_minima, ... (schema.yaml)
     not_reproduced: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def minima_networks(self) -> list[str]:
+        """The networks whose minima are measured (Tables 3-4, Figs. 3 and 6)."""
+        return [name for name, network in self.networks.items() if network.minima]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "KeskarConfig":

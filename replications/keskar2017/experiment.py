@@ -20,9 +20,10 @@ REGIMES = layout.REGIMES
 
 
 def batch_size(keskar: KeskarConfig, network: str, regime: str) -> int:
-    """SB: a fixed small batch; LB: a fraction of the training set (paper: 256 and 10%)."""
+    """SB: a fixed small batch (the network's own, else the section's); LB: a fraction of the training set (paper:
+    256 and 10%)."""
     if regime == "SB":
-        return keskar.small_batch
+        return keskar.networks[network].small_batch or keskar.small_batch
     if regime == "LB":
         data_config = keskar.networks[network].data
         return max(1, round(keskar.large_batch_fraction * train_size(data_config)))
@@ -43,7 +44,7 @@ def schedule_for(keskar: KeskarConfig, network: str, run: str) -> Schedule:
     large = batch_size(keskar, network, "LB")
     if number == 0:
         return Schedule.constant(learning_rate, large)
-    return Schedule((Phase(0, learning_rate, keskar.small_batch), Phase(number, learning_rate, large)))
+    return Schedule((Phase(0, learning_rate, batch_size(keskar, network, "SB")), Phase(number, learning_rate, large)))
 
 
 def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
 def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     rows = [
         row
-        for network in keskar.networks
+        for network in keskar.minima_networks
         for regime in REGIMES
         for seed in keskar.seeds
         for row in json.loads(Path(layout.run_file(workspace.results_dir, network, regime, seed, "sharpness.json")).read_text())
