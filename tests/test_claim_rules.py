@@ -214,34 +214,40 @@ def test_momentum_cost_reaches_every_verdict(config):
 
 
 def wilson_runs(online_epochs, full_epochs, online_accuracy, full_accuracy, tasks=("a",)) -> pd.DataFrame:
+    """Runs as experiment.with_epochs_to_target leaves them: epochs to the common target (NaN: not reached)."""
     rows = []
     for task in tasks:
         for s in range(5):
             for label, batch, epochs, accuracy in (("1", 1, online_epochs[s], online_accuracy[s]), ("full", 100, full_epochs[s], full_accuracy[s])):
-                rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": s, "majority_rate": 0.3,
-                             "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_best": epochs, "epochs_run": 5000,
-                             "updates_to_best": 0, "censored": False})  # fmt: skip
+                rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": s,
+                             "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_target": epochs, "target": 0.85})  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def test_online_fewer_epochs_reaches_every_verdict(config):
-    from replications.wilson2003 import analysis, experiment
+    from replications.wilson2003 import analysis
     from replications.wilson2003.config import WilsonConfig
 
+    config["wilson2003"]["max_epochs"]["full"] = 1000
     wilson = WilsonConfig.from_config(config)
     accuracy = np.full(5, 0.9)
     online = np.array([10, 11, 9, 10, 12])
     full = {"shown": online * 50, "contradicted": online / 5, "open": online * np.exp(3 * WILD * 10)}
 
     def rows(case):
-        runs = wilson_runs(online, full[case], accuracy, accuracy)
-        return analysis.fewer_epochs_claims(wilson, runs, experiment.best_per_batch(runs), power=0.8)
+        return analysis.fewer_epochs_claims(wilson, wilson_runs(online, full[case], accuracy, accuracy), power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
+    # A full batch that never reaches the target counts its budget (a lower bound); an online side that never does: untested.
+    assert wilson.max_epochs["full"] > 5 * online.max()
+    (missed,) = analysis.fewer_epochs_claims(wilson, wilson_runs(online, np.full(5, np.nan), accuracy, accuracy), power=0.8)
+    assert missed.verdict == REPRODUCED and "counted at the budget" in missed.detail
+    (untested,) = analysis.fewer_epochs_claims(wilson, wilson_runs(np.full(5, np.nan), online, accuracy, accuracy), power=0.8)
+    assert untested.verdict == INCONCLUSIVE and "did not reach the target" in untested.detail
 
 
 def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(config):
-    from replications.wilson2003 import analysis, experiment
+    from replications.wilson2003 import analysis
     from replications.wilson2003.config import WilsonConfig
 
     wilson = WilsonConfig.from_config(config)
@@ -250,13 +256,14 @@ def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(confi
     epochs = np.full(5, 10)
 
     def rows(case):
-        runs = wilson_runs(epochs, epochs, online, online + gains[case])
-        return analysis.no_gain_claims(wilson, runs, experiment.best_per_batch(runs))
+        return analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, online, online + gains[case]))
 
     assert verdicts(rows) == list(ALL_THREE)
-    ceiling = wilson_runs(epochs, epochs, np.ones(5), np.ones(5))
-    (row,) = analysis.no_gain_claims(wilson, ceiling, experiment.best_per_batch(ceiling))
+    (row,) = analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, np.ones(5), np.ones(5)))
     assert row.verdict == INCONCLUSIVE and "ceiling" in row.detail
+    # Full batch at 100% and online below it: a gain can show, so it is tested.
+    (row,) = analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, np.full(5, 0.9) + NOISE, np.ones(5)))
+    assert row.verdict == NOT_REPRODUCED
 
 
 def test_linear_growth_reaches_every_verdict(config):
@@ -267,9 +274,9 @@ def test_linear_growth_reaches_every_verdict(config):
     slopes = {"shown": [1.0, 1.02, 0.98, 1.01], "contradicted": [0.2, 0.25, 0.15, 0.2], "open": [0.3, 1.9, 0.6, 1.5]}
 
     def rows(case):
-        best = pd.DataFrame([{"task": f"t{i}", "batch_size": b, "epochs_to_best": 10 * b**slope, "censored": False}
-                             for i, slope in enumerate(slopes[case]) for b in (10, 100, 1000)])  # fmt: skip
-        return [analysis.slope_claim(wilson, best)]
+        fastest = pd.DataFrame([{"task": f"t{i}", "batch_size": b, "epochs_to_target": 10 * b**slope, "reached": True}
+                                for i, slope in enumerate(slopes[case]) for b in (10, 100, 1000)])  # fmt: skip
+        return [analysis.slope_claim(wilson, fastest)]
 
     assert verdicts(rows) == list(ALL_THREE)
 

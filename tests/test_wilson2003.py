@@ -25,14 +25,32 @@ def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
 def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
     section = config["wilson2003"]
     section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
+    section["max_epochs"]["full"] = 100  # long enough for lr 0.1 to bring the training loss well below the no-information loss
     runs, histories = experiment.run_group(Workspace.from_config(config), WilsonConfig.from_config(config), "iris", "full")
     assert set(histories.groupby(["learning_rate", "seed"]).groups) == {(1e6, 0), (1e6, 1), (0.1, 0), (0.1, 1)}
     by_rate = runs.groupby("learning_rate")["diverged"].all()
     assert by_rate[1e6] and not by_rate[0.1]
     assert (runs[runs["diverged"]]["epochs_run"] < section["max_epochs"]["full"]).all()
-    assert set(runs.columns) >= {"best_holdout_accuracy", "epochs_to_best", "censored", "majority_rate"}
-    stable = experiment.largest_stable_learning_rates(runs, margin=0.0)
-    assert stable["largest_stable_learning_rate"].tolist() == [0.1]
+    assert set(runs.columns) >= {"best_holdout_accuracy", "final_train_loss", "no_information_loss", "censored"}
+    assert np.allclose(runs["no_information_loss"], experiment.no_information_loss(np.array([0, 1, 2, 0, 1, 2])), atol=0.1)
+    stable = experiment.largest_stable_learning_rates(runs, loss_share=0.9)
+    assert stable["largest_stable_learning_rate"].tolist() == [0.1], runs[["learning_rate", "final_train_loss"]]
+
+
+def test_epochs_to_target_is_the_first_epoch_at_a_share_of_the_tasks_best():
+    runs = pd.DataFrame([
+        {"task": "a", "batch_label": label, "learning_rate": 0.1, "seed": 0, "diverged": False, "best_holdout_accuracy": best}
+        for label, best in (("1", 0.80), ("full", 0.70))
+    ])  # fmt: skip
+    histories = pd.DataFrame([
+        {"task": "a", "batch_label": label, "learning_rate": 0.1, "seed": 0, "epoch": epoch, "test_accuracy": accuracy}
+        for label, curve in (("1", [0.5, 0.77, 0.80, 0.78]), ("full", [0.2, 0.4, 0.6, 0.7]))
+        for epoch, accuracy in enumerate(curve, start=1)
+    ])  # fmt: skip
+    with_target = experiment.with_epochs_to_target(runs, histories, target_fraction=0.95).set_index("batch_label")
+    assert with_target.loc["1", "target"] == 0.95 * 0.80
+    assert with_target.loc["1", "epochs_to_target"] == 2  # 0.77 >= 0.76
+    assert np.isnan(with_target.loc["full", "epochs_to_target"])  # 0.70 never reaches 0.76
 
 
 def test_claims_from_a_hand_made_grid(config):
@@ -43,8 +61,10 @@ def test_claims_from_a_hand_made_grid(config):
                 rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": seed,
                              "majority_rate": 0.3, "diverged": False, "best_holdout_accuracy": accuracy + 0.001 * seed,
                              "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})  # fmt: skip
-    runs = pd.DataFrame(rows)
+    runs = pd.DataFrame(rows).assign(target=0.85, epochs_to_target=lambda frame: frame["epochs_to_best"].astype(float),
+                                      final_train_loss=0.1, no_information_loss=1.0)
     config["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 10
+    config["wilson2003"]["max_epochs"]["full"] = 5000
     by_id = {row.claim_id: row for row in analysis.all_claims(WilsonConfig.from_config(config), runs, power=0.8)}
     assert by_id["online_fewer_epochs_a"].verdict == "reproduced" and by_id["online_fewer_epochs_a"].family == "online_fewer_epochs"
     assert by_id["batch_no_accuracy_gain_a"].verdict == "reproduced"  # full batch is 1 pp worse

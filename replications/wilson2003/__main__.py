@@ -35,13 +35,14 @@ def main(argv: list[str] | None = None) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(path, index=False)
         return
-    runs = experiment.collect(workspace, wilson)
+    runs, histories = experiment.collect(workspace, wilson)
+    runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
     analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)
-    analysis.summary_table(runs, wilson.claims.stable_margin).to_csv(layout.table_file(tables, "summary"), index=False)
+    analysis.summary_table(wilson, runs).to_csv(layout.table_file(tables, "summary"), index=False)
     analysis.epochs_figure(runs, layout.figure_file(figures, "epochs"))
-    analysis.curves_figure(workspace, wilson, experiment.best_per_batch(runs), layout.figure_file(figures, "curves"))
+    analysis.curves_figure(workspace, wilson, experiment.fastest_per_batch(runs), layout.figure_file(figures, "curves"))
     from replications import claims
 
     claims.write_claims(

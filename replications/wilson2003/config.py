@@ -18,13 +18,14 @@ class Task:
 
 @dataclasses.dataclass(frozen=True)
 class ClaimRules:
-    """The claim rules, and the margin over the majority-class rate that makes a run stable."""
+    """The claim rules; the common target that epochs are counted to; what makes a run stable."""
 
     fewer_epochs: ClaimRule
     no_accuracy_gain: ClaimRule  # margin: the largest hold-out accuracy gain (fraction) that still counts as none
     linear_growth: ClaimRule  # the log-log slope counts as linear within 1 +- tolerance
     stable_rate_falls: ClaimRule
-    stable_margin: float
+    target_fraction: float  # a task's target: this share of the best mean hold-out accuracy any of its settings reaches
+    stable_loss_share: float  # stable: no divergence, final training loss below this share of the no-information loss
 
 
 @dataclasses.dataclass(frozen=True)

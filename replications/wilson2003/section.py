@@ -14,14 +14,15 @@ from replications.wilson2003.config import WilsonConfig
 TABLES = {
     "wilson2003_large_task.csv": {
         "batch_size, batch_label, learning_rate": "batch size in examples ('full': the whole training set); learning rate per example",
-        "n_seeds, n_diverged, n_censored": "runs; runs whose loss became NaN/inf; runs whose best epoch was the last of the budget",
-        "best_holdout_accuracy": "mean over seeds of the best hold-out accuracy (fraction)",
-        "epochs_to_best": "mean over seeds of the first epoch reaching that accuracy",
+        "n_seeds, n_diverged, n_reached": "runs; runs whose loss became NaN/inf; runs that reached the task's target",
+        "best_holdout_accuracy, target": "mean over seeds of the best hold-out accuracy (fraction); the task's common target",
+        "epochs_to_target": "mean over the seeds that reached it of the first epoch at or above the target",
+        "final_train_loss": "mean over seeds of the last epoch's training loss (the stability rule's measure)",
     },
     "wilson2003_summary.csv": {
-        "task, batch_size, learning_rate": "the learning rate with the best mean hold-out accuracy for this task and batch size",
-        "best_holdout_accuracy, epochs_to_best, censored": "its mean best accuracy (fraction), mean epochs to it, budget hit",
-        "epochs_ratio_to_online": "epochs_to_best / epochs_to_best of batch 1",
+        "task, batch_size, learning_rate": "the learning rate reaching the target in the fewest epochs (every seed) for this task and batch size",
+        "epochs_to_target, reached, budget": "its mean epochs to the target; whether every seed reached it; the epoch budget",
+        "epochs_ratio_to_online": "epochs_to_target / epochs_to_target of batch 1",
         "largest_stable_learning_rate": "the largest learning rate all of whose runs were stable (see the claim's rule)",
     },
 }
@@ -34,13 +35,15 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     large_shown = pd.DataFrame({
         "batch size": large["batch_size"], "learning rate": large["learning_rate"].map("{:g}".format),
         "best hold-out accuracy %": (100 * large["best_holdout_accuracy"]).map("{:.1f}".format),
-        "epochs to best": large["epochs_to_best"].map("{:.0f}".format),
-        "diverged / censored / seeds": [f"{d} / {c} / {n}" for d, c, n in zip(large["n_diverged"], large["n_censored"], large["n_seeds"])],
+        "epochs to target": large["epochs_to_target"].map("{:.0f}".format).replace("nan", "-"),
+        "final training loss": large["final_train_loss"].map("{:.3g}".format),
+        "reached / diverged / seeds": [f"{r} / {d} / {n}" for r, d, n in zip(large["n_reached"], large["n_diverged"], large["n_seeds"])],
     })  # fmt: skip
     summary_shown = pd.DataFrame({
         "task": summary["task"], "batch size": summary["batch_size"], "best lr": summary["learning_rate"].map("{:g}".format),
-        "hold-out accuracy %": (100 * summary["best_holdout_accuracy"]).map("{:.1f}".format),
-        "epochs to best": summary["epochs_to_best"].map("{:.0f}".format) + summary["censored"].map({True: " (budget hit)", False: ""}),
+        "target %": (100 * summary["target"]).map("{:.1f}".format),
+        "epochs to target": [f"{epochs:.0f}" if reached else f"> {budget} (not reached)"
+                             for epochs, reached, budget in zip(summary["epochs_to_target"], summary["reached"], summary["budget"])],
         "epochs / online": summary["epochs_ratio_to_online"].map("{:.1f}".format),
         "largest stable lr": summary["largest_stable_learning_rate"].map("{:g}".format),
     })  # fmt: skip
@@ -53,15 +56,24 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         f"{wilson.model.get('hidden_units', 64)} {wilson.model.get('activation', 'sigmoid')} units; batch sizes "
         f"{list(wilson.batch_sizes)} (those below a task's training-set size) and the full training set; learning rates "
         f"{list(wilson.learning_rates)}; seeds {list(wilson.seeds)}. A batch update is the sum of the per-example updates, as "
-        f"in the paper. The measure: epochs until the best hold-out accuracy ({wilson.holdout_fraction:.0%} of the "
-        f"training data held out), within an epoch budget per batch size {wilson.max_epochs}.",
+        f"in the paper. The measure: epochs until a common target on the hold-out set ({wilson.holdout_fraction:.0%} of the "
+        f"training data held out): {wilson.claims.target_fraction:.0%} of the best mean hold-out accuracy any batch size and "
+        f"learning rate reaches on the task, the same for every setting; within an epoch budget per batch size "
+        f"{wilson.max_epochs}. Each batch size is compared at its fastest learning rate to the target.",
+        "",
+        "Why these tests could have failed: the target is one accuracy per task, so both sides are timed to the same "
+        "point (epochs to each run's own best favoured the shorter budget); a full batch that never reaches the target "
+        "counts its budget, which can only understate the claim; the learning-rate grid reaches rates at which training "
+        "is unstable, with stability judged by the training loss (below "
+        f"{wilson.claims.stable_loss_share:g} x the loss of predicting the class frequencies), not by accuracy; and a task "
+        "whose online training sits at 100% hold-out accuracy is reported but not counted as showing no gain.",
         "",
         "Deviations from the paper:",
         "",
         f"- Tasks: {tasks}; the paper used 26 UCI tasks and a 20,000-instance speech task (Digit), not available offline.",
         "- Cross-entropy on softmax outputs instead of the paper's error function (not verified).",
-        "- Epoch budgets are finite: a best accuracy reached in the last epoch of the budget is a lower bound on the "
-        "epochs needed (marked 'budget hit' / censored).",
+        "- Epoch budgets are finite: a setting that does not reach the target within its budget is marked 'not reached' "
+        "(its epochs are a lower bound).",
         *([f"- Checkpoints at most every {wilson.checkpoint_seconds:g} s rather than every epoch (epochs last "
            "milliseconds; a killed job repeats at most that much work)."] if wilson.checkpoint_seconds else []),
         "",
@@ -73,7 +85,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         markdown_table(large_shown),
         "",
-        "### Summary across tasks: each batch size at its best learning rate",
+        "### Summary across tasks: each batch size at its fastest learning rate to the target",
         "",
         "Data: `tables/wilson2003_summary.csv`.",
         "",
@@ -81,12 +93,13 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "![Epochs to best against batch size](figures/wilson2003_epochs.png)",
         "",
-        "*Epochs to the best hold-out accuracy against batch size (log-log), one line per learning rate (mean over "
-        "seeds); x marks divergence. Look for lines rising with batch size, roughly with slope 1 past small batches, "
-        "and large learning rates failing at large batches.*",
+        "*Epochs to the task's target against batch size (log-log), one line per learning rate (mean over seeds, where "
+        "every seed reached it); x marks divergence. Look for lines rising with batch size, roughly with slope 1 past "
+        "small batches, and large learning rates failing at large batches.*",
         "",
         "![Hold-out accuracy curves](figures/wilson2003_curves.png)",
         "",
-        "*Hold-out accuracy against epochs for online and full-batch training at their best learning rates (first seed).*",
+        "*Hold-out accuracy against epochs for online and full-batch training at their fastest learning rates (first "
+        "seed); the dotted line is the target.*",
         "",
     ])  # fmt: skip
