@@ -279,8 +279,10 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "Why these tests could have failed: every network's LB is at least "
         f"{keskar.min_batch_ratio:g}x its SB (the paper's ratio is about 20x; the config check refuses less), so a "
-        "large batch is really large; the networks are trained until the loss stops improving, not to a fixed budget "
-        "that favours one side; each test says *not reproduced* when its confidence bound excludes the smallest effect "
+        "large batch is really large; "
+        + ("the networks are trained until the loss stops improving, not to a fixed budget that favours one side; "
+           if keskar.budget.get("patience") else "")
+        + "each test says *not reproduced* when its confidence bound excludes the smallest effect "
         f"fixed in the config ({keskar.claims['generalization_gap'].min_effect:.1%} test accuracy for the gap, LB "
         f"{np.exp(keskar.claims['sharper_minima'].min_effect):.1f}x as sharp for the minima). "
         + ("Where a network is the paper's own on real MNIST digits (the deviations below say which), a failure there "

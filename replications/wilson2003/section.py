@@ -63,9 +63,10 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "Why these tests could have failed: the target is one accuracy per task, so both sides are timed to the same "
         "point (epochs to each run's own best favoured the shorter budget); a full batch that never reaches the target "
-        "counts its budget, which can only understate the claim; the learning-rate grid reaches rates at which training "
-        "is unstable, with stability judged by the training loss (below "
-        f"{wilson.claims.stable_loss_share:g} x the loss of predicting the class frequencies), not by accuracy; and a task "
+        "counts its budget, which can only understate the claim; the learning-rate grid extends upward to "
+        f"{max(wilson.learning_rates):g} so that training can become unstable, with stability judged by the training loss "
+        f"(below {wilson.claims.stable_loss_share:g} x the loss of predicting the class frequencies), not by accuracy (the "
+        "stable-rate row says how many cells stay stable even at the top of the grid); and a task "
         "whose online training sits at 100% hold-out accuracy is reported but not counted as showing no gain.",
         "",
         "Deviations from the paper:",
