@@ -207,6 +207,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
         spec["data"]["max_train_examples"] = spec["data"]["max_test_examples"] = 40
     section["not_reproduced"].update(C2="left out of this test", C3="left out of this test", C4="left out of this test")
     section["seeds"], section["budget"] = [0, 1], {"max_epochs": 2}
+    section["small_batch"], section["min_batch_ratio"] = 2, 2  # 40 examples: LB is 4, so no 10x ratio here
     section["sweep"].update(batch_sizes=[2, 4, 8], seeds=[0])
     section["warm_start"].update(epochs=[0, 1], seeds=[0, 1])
     section["trajectory"]["epochs"] = [1, 2]
