@@ -59,6 +59,7 @@ class ClaimRule:
     agreement_factor: float | None = None  # two estimates agree within this factor
     scaling_slope: float | None = None  # steps to target: perfect scaling at or below this slope
     saturation_slope: float | None = None  # steps to target: saturation at or above this slope
+    artefact_slope: float | None = None  # steps to target: a slope below this is steeper than perfect scaling can be
     min_share_closed: float | None = None  # the share of a gap that counts as "most of it"
     min_r_squared: float | None = None  # the least R² of a fit that counts
     max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored

@@ -127,22 +127,41 @@ def test_regime_claims_follow_their_rules(config):
     assert rows["distance_grows_with_log_updates"].verdict == REPRODUCED
 
 
+def steps_runs(batch_sizes, steps_by_seed):
+    """Tuning rows (two learning rates; 0.1 the faster) and measuring rows (five seeds at 0.1) per batch size."""
+    tuning = pd.DataFrame([{"batch_size": b, "learning_rate": rate, "tuning_seed": 100, "diverged": False, "steps_to_target": steps * factor}
+                           for b, steps in zip(batch_sizes, steps_by_seed[0]) for rate, factor in ((0.1, 1.0), (0.01, 3.0))])  # fmt: skip
+    measured = pd.DataFrame([{"batch_size": b, "learning_rate": 0.1, "seed": seed, "diverged": False, "steps_to_target": steps}
+                             for seed, row in enumerate(steps_by_seed) for b, steps in zip(batch_sizes, row)])  # fmt: skip
+    return tuning, measured
+
+
+def test_best_steps_tunes_on_one_seed_and_averages_the_others_geometrically():
+    tuning, measured = steps_runs([8, 32], [[100.0, 40.0], [400.0, 10.0], [np.nan, 20.0]])
+    best = analysis.best_steps(tuning, measured).set_index("batch_size")
+    assert list(best.index) == [32]  # a measuring seed at batch 8 missed the target: not a point of the curve
+    assert best.loc[32, "steps_to_target"] == pytest.approx((40 * 10 * 20) ** (1 / 3)) and best.loc[32, "learning_rate"] == 0.1
+    assert best.loc[32, "n_seeds"] == 3 and best.loc[32, "examples_to_target"] == pytest.approx(32 * 20)
+    assert bool(best.loc[32, "lr_at_grid_edge"])  # 0.1 is the top of this two-rate grid
+
+
 def test_steps_claims_compare_the_fitted_critical_batch_with_b_simple(config):
     batch_sizes = [8, 32, 128, 512, 2048]
-    steps = pd.DataFrame({"batch_size": batch_sizes, "learning_rate": 0.1, "diverged": False,
-                          "steps_to_target": [300 * (1 + 150 / b) for b in batch_sizes]})  # fmt: skip
+    curve = [300 * (1 + 150 / b) for b in batch_sizes]
+    tuning, measured = steps_runs(batch_sizes, [curve] * 3)
     noise = pd.DataFrame({"epoch": [0, 1, 2], "test_accuracy": [np.nan, 0.2, 0.99], "b_simple": [10.0, 50.0, 200.0]})
-    rows = {row.claim_id: row for row in analysis.steps_claims(analysis.best_steps(steps), noise, ScienceConfig.from_config(config))}
-    assert rows["diminishing_returns"].verdict == REPRODUCED
+    science = ScienceConfig.from_config(config)
+    rows = {row.claim_id: row for row in analysis.steps_claims(analysis.best_steps(tuning, measured), noise, science)}
+    assert rows["diminishing_returns"].verdict == REPRODUCED and rows["diminishing_returns"].n_seeds == 3
     assert rows["critical_batch_matches_noise_scale"].verdict == REPRODUCED  # 150 vs 200 (the snapshot at the target)
     assert rows["critical_batch_matches_noise_scale"].statistic == pytest.approx(0.75, rel=1e-3)
-    few = analysis.steps_claims(analysis.best_steps(steps.iloc[:2]), noise, ScienceConfig.from_config(config))
+    few = analysis.steps_claims(analysis.best_steps(*steps_runs(batch_sizes[:2], [curve[:2]] * 3)), noise, science)
     assert {row.verdict for row in few} == {INCONCLUSIVE}
 
 
 def test_figures_are_drawn_when_nothing_reached_the_target(tmp_path):
-    steps = pd.DataFrame({"batch_size": [4, 8, 16], "learning_rate": 0.01, "diverged": False, "steps_to_target": np.nan})
-    analysis.steps_figure(steps, analysis.best_steps(steps), tmp_path / "steps.png")
+    tuning, measured = steps_runs([4, 8, 16], [[np.nan] * 3])
+    analysis.steps_figure(tuning, analysis.best_steps(tuning, measured.iloc[:0]), tmp_path / "steps.png")
     noise = pd.DataFrame({"epoch": [0, 1, 2], "updates": [0, 5, 10], "b_simple": [40.0, -3.0, 30.0], "b_simple_direct": [37.0, 44.0, 36.0]})
     spread = pd.DataFrame({"batch_size": [1, 2, 4] * 2, "standard_error": [4.0, 2.9, 2.0] * 2, "epoch": [0] * 3 + [2] * 3,
                            "point": ["initialisation"] * 3 + ["after 2 epochs"] * 3})  # fmt: skip

@@ -266,19 +266,61 @@ def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(confi
     assert row.verdict == NOT_REPRODUCED
 
 
-def test_linear_growth_reaches_every_verdict(config):
+def grid_runs(epochs_by_task: dict[str, dict[int, np.ndarray]]) -> pd.DataFrame:
+    """Runs at one learning rate: per task, per batch size (the largest is the full batch), each seed's epochs to the
+    target (NaN: not reached)."""
+    rows = []
+    for task, by_batch in epochs_by_task.items():
+        largest = max(by_batch)
+        for batch, epochs in by_batch.items():
+            label = "full" if batch == largest else str(batch)
+            rows += [{"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": seed, "diverged": False,
+                      "best_holdout_accuracy": 0.9, "epochs_to_target": value, "target": 0.85} for seed, value in enumerate(epochs)]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_linear_growth_reaches_every_verdict_per_task(config):
     from replications.wilson2003 import analysis
     from replications.wilson2003.config import WilsonConfig
 
+    config["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 10
     wilson = WilsonConfig.from_config(config)
-    slopes = {"shown": [1.0, 1.02, 0.98, 1.01], "contradicted": [0.2, 0.25, 0.15, 0.2], "open": [0.3, 1.9, 0.6, 1.5]}
+    seed_slopes = {"shown": [1.0, 1.02, 0.98, 1.01], "contradicted": [0.2, 0.25, 0.15, 0.2], "open": [0.3, 1.9, 0.6, 1.5]}
 
     def rows(case):
-        fastest = pd.DataFrame([{"task": f"t{i}", "batch_size": b, "epochs_to_target": 10 * b**slope, "reached": True}
-                                for i, slope in enumerate(slopes[case]) for b in (10, 100, 1000)])  # fmt: skip
-        return [analysis.slope_claim(wilson, fastest)]
+        slopes = np.array(seed_slopes[case])
+        return analysis.slope_claims(wilson, grid_runs({"a": {b: 10 * b**slopes for b in (1, 10, 100, 1000)}}))
 
     assert verdicts(rows) == list(ALL_THREE)
+    (row,) = rows("shown")
+    assert row.claim_id == "epochs_grow_linearly_a" and row.n_seeds == 4 and "[10, 100, 1000]" in row.our_value
+    # A batch size whose seeds did not all reach the target is left out, and the row says so.
+    epochs = {b: 10.0 * b * np.ones(4) for b in (1, 10, 100, 1000)}
+    epochs[1000][0] = np.nan
+    (row,) = analysis.slope_claims(wilson, grid_runs({"a": epochs}))
+    assert "[10, 100]" in row.our_value and "[1000] never reached" in row.detail
+
+
+def test_larger_sets_slower_reaches_every_verdict(config):
+    from replications.wilson2003 import analysis
+    from replications.wilson2003.config import WilsonConfig
+
+    config["wilson2003"]["max_epochs"]["full"] = 10_000
+    wilson = WilsonConfig.from_config(config)
+    sizes = [100, 300, 1000, 3000, 10000]
+    ratios = {"shown": [2, 5, 20, 50, 300], "contradicted": [300, 50, 20, 5, 2], "open": [5, 300, 2, 50, 20]}
+
+    def rows(case):
+        epochs = {f"t{i}": {1: np.full(3, 10.0), size: np.full(3, 10.0 * ratio)} for i, (size, ratio) in enumerate(zip(sizes, ratios[case]))}
+        return [analysis.larger_sets_claim(wilson, grid_runs(epochs), power=0.8)]
+
+    assert verdicts(rows) == list(ALL_THREE)
+    # A full batch that misses the target counts its budget; a task whose online side misses it is left out.
+    epochs = {f"t{i}": {1: np.full(3, 10.0), size: np.full(3, 10.0 * ratio)} for i, (size, ratio) in enumerate(zip(sizes, ratios["shown"]))}
+    epochs["t4"][10000] = np.full(3, np.nan)
+    epochs["t0"][1] = np.full(3, np.nan)
+    row = analysis.larger_sets_claim(wilson, grid_runs(epochs), power=0.8)
+    assert "t0" not in row.our_value and "t4 (10000): x1000" in row.our_value
 
 
 def test_stable_rate_falls_reaches_every_verdict(config):
@@ -348,7 +390,7 @@ def test_steps_to_target_rules_reach_every_verdict(config):
     noise = {"shown": 30.0, "contradicted": 3000.0, "open": 30.0}
 
     def rows(case, claim):
-        best = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": steps[case], "lr_at_grid_edge": False})
+        best = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": steps[case], "lr_at_grid_edge": False, "n_seeds": 5})
         noise_scale = pd.DataFrame({"epoch": [0, 1], "test_accuracy": [np.nan, 0.99], "b_simple": [noise[case]] * 2})
         return [row for row in analysis.steps_claims(best, noise_scale, science) if row.claim_id == claim]
 
@@ -356,10 +398,16 @@ def test_steps_to_target_rules_reach_every_verdict(config):
     assert rows("shown", "critical_batch_matches_noise_scale")[0].verdict == REPRODUCED
     noise["shown"] = 3000.0  # B_crit 32 against B_simple 3000: a factor of 100
     assert rows("shown", "critical_batch_matches_noise_scale")[0].verdict == NOT_REPRODUCED
-    extrapolated = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": 32000 / batches + 1, "lr_at_grid_edge": False})
+    extrapolated = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": 32000 / batches + 1, "lr_at_grid_edge": False,
+                                 "n_seeds": 5})  # fmt: skip
     noise_scale = pd.DataFrame({"epoch": [0, 1], "test_accuracy": [np.nan, 0.99], "b_simple": [30.0, 30.0]})
     (row,) = [row for row in analysis.steps_claims(extrapolated, noise_scale, science) if row.claim_id == "critical_batch_matches_noise_scale"]
     assert row.verdict == INCONCLUSIVE and "outside the batch sizes measured" in row.detail
+    # Steeper than perfect scaling (slope -1.32 from 8 to 16): an artefact, whatever the other slopes say.
+    artefact = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": steps["shown"] * [1.5, 1, 1, 1, 1],
+                             "lr_at_grid_edge": False, "n_seeds": 5})  # fmt: skip
+    (row,) = [row for row in analysis.steps_claims(artefact, noise_scale, science) if row.claim_id == "diminishing_returns"]
+    assert row.verdict == INCONCLUSIVE and "8->16: -1.32" in row.detail
 
 
 def regime_histories(values: dict[str, np.ndarray]) -> pd.DataFrame:

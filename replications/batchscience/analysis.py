@@ -102,12 +102,21 @@ def b_simple_at_target(noise_scale: pd.DataFrame, target: float) -> pd.Series:
 # --- steps to target ------------------------------------------------------------------------------------
 
 
-def best_steps(steps: pd.DataFrame) -> pd.DataFrame:
-    """Per batch size, the learning rate that reached the target in the fewest updates."""
-    reached = steps[~steps["diverged"] & steps["steps_to_target"].notna()]
-    best = reached.sort_values("steps_to_target").groupby("batch_size").head(1).sort_values("batch_size")
-    edge = best["learning_rate"].isin([steps["learning_rate"].min(), steps["learning_rate"].max()])
-    return best.assign(examples_to_target=best["steps_to_target"] * best["batch_size"], lr_at_grid_edge=edge).reset_index(drop=True)
+def best_steps(tuning: pd.DataFrame, measured: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the learning rate that reached the target in the fewest updates on the tuning seed, and the
+    geometric mean of the updates the measuring seeds needed at it (NaN unless every measuring seed reached it)."""
+    reached = tuning[~tuning["diverged"] & tuning["steps_to_target"].notna()]
+    tuned = reached.sort_values("steps_to_target").groupby("batch_size").head(1).sort_values("batch_size")
+    edge = tuned["learning_rate"].isin([tuning["learning_rate"].min(), tuning["learning_rate"].max()])
+    per_batch = measured.groupby("batch_size").agg(
+        n_seeds=("seed", "size"), n_reached=("steps_to_target", "count"),
+        steps_to_target=("steps_to_target", lambda values: float(np.exp(np.log(values).mean()))),
+        steps_spread=("steps_to_target", lambda values: float(np.log(values).std(ddof=1)) if values.notna().sum() > 1 else np.nan),
+    )  # fmt: skip
+    best = tuned[["batch_size", "learning_rate"]].assign(lr_at_grid_edge=edge.to_numpy()).merge(per_batch.reset_index(), on="batch_size", how="left")
+    best.loc[best["n_reached"] < best["n_seeds"], "steps_to_target"] = np.nan
+    best = best.dropna(subset=["steps_to_target"])
+    return best.assign(examples_to_target=best["steps_to_target"] * best["batch_size"]).reset_index(drop=True)
 
 
 def _edge_note(best: pd.DataFrame) -> str:
@@ -140,7 +149,11 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
     rule = rules["diminishing_returns"]
     first, last = float(slopes[0]), float(slopes[-1])
-    if first <= rule.scaling_slope and last >= rule.saturation_slope:
+    artefacts = [f"{low}->{high}: {slope:.2f}" for low, high, slope in zip(best["batch_size"], best["batch_size"][1:], slopes) if slope < rule.artefact_slope]
+    if artefacts:
+        verdict, why = claims.INCONCLUSIVE, (f"local slope(s) below {rule.artefact_slope:g}, steeper than perfect scaling (-1): "
+                                             f"{', '.join(artefacts)}; an artefact of the tuning or of the once-per-epoch evaluation")
+    elif first <= rule.scaling_slope and last >= rule.saturation_slope:
         verdict, why = claims.REPRODUCED, "near-perfect scaling at small batches, little gain at large ones"
     elif last <= rule.scaling_slope or first >= rule.saturation_slope:
         verdict, why = claims.NOT_REPRODUCED, "no levelling off at large batches" if last <= rule.scaling_slope else "no scaling at small batches"
@@ -150,10 +163,13 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         "diminishing_returns", "diminishing_returns", "Steps to a target accuracy fall in proportion to the batch size, then level off",
         "perfect scaling, diminishing returns, saturation (Shallue et al.)",
         f"local slope {first:.2f} at the smallest batches, {last:.2f} at the largest",
-        "d log steps / d log B between consecutive batch sizes, best learning rate each (one seed)", verdict,
+        f"d log steps / d log B between consecutive batch sizes; the learning rate tuned per batch size on seed "
+        f"{science.steps_to_target.tuning_seed}, the steps a geometric mean over {len(science.seeds)} other seeds", verdict,
+        f"inconclusive if a slope is below {rule.artefact_slope:g} (steeper than perfect scaling); "
         f"reproduced if the first slope <= {rule.scaling_slope} and the last >= {rule.saturation_slope}; "
         f"not reproduced if the last <= {rule.scaling_slope} or the first >= {rule.saturation_slope}; else inconclusive",
         why + _edge_note(best), statistic=last, effect=last, threshold=rule.saturation_slope, effect_unit="log-log slope",
+        n_seeds=int(best["n_seeds"].min()),
     )]  # fmt: skip
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
@@ -169,11 +185,11 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         "critical_batch_matches_noise_scale", "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
         "B_crit ≈ B_noise (McCandlish et al. 2018)",
         f"B_crit {fit['critical_batch']:.0f} (fit) vs B_simple {fit['b_simple_at_target']:.0f} (epoch {int(fit['b_simple_epoch'])})",
-        "S = S_min (1 + B_crit / B) fitted in log space; B_simple from the two-batch estimator", verdict,
+        "S = S_min (1 + B_crit / B) fitted in log space to the seeds' geometric means; B_simple from the two-batch estimator", verdict,
         f"inconclusive if B_crit lies outside the batch sizes measured; else reproduced if B_crit / B_simple lies within "
         f"[1/{factor:g}, {factor:g}], not reproduced otherwise",
         why + _edge_note(best), statistic=float(ratio), effect=float(np.log10(ratio)), threshold=float(np.log10(factor)),
-        effect_unit="log10 B_crit / B_simple",
+        effect_unit="log10 B_crit / B_simple", n_seeds=int(best["n_seeds"].min()),
     ))  # fmt: skip
     return rows
 
@@ -317,16 +333,16 @@ def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: str) -> 
     plots.save(figure, path)
 
 
-def steps_figure(steps: pd.DataFrame, best: pd.DataFrame, path: str) -> None:
+def steps_figure(tuning: pd.DataFrame, best: pd.DataFrame, path: str) -> None:
     figure, (axes,) = plots.new_figure(columns=1, width=4.8)
     if best.empty:  # nothing to draw on log axes: say so in the figure
         axes.text(0.5, 0.5, "no batch size reached the target accuracy", ha="center", va="center", transform=axes.transAxes)
         axes.set(xlabel="batch size", ylabel="updates to the target accuracy")
         plots.save(figure, path)
         return
-    for rate, group in steps[steps["steps_to_target"].notna()].groupby("learning_rate"):
-        axes.plot(group["batch_size"], group["steps_to_target"], marker=".", linestyle=":", alpha=0.6, label=f"lr {rate:g}")
-    axes.plot(best["batch_size"], best["steps_to_target"], marker="o", color="black", label="best per batch size")
+    for rate, group in tuning[tuning["steps_to_target"].notna()].groupby("learning_rate"):
+        axes.plot(group["batch_size"], group["steps_to_target"], marker=".", linestyle=":", alpha=0.6, label=f"lr {rate:g} (tuning seed)")
+    axes.plot(best["batch_size"], best["steps_to_target"], marker="o", color="black", label="tuned lr, measuring seeds")
     if len(best) >= 3:
         fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
         grid = np.geomspace(best["batch_size"].min(), best["batch_size"].max(), 100)
@@ -357,6 +373,12 @@ def regimes_figure(histories: pd.DataFrame, path: str) -> None:
 
 
 
+def split_steps(steps: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The tuning runs (without a seed column: resampling the measuring seeds leaves them be) and the measuring runs."""
+    tuning = steps["role"] == "tuning"
+    return {"steps_tuning": steps[tuning].rename(columns={"seed": "tuning_seed"}), "steps": steps[~tuning]}
+
+
 def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.DataFrame]:
     """The step outputs the analysis reads, by name."""
     results = workspace.results_dir
@@ -364,7 +386,7 @@ def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.D
         "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in science.throughput.networks], ignore_index=True),
         "spread": pd.read_csv(layout.spread_file(results)),
         "noise_scale": pd.read_csv(layout.noise_scale_file(results)),
-        "steps": pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in science.steps_to_target.batch_sizes], ignore_index=True),
+        **split_steps(pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in science.steps_to_target.batch_sizes], ignore_index=True)),
         "regimes": pd.concat([pd.read_csv(layout.regime_file(results, name)) for name in layout.REGIMES], ignore_index=True),
     }
 
@@ -376,7 +398,7 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: 
     return [
         *throughput_claims(summary, science.claims["throughput_saturates"], device),
         *spread_claims(results["spread"], science.claims["noise_slope"]),
-        *steps_claims(best_steps(results["steps"]), results["noise_scale"], science),
+        *steps_claims(best_steps(results["steps_tuning"], results["steps"]), results["noise_scale"], science),
         *regime_claims(results["regimes"], science, power),
     ]
 
@@ -386,10 +408,11 @@ def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, 
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     within = science.claims["throughput_saturates"].within
     summary = throughput_summary(results["throughput"], within)
-    best = best_steps(results["steps"])
+    best = best_steps(results["steps_tuning"], results["steps"])
     tables = {
         "throughput": results["throughput"], "throughput_summary": summary, "gradient_noise": results["spread"],
-        "noise_scale": results["noise_scale"], "steps_to_target": results["steps"], "steps_to_target_best": best,
+        "noise_scale": results["noise_scale"], "steps_to_target_best": best,
+        "steps_to_target": pd.concat([results["steps_tuning"].rename(columns={"tuning_seed": "seed"}), results["steps"]], ignore_index=True),
         "tradeoff": tradeoff_table(best, results["noise_scale"], science.steps_to_target.target_accuracy),
         "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
     }  # fmt: skip
@@ -397,7 +420,7 @@ def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, 
         tables[name].to_csv(layout.table_file(table_dir, name), index=False)
     throughput_figure(results["throughput"], summary, layout.figure_file(figure_dir, "throughput"))
     noise_figure(results["spread"], results["noise_scale"], layout.figure_file(figure_dir, "gradient_noise"))
-    steps_figure(results["steps"], best, layout.figure_file(figure_dir, "steps_to_target"))
+    steps_figure(results["steps_tuning"], best, layout.figure_file(figure_dir, "steps_to_target"))
     regimes_figure(results["regimes"], layout.figure_file(figure_dir, "regimes"))
     claims.write_claims(
         claims_path, lambda frames: all_claims(science, frames, workspace.verdicts.power), results, workspace, layout.NAME,

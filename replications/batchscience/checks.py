@@ -13,6 +13,8 @@ def check(section: dict[str, Any]) -> list[str]:
         errors.append(f"gradient_noise.snapshot_epochs: beyond the run's {noise['epochs']} epochs")
     if noise["big_batch"] <= noise["small_batch"]:
         errors.append("gradient_noise.big_batch: must exceed small_batch (the two-batch estimator)")
+    if section["steps_to_target"]["tuning_seed"] in section["seeds"]:
+        errors.append("steps_to_target.tuning_seed: must not be one of `seeds` (the rate is chosen on it and measured on them)")
     if regimes["large_batch"] <= regimes["small_batch"]:
         errors.append("regimes.large_batch: must exceed small_batch")
     return errors

@@ -41,13 +41,15 @@ class GradientNoise:
 
 @dataclasses.dataclass(frozen=True)
 class StepsToTarget:
-    """Shallue et al.: updates to a target test accuracy per batch size, the learning rate tuned per batch size."""
+    """Shallue et al.: updates to a target test accuracy per batch size, the learning rate tuned per batch size on
+    `tuning_seed` and the updates measured on the section's seeds."""
 
     target_accuracy: float
     batch_sizes: tuple[int, ...]
     learning_rates: tuple[float, ...]
     max_epochs: int
     max_updates: int
+    tuning_seed: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -169,7 +169,9 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
 
 
 def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -> pd.DataFrame:
-    """Every learning rate of one batch size, trained until the target test accuracy (or the budget)."""
+    """One batch size: every learning rate on the tuning seed, until the target test accuracy (or the budget); then the
+    fastest of them on every measuring seed. Choosing the rate on one seed and measuring on others keeps the minimum
+    over rates from biasing the measured steps downward."""
     from replications.batchscience.measures import steps_to_target
     from replications.data import dataset_from_config
     from replications.training import train_run
@@ -177,22 +179,28 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
     _runtime(workspace)
     steps = science.steps_to_target
     dataset = dataset_from_config(science.data)
-    rows = []
-    for learning_rate in steps.learning_rates:
+
+    def run(learning_rate: float, seed: int, role: str) -> dict[str, Any]:
         result = train_run(
             dataset=dataset, model_config=science.model, optimizer_config={**science.optimizer, "learning_rate": learning_rate},
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
-            seed=science.seeds[0], run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}"),
+            seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
             eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
         )  # fmt: skip
-        rows.append({
-            "batch_size": batch_size, "learning_rate": learning_rate, "diverged": result.metrics["diverged"],
-            "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
+        return {
+            "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
+            "diverged": result.metrics["diverged"], "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
             "steps_to_target": steps_to_target(result.history, steps.target_accuracy),
             "best_test_accuracy": result.metrics["best_test_accuracy"], "rules_hash": result.metrics["rules_hash"],
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+        }  # fmt: skip
+
+    tuning = [run(learning_rate, steps.tuning_seed, "tuning") for learning_rate in steps.learning_rates]
+    reached = [row for row in tuning if np.isfinite(row["steps_to_target"])]
+    if not reached:  # no rate reaches the target at this batch size: nothing to measure
+        return pd.DataFrame(tuning)
+    tuned = min(reached, key=lambda row: row["steps_to_target"])["learning_rate"]
+    return pd.DataFrame(tuning + [run(tuned, seed, "measured") for seed in science.seeds])
 
 
 # --- regimes: equal epochs, equal updates, scaled learning rates -----------------------------------------

@@ -32,12 +32,15 @@ TABLES = {
         "b_simple, b_simple_direct": "tr(Sigma) / |G|^2 from the two-batch estimator, and from the full gradient and the spread at the small batch",
     },
     "batchscience_steps_to_target.csv": {
-        "batch_size, learning_rate": "the grid",
+        "batch_size, learning_rate, seed": "the grid",
+        "role": "tuning (every learning rate, on the tuning seed) or measured (the tuned rate, on each seed)",
         "steps_to_target": "updates until the test accuracy first reached the target (interpolated between epochs; empty: never)",
         "stop_reason, epochs, best_test_accuracy, diverged": "how the run ended",
     },
     "batchscience_steps_to_target_best.csv": {
-        "batch_size, learning_rate, steps_to_target": "per batch size, the learning rate that needed the fewest updates",
+        "batch_size, learning_rate": "per batch size, the learning rate that needed the fewest updates on the tuning seed",
+        "steps_to_target, n_seeds, n_reached": "the geometric mean of the measuring seeds' updates at it (only if every seed reached)",
+        "steps_spread": "the standard deviation of log(updates) over the measuring seeds",
         "examples_to_target": "steps_to_target x batch_size",
         "lr_at_grid_edge": "the best learning rate is the grid's smallest or largest (the tuning may be incomplete)",
     },
@@ -86,6 +89,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     best_shown = pd.DataFrame({
         "batch": best["batch_size"], "best lr": best["learning_rate"].map("{:g}".format),
         "updates to target": best["steps_to_target"].map("{:,.0f}".format), "examples to target": best["examples_to_target"].map("{:,.0f}".format),
+        "seeds": best["n_seeds"], "spread (log)": best["steps_spread"].map("{:.2f}".format),
         "best lr at the grid's edge": best["lr_at_grid_edge"].map({True: "yes", False: ""}),
     })  # fmt: skip
     data, model, regime = science.data, science.model, science.regimes
@@ -127,8 +131,10 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         f"### Steps to {100 * target:g}% test accuracy against batch size",
         "",
-        f"Batch sizes {list(steps.batch_sizes)}, learning rates {list(steps.learning_rates)} (best per batch size), one seed, "
-        f"at most {steps.max_updates:,} updates or {steps.max_epochs} epochs. Evaluations come once per epoch; "
+        f"Batch sizes {list(steps.batch_sizes)}, learning rates {list(steps.learning_rates)}: the fastest per batch size on "
+        f"seed {steps.tuning_seed}, then the updates at that rate measured on seeds {list(science.seeds)} (geometric mean; a batch "
+        "size counts only if every seed reached the target), so choosing the best of five rates does not bias the updates "
+        f"downward. At most {steps.max_updates:,} updates or {steps.max_epochs} epochs. Evaluations come once per epoch; "
         "the crossing is interpolated in log(updates) between the two epochs around it. Data: "
         "`tables/batchscience_steps_to_target.csv`, `tables/batchscience_steps_to_target_best.csv`.",
         "",

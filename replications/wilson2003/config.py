@@ -24,6 +24,7 @@ class ClaimRules:
     no_accuracy_gain: ClaimRule  # margin: the largest hold-out accuracy gain (fraction) that still counts as none
     linear_growth: ClaimRule  # the log-log slope counts as linear within 1 +- tolerance
     stable_rate_falls: ClaimRule
+    larger_sets_slower: ClaimRule  # full batch's epoch ratio to online grows with the training set (over tasks)
     target_fraction: float  # a task's target: this share of the best mean hold-out accuracy any of its settings reaches
     stable_loss_share: float  # stable: no divergence, final training loss below this share of the no-information loss
 
