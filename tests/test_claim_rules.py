@@ -321,6 +321,8 @@ def test_larger_sets_slower_reaches_every_verdict(config):
     epochs["t0"][1] = np.full(3, np.nan)
     row = analysis.larger_sets_claim(wilson, grid_runs(epochs), power=0.8)
     assert "t0" not in row.our_value and "t4 (10000): x1000" in row.our_value
+    row = analysis.larger_sets_claim(wilson, grid_runs({task: epochs[task] for task in ("t0", "t1", "t2")}), power=0.8)
+    assert row.verdict == INCONCLUSIVE and row.detail == "2 such task(s)"
 
 
 def test_stable_rate_falls_reaches_every_verdict(config):

@@ -163,14 +163,17 @@ def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float) ->
     ratio = np.log(full / sides["epochs_to_target_online"].clip(lower=1))
     sizes = sides["batch_size_full"]
     shown = ", ".join(f"{task} ({size}): x{np.exp(value):.0f}" for task, size, value in zip(sides.index, sizes, ratio))
-    return claims.trend_row(
-        sizes, ratio, sign=+1, alpha=rule.alpha, power=power,
-        paper=paper.PAPER, family="larger_sets_slower", claim_id="larger_sets_slower",
-        statement="The larger the training set, the more epochs full-batch training needs relative to online training",
-        paper_value="often orders of magnitude on large training sets", n_seeds=len(wilson.seeds),
-        our_value=f"epochs full / online by training-set size: {shown}",
-        test="Spearman rank correlation over tasks of training-set size and log(epochs full / online), one-sided, permutation p-value",
-    )  # fmt: skip
+    text = {
+        "paper": paper.PAPER, "family": "larger_sets_slower", "claim_id": "larger_sets_slower", "n_seeds": len(wilson.seeds),
+        "statement": "The larger the training set, the more epochs full-batch training needs relative to online training",
+        "paper_value": "often orders of magnitude on large training sets",
+        "our_value": f"epochs full / online by training-set size: {shown or 'no task'}",
+        "test": "Spearman rank correlation over tasks of training-set size and log(epochs full / online), one-sided, permutation p-value",
+    }  # fmt: skip
+    if len(sides) < 3:
+        return claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, rule="a trend needs at least 3 tasks whose online side reached the target",
+                               detail=f"{len(sides)} such task(s)")  # fmt: skip
+    return claims.trend_row(sizes, ratio, sign=+1, alpha=rule.alpha, power=power, **text)
 
 
 def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float) -> claims.ClaimRow:
