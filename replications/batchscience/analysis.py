@@ -137,7 +137,7 @@ def tradeoff_table(best: pd.DataFrame, noise_scale: pd.DataFrame, target: float)
 
 def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: ScienceConfig) -> list[claims.ClaimRow]:
     rules, target = science.claims, science.steps_to_target.target_accuracy
-    measured = f"{len(best)} of {len(science.steps_to_target.batch_sizes)} batch sizes reached {100 * target:g}%"
+    measured = f"{len(best)} of {len(science.steps_to_target.batch_sizes)} batch sizes reached {100 * target:g}% on every measuring seed"
     if len(best) < 3:
         detail = f"{measured}: too few to tell"
         return [
