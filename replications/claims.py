@@ -387,6 +387,14 @@ def inconclusive_kind(row: ClaimRow) -> str:
     return WITHIN_MARGIN
 
 
+def fragile_note(row: ClaimRow, stability: float, fragile_below: float) -> str:
+    """Why a fragile verdict stands as it is: the seeds its test would need against the seeds this scale runs."""
+    needed = (f"its test needs about {row.n_needed:.0f} seeds per group to detect the reference effect with the set power"
+              if np.isfinite(row.n_needed) and row.n_needed > row.n_seeds else "more seeds would steady it")  # fmt: skip
+    return (f"FRAGILE: the verdict survives {stability:.0%} of seed resamples (under {fragile_below:.0%}); {needed}, "
+            f"and this scale's budget runs {row.n_seeds}")
+
+
 def finalize(
     rows: Sequence[ClaimRow], claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]],
     frames: Mapping[str, pd.DataFrame], settings: VerdictSettings, current_hash: str, recorded_hashes: Iterable[Any],
@@ -399,10 +407,13 @@ def finalize(
     for row in rows:
         stability = stable.get(row.claim_id, NAN)
         detail = row.detail + (f"; POST HOC: {post_hoc}" if post_hoc else "")
+        fragile = bool(np.isfinite(stability) and stability < settings.fragile_below)
         if not np.isfinite(stability):
             detail += "; one seed: its stability cannot be measured by resampling seeds"
+        elif fragile:
+            detail += "; " + fragile_note(row, stability, settings.fragile_below)
         result.append(dataclasses.replace(
-            row, stability=stability, fragile=bool(np.isfinite(stability) and stability < settings.fragile_below),
+            row, stability=stability, fragile=fragile,
             inconclusive_kind=inconclusive_kind(row), rules_hash=current_hash, post_hoc=bool(post_hoc), detail=detail,
         ))  # fmt: skip
     return result

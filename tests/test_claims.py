@@ -112,6 +112,8 @@ def test_stability_resamples_seeds_and_flags_fragile_verdicts():
     marginal = {"runs": runs_frame([0.05, -0.02, 0.04, 0.01, 0.03, -0.01])}
     (shaky,) = claims.finalize(gap_claims(marginal), gap_claims, marginal, settings, "abc", ["abc"])
     assert shaky.stability < 0.9 and shaky.fragile
+    assert f"FRAGILE: the verdict survives {shaky.stability:.0%}" in shaky.detail and "budget runs 6" in shaky.detail
+    assert "FRAGILE" not in solid.detail
     resampled = claims.resample_frames(clear, [3, 3, 0])["runs"]
     assert sorted(resampled["seed"].unique()) == [0, 1, 2] and len(resampled) == 6  # pairs move together
 
