@@ -205,3 +205,25 @@ def test_a_finished_run_is_reused_and_a_checkpoint_resumes_only_under_its_settin
     model, optimizer = fresh(tiny_mnist1d)
     with pytest.raises(training.RunSettingsMismatchError, match=r"written under other settings .*fingerprint before, this run after.*delete"):
         train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed", fingerprint="after")
+
+
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "momentum": 0.9}, {"name": "adam"}])
+def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_path, optimizer):
+    """A grid of learning rates and seeds, each run in the compiled model, optimizer and steps of the one before
+    (weights, batch-norm statistics, momentum slots and step count all reset), gives the numbers of fresh runs."""
+    from replications import training
+
+    grid = [(rate, seed) for rate in (0.05, 0.005) for seed in (0, 1)]
+    histories = {}
+    for reuse in (False, True):
+        for rate, seed in grid:
+            result = training.train_run(
+                dataset=tiny_mnist1d, model_config=MODEL, optimizer_config={**optimizer, "learning_rate": rate},
+                schedule=Schedule([Phase(0, rate, 16), Phase(1, rate, 32)]), budget=Budget(max_epochs=2), seed=seed,
+                run_dir=tmp_path / f"reuse{reuse}" / f"{rate}-{seed}", eval_batch_size=4096, reuse_compiled=reuse,
+            )  # fmt: skip
+            histories[reuse, rate, seed] = without_wall_time(result.history)
+    for rate, seed in grid:
+        pd.testing.assert_frame_equal(histories[True, rate, seed], histories[False, rate, seed], check_exact=True)
+    assert not histories[True, 0.05, 0].equals(histories[True, 0.05, 1])  # the seeds differ: nothing carried over
+    assert len(training._compiled) == 1

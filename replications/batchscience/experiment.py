@@ -186,7 +186,7 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
-            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
+            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME), reuse_compiled=True,
         )  # fmt: skip
         return {
             "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
