@@ -1,12 +1,12 @@
-"""Pinning the CPU instruction set of every kernel library the suite uses, so a scale's numbers do not depend on
-which x86-64 machine ran it.
+"""Capping the CPU instruction set of every kernel library the suite uses, for speed and fewer distinct code paths.
 
 TensorFlow picks its CPU kernels by the instruction set of the machine: oneDNN (convolutions, matrix products),
 XLA's CPU backend (the compiled dense networks) and the OpenBLAS under NumPy and SciPy each have AVX-512 code
-paths, so the same code and seed give other numbers on an AVX-512 Intel Xeon than on an AMD EPYC. Capped at
-AVX2 (which every x86-64 machine of the last ten years has), they take the same paths everywhere; TensorFlow's
-own Eigen kernels are built for AVX already. The caps are environment variables read when each library
-starts, so the workflow sets them before any job starts (rules/common.smk); nothing here imports them.
+paths. Capped at AVX2 (which every x86-64 machine of the last ten years has), they ran faster on both 2-core
+machines measured here. The caps were meant to make an Intel Xeon and an AMD EPYC compute the same numbers too;
+measured, they do not (README: "Other machines"): something the caps do not reach still differs. The caps are
+environment variables read when each library starts, so the workflow sets them before any job starts
+(rules/common.smk); nothing here imports them.
 """
 
 from __future__ import annotations
