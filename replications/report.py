@@ -259,7 +259,10 @@ def write_report(
         "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
         "reproduced if every cell is, not reproduced if any cell is not, else inconclusive; within a family, a cell's "
         "\"reproduced\" resting on a p-value must survive Holm's correction. Post-hoc families (rules changed after the "
-        f"runs) are counted apart. Rules hash: {rules_hashes(claims)}.",
+        f"runs) are counted apart. Rules hash: {rules_hashes(claims)}. On another CPU model (or GPU) than the one the "
+        "provenance names, the same code and seeds give other numbers (other kernels sum in another order), within the "
+        "seed-to-seed spread, and a cell near its decision boundary can read otherwise there: fragile cells first "
+        "(README, \"Other machines\", has a measured comparison; `benchmarks/compare_verdicts.py` compares two runs).",
         "",
         *summary_markdown(claims, paper_sections, output_dir),
         "## Every claim cell",

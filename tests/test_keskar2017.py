@@ -74,3 +74,15 @@ def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_run
     (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs, power=0.8)
     assert row.verdict == "inconclusive" and row.n_seeds == 2  # the diverged run's pair is left out
     assert "training accuracies differ" in row.detail and "1 diverged" in row.detail
+
+
+def test_the_warm_start_from_scratch_is_table2s_large_batch_run_not_a_second_training():
+    quick = KeskarConfig.from_config(load_config(f"{REPO}/config/quick.yaml"))
+    runs = layout.warm_start_runs(quick)
+    assert runs == ["LB", "warm3", "warm15"]
+    assert tuple(layout.warm_start_epochs(run) for run in runs) == quick.warm_start.epochs == (0, 3, 15)
+    # What makes the reuse exact: k = 0 trains LB's schedule (the run fingerprints also hash data, model and seed).
+    assert experiment.schedule_for(quick, "F1", layout.warm_start_run(0)) == experiment.schedule_for(quick, "F1", "LB")
+    assert experiment.schedule_for(quick, "F1", "warm0") == experiment.schedule_for(quick, "F1", "LB")
+    with pytest.raises(ValueError, match="unknown run 'warmup'"):
+        layout.parse_run("warmup")

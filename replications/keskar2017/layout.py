@@ -13,6 +13,7 @@ from replications.keskar2017.config import KeskarConfig
 NAME = "keskar2017"
 REGIMES = ("SB", "LB")
 RUN_NAME_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
+SWEEP_PREFIX, WARM_START_PREFIX = "batch", "warm"
 # The analysis steps; each writes the claims of the runs it reads, so each claim waits only on its runs.
 ANALYSIS_STEPS = ("table2", "minima", "sweeps")
 
@@ -22,12 +23,21 @@ _, table_file, figure_file = papers.paper_files(NAME)
 
 def sweep_run(batch_size: int | str) -> str:
     """The run name of the batch-size sweep (Fig. 4) at `batch_size`."""
-    return f"batch{batch_size}"
+    return f"{SWEEP_PREFIX}{batch_size}"
 
 
 def warm_start_run(epochs: int | str) -> str:
-    """The run name of the warm start (Fig. 5) after `epochs` SB epochs."""
-    return f"warm{epochs}"
+    """The run name of the warm start (Fig. 5) after `epochs` SB epochs.
+
+    k = 0, LB from scratch, is Table 2's LB run: the same schedule, settings and seed (the same fingerprint), so
+    it is not trained a second time.
+    """
+    return "LB" if str(epochs) == "0" else f"{WARM_START_PREFIX}{epochs}"
+
+
+def warm_start_epochs(run: str) -> int:
+    """k, the SB epochs before the switch to LB, of a warm-start run name (0 for LB)."""
+    return 0 if run == "LB" else parse_run(run)[1]
 
 
 def sweep_runs(keskar: KeskarConfig) -> list[str]:
@@ -72,8 +82,8 @@ def parse_run(run: str) -> tuple[str, int | None]:
     """('SB' or 'LB', None), ('sweep', batch size) or ('warm_start', SB epochs) for a run name."""
     if run in REGIMES:
         return run, None
-    for kind, prefix in (("sweep", sweep_run("")), ("warm_start", warm_start_run(""))):
+    for kind, prefix in (("sweep", SWEEP_PREFIX), ("warm_start", WARM_START_PREFIX)):
         number = run.removeprefix(prefix)
         if number != run and number.isdigit():
             return kind, int(number)
-    raise ValueError(f"unknown run {run!r}: expected SB, LB, {sweep_run('<size>')} or {warm_start_run('<epochs>')}")
+    raise ValueError(f"unknown run {run!r}: expected SB, LB, {SWEEP_PREFIX}<size> or {WARM_START_PREFIX}<epochs>")

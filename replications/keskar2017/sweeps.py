@@ -45,7 +45,7 @@ def sweep_and_warm_start_runs(workspace: Workspace, keskar: KeskarConfig) -> pd.
 def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
     runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
-    runs["warm_start_epochs"] = [layout.parse_run(run)[1] for run in runs["run"]]
+    runs["warm_start_epochs"] = [layout.warm_start_epochs(run) for run in runs["run"]]
     return _with_sharpness(workspace, keskar, runs)[
         ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
     ]
