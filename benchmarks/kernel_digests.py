@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -83,18 +82,12 @@ def _cross_entropy_gradient(inputs, labels):
 
 
 def main() -> None:
+    from replications.provenance import device_description
+
     caps = {name: os.environ.get(name, "-") for name in ("ONEDNN_MAX_CPU_ISA", "XLA_FLAGS", "OPENBLAS_CORETYPE")}
-    print(f"# {platform.processor() or platform.machine()} {_cpu_name()}; caps: {caps}")
+    print(f"# {device_description()}; caps: {caps}")
     for line in kernel_digests():
         print(line)
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
-    except OSError:
-        return ""
 
 
 if __name__ == "__main__":
