@@ -42,6 +42,10 @@ class Schedule:
         """The phase in force during 0-based `epoch`."""
         return [phase for phase in self.phases if phase.start_epoch <= epoch][-1]
 
+    def next_change(self, epoch: int) -> float:
+        """The first epoch after 0-based `epoch` at which another phase starts (infinity: none does)."""
+        return min((phase.start_epoch for phase in self.phases if phase.start_epoch > epoch), default=float("inf"))
+
 
 @dataclasses.dataclass(frozen=True)
 class Budget:

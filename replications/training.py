@@ -8,6 +8,10 @@ model. With several GPUs the steps run under `tf.distribute.MirroredStrategy`, e
 replica taking its share of every batch. Around it, in plain Python, once per epoch:
 the piecewise learning-rate / batch-size schedule, full evaluation, the history
 row, divergence and stopping rules, and an atomic checkpoint for resuming.
+
+Runs of many tiny epochs (a full batch of a few hundred examples: ~0.05 ms of work against ~1.2 ms of
+Python and call overhead per epoch) can instead run many epochs per compiled call, evaluation and the
+distance from the initial weights included (`max_call_seconds`); the numbers are the same.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import tensorflow as tf
 
 from replications import job_clock
 from replications.data import Dataset
-from replications.schedules import Budget, Schedule
+from replications.schedules import Budget, Phase, Schedule
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ HISTORY_COLUMNS = [
 ]
 
 CHECKPOINT_NAME = "checkpoint.npz"
+# Epochs per compiled call at most (the first dimension of its permutations): one function serves every call length.
+MAX_EPOCHS_PER_CALL = 64
 INITIAL_WEIGHTS_NAME = "initial_weights.npz"
 # Snapshots wait here until the run ends: Snakemake clears a killed job's outputs before it resumes, not this.
 SNAPSHOT_STAGING_NAME = "snapshots.partial"
@@ -64,7 +70,7 @@ class RunSettingsMismatchError(ValueError):
 
 def run_fingerprint(
     dataset: Dataset, model_config: Mapping[str, Any], optimizer_config: Mapping[str, Any], schedule: Schedule, budget: Budget,
-    seed: int, eval_batch_size: int, training_set_every_epoch: bool,
+    seed: int, eval_batch_size: int, training_set_every_epoch: bool, several_epochs_per_call: bool = False,
 ) -> str:  # fmt: skip
     """A hash of everything a run's numbers depend on: a checkpoint resumes, and a finished run is reused, only under it."""
     step = max(1, len(dataset.x_train) // 256)  # a sample of the inputs and every label: cheap, and any other split differs
@@ -75,6 +81,8 @@ def run_fingerprint(
         "model": model_config, "optimizer": optimizer_config, "schedule": [dataclasses.astuple(phase) for phase in schedule.phases],
         "budget": dataclasses.asdict(budget), "seed": seed, "eval_batch_size": eval_batch_size,
         "training_set_every_epoch": training_set_every_epoch, "engine": engine, "tensorflow": tf.__version__,
+        # Epochs in one call compute the distance from x0 in the graph (its last bits differ); nothing else changes.
+        **({"several_epochs_per_call": True} if several_epochs_per_call else {}),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -153,6 +161,7 @@ class Trainer:
         # traces every time (~0.3 ms), which is most of an epoch of a small network at full batch.
         self._steps_by_batch_size: dict[int, tf.types.experimental.ConcreteFunction] = {}
         self._evaluate_by_shape: dict[tuple[int, ...], tf.types.experimental.ConcreteFunction] = {}
+        self._epochs_by_batch_size: dict[tuple[int, bool], tf.types.experimental.ConcreteFunction] = {}
         self._evaluate_chunk = tf.function(self._evaluate_chunk_eager, jit_compile=self.jit_compile)
         self._train_chunks = self._chunks(dataset.x_train, dataset.y_train)
         self._test_chunks = self._chunks(dataset.x_test, dataset.y_test)
@@ -222,6 +231,72 @@ class Trainer:
             updates, examples = updates + 1, examples + remainder
         return updates, examples, total_loss / max(updates, 1)
 
+    def epochs_function(self, batch_size: int, training_set: bool) -> tf.types.experimental.ConcreteFunction:
+        """A compiled loop of `num_epochs` (at most MAX_EPOCHS_PER_CALL) whole epochs, one per row of `permutations`:
+        the same updates as `run_epoch`, then, per epoch, the summed minibatch loss, the test set's (with `training_set`
+        also the training set's) summed loss and correct count per evaluation chunk, and the squared distance of the
+        trainable weights from `initial` in float64. One function per batch size and `training_set`."""
+        key = (batch_size, training_set)
+        if key not in self._epochs_by_batch_size:
+            full_batches, remainder = divmod(self.dataset.num_train, batch_size)
+            variables = self.model.trainable_variables
+            chunks = self._test_chunks + (self._train_chunks if training_set else [])
+
+            def train_on(permutation: tf.Tensor, start: int, size: int) -> tf.Tensor:
+                indices = tf.slice(permutation, [start], [size])
+                return self._train_step(tf.gather(self.x_train, indices), tf.gather(self.y_train, indices))
+
+            def run_epochs(permutations: tf.Tensor, num_epochs: tf.Tensor, initial: list[tf.Tensor]) -> dict[str, tf.Tensor]:
+                arrays = {name: tf.TensorArray(dtype, size=MAX_EPOCHS_PER_CALL) for name, dtype in
+                          (("loss", tf.float32), ("remainder_loss", tf.float32), ("chunk_loss", tf.float32),
+                           ("chunk_correct", tf.float32), ("squared_distance", tf.float64))}  # fmt: skip
+                for epoch in tf.range(num_epochs):
+                    total_loss = tf.constant(0.0)
+                    for step in tf.range(full_batches):
+                        total_loss += train_on(permutations[epoch], step * batch_size, batch_size)
+                    # Kept apart, as `run_epoch` adds the remainder's loss in Python: the same running loss to the bit.
+                    remainder_loss = train_on(permutations[epoch], full_batches * batch_size, remainder) if remainder else tf.constant(0.0)
+                    evaluated = [self._evaluate_chunk_eager(x, y) for x, y in chunks]
+                    distance = tf.add_n([tf.reduce_sum(tf.square(tf.cast(variable, tf.float64) - start))
+                                         for variable, start in zip(variables, initial)])  # fmt: skip
+                    arrays["loss"] = arrays["loss"].write(epoch, total_loss)
+                    arrays["remainder_loss"] = arrays["remainder_loss"].write(epoch, remainder_loss)
+                    arrays["chunk_loss"] = arrays["chunk_loss"].write(epoch, tf.stack([loss for loss, _ in evaluated]))
+                    arrays["chunk_correct"] = arrays["chunk_correct"].write(epoch, tf.stack([correct for _, correct in evaluated]))
+                    arrays["squared_distance"] = arrays["squared_distance"].write(epoch, distance)
+                return {name: array.stack() for name, array in arrays.items()}
+
+            permutations = tf.TensorSpec([MAX_EPOCHS_PER_CALL, self.dataset.num_train], tf.int32)
+            initial = [tf.TensorSpec(variable.shape, tf.float64) for variable in variables]
+            compiled = tf.function(run_epochs, jit_compile=self.jit_compile)
+            self._epochs_by_batch_size[key] = compiled.get_concrete_function(permutations, tf.TensorSpec([], tf.int32), initial)
+        return self._epochs_by_batch_size[key]
+
+    def run_epochs(
+        self, permutations: list[np.ndarray], batch_size: int, initial: list[tf.Tensor], training_set: bool,
+    ) -> list[dict[str, float]]:  # fmt: skip
+        """Whole epochs, one per permutation, in one compiled call (see `epochs_function`); per epoch, what `train`
+        records: updates, examples, the running loss, test (and training-set) loss and accuracy, distance from x0."""
+        if len(permutations) > MAX_EPOCHS_PER_CALL:
+            raise ValueError(f"{len(permutations)} epochs in one call; at most {MAX_EPOCHS_PER_CALL}")
+        function = self.epochs_function(batch_size, training_set)
+        job_clock.first_work("update")
+        padded = np.zeros((MAX_EPOCHS_PER_CALL, self.dataset.num_train), np.int32)
+        padded[: len(permutations)] = permutations
+        outputs = {name: values.numpy() for name, values in function(tf.constant(padded), tf.constant(len(permutations)), initial).items()}
+        updates = math.ceil(self.dataset.num_train / batch_size)
+        test_chunks = len(self._test_chunks)
+        epochs = []
+        for epoch in range(len(permutations)):
+            # Summed in float64 over chunks, as `evaluate` sums them, so a set of several chunks gives its numbers too.
+            test = _mean_loss_and_accuracy(outputs, epoch, slice(0, test_chunks), len(self.dataset.y_test))
+            train = _mean_loss_and_accuracy(outputs, epoch, slice(test_chunks, None), self.dataset.num_train) if training_set else (math.nan, math.nan)
+            epochs.append({
+                "updates": updates, "examples": self.dataset.num_train, "running_loss": (0.0 + float(outputs["loss"][epoch]) + float(outputs["remainder_loss"][epoch])) / updates,
+                "test": test, "train": train, "distance": math.sqrt(float(outputs["squared_distance"][epoch])),
+            })  # fmt: skip
+        return epochs
+
     def _evaluate_chunk_eager(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         logits = self.model(x, training=False)
         losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
@@ -262,6 +337,13 @@ class Trainer:
         return [weights.numpy() for weights in self._read_weights()]
 
 
+def _mean_loss_and_accuracy(outputs: Mapping[str, np.ndarray], epoch: int, chunks: slice, count: int) -> tuple[float, float]:
+    """One epoch's mean loss and accuracy over a set from the per-chunk sums of `Trainer.epochs_function`."""
+    loss = sum(float(value) for value in outputs["chunk_loss"][epoch, chunks])
+    correct = sum(float(value) for value in outputs["chunk_correct"][epoch, chunks])
+    return loss / count, correct / count
+
+
 def train(
     model: keras.Model,
     optimizer: keras.optimizers.Optimizer,
@@ -278,8 +360,16 @@ def train(
     training_set_every_epoch: bool = True,
     fingerprint: str | None = None,
     trainer: Trainer | None = None,
+    max_call_seconds: float = 0.0,
 ) -> RunResult:
     """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
+
+    `max_call_seconds` > 0: as many whole epochs per compiled call as take about this long (`Trainer.run_epochs`;
+    at most MAX_EPOCHS_PER_CALL, never across a change of the schedule), for runs of many tiny epochs. The same
+    weights and history to the bit, but for the distance from the initial weights (summed in the graph); a kill
+    loses at most one call. A run that stops inside a call (patience, target, divergence) replays the call up to
+    its last epoch, so it ends with that epoch's weights; an epoch that `max_updates` ends inside runs on its own.
+    Ignored under a strategy; not with `on_epoch_end` (it reads the model after every epoch).
 
     `trainer`: the compiled steps of this model, optimizer and data set from an earlier run (see `train_run`'s
     `reuse_compiled`); by default they are traced afresh.
@@ -298,6 +388,9 @@ def train(
     shuffling order depends only on (seed, epoch), so a resumed run repeats an
     uninterrupted one exactly.
     """
+    several_per_call = max_call_seconds > 0 and strategy is None  # MirroredStrategy's steps stay one epoch per call
+    if several_per_call and on_epoch_end is not None:
+        raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after every epoch")
     trainer = trainer or Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     run_dir = Path(run_dir) if run_dir is not None else None
     state = _fresh_state(fingerprint)
@@ -308,58 +401,96 @@ def train(
             state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, fingerprint)
             logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
         initial = _initial_weights(run_dir / INITIAL_WEIGHTS_NAME, initial)
+    initial_float64 = [tf.constant(weights, tf.float64) for weights in initial] if several_per_call else []
 
     last_checkpoint = time.perf_counter()
     learning_rate = None
+    epochs_per_call = 1  # grows to what fits in max_call_seconds once an epoch has been timed
     while state["stop_reason"] is None:
         epoch = state["epoch"]
         phase = schedule.at(epoch)
         if phase.learning_rate != learning_rate:  # assigning costs ~0.5 ms: only when the schedule changes it
             optimizer.learning_rate = learning_rate = phase.learning_rate
         remaining = None if budget.max_updates is None else budget.max_updates - state["updates"]
+        whole_epochs_left = math.inf if remaining is None else remaining // math.ceil(dataset.num_train / phase.batch_size)
         started = time.perf_counter()
-        permutation = np.random.default_rng([seed, epoch]).permutation(dataset.num_train)
-        updates, examples, running_loss = trainer.run_epoch(permutation, phase.batch_size, remaining)
-        test_loss, test_accuracy = trainer.evaluate_test_set()
-        state["epoch"] += 1
-        state["updates"] += updates
-        state["examples_seen"] += examples
-        row = {
-            "epoch": state["epoch"],
-            "updates": state["updates"],
-            "examples_seen": state["examples_seen"],
-            "learning_rate": phase.learning_rate,
-            "batch_size": phase.batch_size,
-            "train_loss_running": running_loss,
-            "train_loss": math.nan,
-            "train_accuracy": math.nan,
-            "test_loss": test_loss,
-            "test_accuracy": test_accuracy,
-            "wall_seconds": math.nan,
-            "distance_from_init": _distance(trainer.trainable_weights(), initial),
-        }
-        _update_stop_reason(state, row, budget)
-        if training_set_every_epoch or state["stop_reason"] is not None:
-            row["train_loss"], row["train_accuracy"] = trainer.evaluate_training_set()
-            if not math.isfinite(row["train_loss"]):
+        if several_per_call and whole_epochs_left >= 1:  # an epoch the update budget ends inside runs on its own
+            count = int(min(epochs_per_call, budget.max_epochs - epoch, schedule.next_change(epoch) - epoch, whole_epochs_left))
+            permutations = [_permutation(seed, epoch + offset, dataset.num_train) for offset in range(count)]
+            before = [variable.numpy() for variable in (*model.variables, *optimizer.variables)] if count > 1 else []
+            epochs = trainer.run_epochs(permutations, phase.batch_size, initial_float64, training_set_every_epoch)
+        else:
+            epochs = [_one_epoch(trainer, _permutation(seed, epoch, dataset.num_train), phase.batch_size, remaining, initial, training_set_every_epoch)]
+        seconds_per_epoch = (time.perf_counter() - started) / len(epochs)
+        for index, numbers in enumerate(epochs):
+            row = _record_epoch(state, phase, numbers, budget, seconds_per_epoch)
+            if training_set_every_epoch and not math.isfinite(row["train_loss"]):
                 state["stop_reason"] = "diverged"
-        state["wall_seconds"] += time.perf_counter() - started
-        row["wall_seconds"] = state["wall_seconds"]
-        state["history"].append(row)
+            if state["stop_reason"] is not None and index < len(epochs) - 1:
+                # Stopped inside a call: back to the call's start, and its epochs up to this one again (the same
+                # numbers), so the run ends with this epoch's weights; the call's later epochs are not recorded.
+                for variable, value in zip((*model.variables, *optimizer.variables), before):
+                    variable.assign(value)
+                trainer.run_epochs(permutations[: index + 1], phase.batch_size, initial_float64, training_set_every_epoch)
+            if state["stop_reason"] is not None and not training_set_every_epoch:  # the training set, after the last epoch
+                started = time.perf_counter()
+                row["train_loss"], row["train_accuracy"] = trainer.evaluate_training_set()
+                state["wall_seconds"] = row["wall_seconds"] = row["wall_seconds"] + time.perf_counter() - started
+                if not math.isfinite(row["train_loss"]):
+                    state["stop_reason"] = "diverged"
+            state["history"].append(row)
+            if on_epoch_end is not None:
+                on_epoch_end(row)
+            if state["stop_reason"] is not None:
+                break
         logger.info(
             "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
             row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], row["train_loss"],
-            row["train_accuracy"], test_accuracy, row["wall_seconds"],
+            row["train_accuracy"], row["test_accuracy"], row["wall_seconds"],
             f"  -> stop: {state['stop_reason']}" if state["stop_reason"] else "",
         )  # fmt: skip
-        if on_epoch_end is not None:
-            on_epoch_end(row)
+        epochs_per_call = max(1, min(MAX_EPOCHS_PER_CALL, int(max_call_seconds / max(seconds_per_epoch, 1e-9))))
         if run_dir is not None and time.perf_counter() - last_checkpoint >= checkpoint_seconds:
             _save_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, state)
             last_checkpoint = time.perf_counter()
 
     history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
     return RunResult(history=history, metrics=_final_metrics(state, history))
+
+
+def _permutation(seed: int, epoch: int, num_train: int) -> np.ndarray:
+    """The epoch's shuffling order: a function of (seed, epoch) only, so a resumed run repeats an uninterrupted one."""
+    return np.random.default_rng([seed, epoch]).permutation(num_train)
+
+
+def _one_epoch(
+    trainer: Trainer, permutation: np.ndarray, batch_size: int, max_updates: int | None, initial: list[np.ndarray],
+    training_set: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """One epoch in its own calls: what `Trainer.run_epochs` returns for each of its epochs."""
+    updates, examples, running_loss = trainer.run_epoch(permutation, batch_size, max_updates)
+    return {
+        "updates": updates, "examples": examples, "running_loss": running_loss, "test": trainer.evaluate_test_set(),
+        "train": trainer.evaluate_training_set() if training_set else (math.nan, math.nan),
+        "distance": _distance(trainer.trainable_weights(), initial),
+    }  # fmt: skip
+
+
+def _record_epoch(state: dict[str, Any], phase: Phase, numbers: Mapping[str, Any], budget: Budget, seconds: float) -> dict[str, Any]:
+    """The history row of a finished epoch; the run's counters and stop reason updated."""
+    state["epoch"] += 1
+    state["updates"] += numbers["updates"]
+    state["examples_seen"] += numbers["examples"]
+    state["wall_seconds"] += seconds
+    row = {
+        "epoch": state["epoch"], "updates": state["updates"], "examples_seen": state["examples_seen"],
+        "learning_rate": phase.learning_rate, "batch_size": phase.batch_size, "train_loss_running": numbers["running_loss"],
+        "train_loss": numbers["train"][0], "train_accuracy": numbers["train"][1],
+        "test_loss": numbers["test"][0], "test_accuracy": numbers["test"][1],
+        "wall_seconds": state["wall_seconds"], "distance_from_init": numbers["distance"],
+    }  # fmt: skip
+    _update_stop_reason(state, row, budget)
+    return row
 
 
 def _fresh_state(fingerprint: str | None = None) -> dict[str, Any]:
@@ -509,8 +640,11 @@ def train_run(
     record: Mapping[str, Any] | None = None,
     training_set_every_epoch: bool = True,
     reuse_compiled: bool = False,
+    max_call_seconds: float = 0.0,
 ) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
+
+    `max_call_seconds`: several epochs per compiled call (see `train`).
 
     `snapshots` maps epochs to the files that keep the weights after them (for measurements along training);
     `record` is kept in the run's metrics (e.g. the hash of the claim rules the run was made under).
@@ -521,7 +655,9 @@ def train_run(
     """
     from replications.models import build_model
 
-    fingerprint = run_fingerprint(dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch)
+    fingerprint = run_fingerprint(
+        dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch, max_call_seconds > 0,
+    )  # fmt: skip
     if (finished := finished_run(run_dir, fingerprint)) is not None:
         logger.info("already finished under the same settings, not retrained: %s", run_dir)
         return finished
@@ -543,9 +679,9 @@ def train_run(
 
     result = train(
         model, optimizer, dataset, schedule, budget,
-        seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot,
+        seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot if snapshots else None,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
-        fingerprint=fingerprint, trainer=trainer,
+        fingerprint=fingerprint, trainer=trainer, max_call_seconds=max_call_seconds,
     )  # fmt: skip
     result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
     save_run(run_dir, result, model)

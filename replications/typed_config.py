@@ -73,6 +73,7 @@ class Runtime:
     deterministic_ops: bool = False
     instruction_set: str = "native"
     job_server: bool = True
+    max_call_seconds: float = 1.0
     conda_environment: str = "envs/replications.yaml"
 
     def job_threads(self) -> int:

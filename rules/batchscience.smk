@@ -69,7 +69,7 @@ rule batchscience_steps:
     wildcard_constraints:
         batch=r"[0-9]+",
     params:
-        settings=science_training("steps_to_target"),
+        settings={**science_training("steps_to_target"), **SEVERAL_EPOCHS_PER_CALL},
     priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
@@ -92,7 +92,7 @@ rule batchscience_regime:
     wildcard_constraints:
         regime="|".join(science_layout.REGIMES),
     params:
-        settings=science_training("regimes"),
+        settings={**science_training("regimes"), **SEVERAL_EPOCHS_PER_CALL},
     priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:

@@ -11,7 +11,7 @@ WILSON_GRID = wilson2003_layout.grid(WilsonConfig.from_config(config))
 def wilson2003_settings(wildcards) -> dict:
     """What one (task, batch) job depends on."""
     keys = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "checkpoint_seconds", "training_set_every_epoch")
-    return {"task": WILSON["tasks"][wildcards.task], **{key: WILSON[key] for key in keys}}
+    return {"task": WILSON["tasks"][wildcards.task], **{key: WILSON[key] for key in keys}, **SEVERAL_EPOCHS_PER_CALL}
 
 
 rule wilson2003_train:

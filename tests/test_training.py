@@ -124,6 +124,67 @@ def test_divergence_is_caught_with_the_training_set_evaluated_only_at_the_end(ti
     assert result.metrics["stop_reason"] == "diverged" and result.metrics["epochs"] < 20
 
 
+@pytest.mark.parametrize("training_set_every_epoch", [False, True])
+def test_several_epochs_per_call_give_the_same_run_to_the_bit(tiny_mnist1d, training_set_every_epoch):
+    """A remainder batch (480 = 4 x 100 + 80), a change of learning rate and batch size, and calls of 1 epoch
+    (max_call_seconds tiny) or of up to the rest of a phase (huge): the weights and history of one epoch per call."""
+    schedule = Schedule((Phase(0, 0.05, 100), Phase(5, 0.02, 480)))
+    runs = {}
+    for max_call_seconds in (0.0, 1e-9, 1e9):
+        model, optimizer = fresh(tiny_mnist1d, optimizer="sgd", learning_rate=0.05)
+        result = train(model, optimizer, tiny_mnist1d, schedule, Budget(max_epochs=12), seed=3,
+                       training_set_every_epoch=training_set_every_epoch, max_call_seconds=max_call_seconds)  # fmt: skip
+        runs[max_call_seconds] = (without_wall_time(result.history), [weights.numpy() for weights in model.weights], result.metrics)
+    reference, reference_weights, reference_metrics = runs[0.0]
+    assert reference["batch_size"].tolist() == [100] * 5 + [480] * 7 and reference["updates"].iloc[-1] == 5 * 5 + 7
+    for history, weights, metrics in (runs[1e-9], runs[1e9]):
+        assert all(np.array_equal(a, b) for a, b in zip(weights, reference_weights))  # BN statistics included
+        exact = history.drop(columns="distance_from_init")
+        pd.testing.assert_frame_equal(exact, reference.drop(columns="distance_from_init"), check_exact=True)
+        # Summed in float64 in the graph instead of NumPy: the same distance to rounding.
+        np.testing.assert_allclose(history["distance_from_init"], reference["distance_from_init"], rtol=1e-12)
+        assert metrics["stop_reason"] == "max_epochs" and metrics["epochs"] == 12
+    assert runs[1e9][0]["train_loss"].iloc[:-1].isna().all() != training_set_every_epoch
+
+
+@pytest.mark.parametrize(
+    "learning_rate, budget, stop_reason",
+    [(100.0, Budget(max_epochs=60), "diverged"),  # diverges at epoch 19
+     (0.5, Budget(max_epochs=60, target_accuracy=0.3), "target_accuracy"),  # reached at about epoch 40
+     (0.05, Budget(max_epochs=60, patience=3, min_delta=0.02), "converged")],
+)  # fmt: skip
+def test_a_run_that_stops_inside_a_call_ends_with_that_epochs_weights(tiny_mnist1d, learning_rate, budget, stop_reason):
+    runs = []
+    for max_call_seconds in (0.0, 1e9):
+        model, optimizer = fresh(tiny_mnist1d, learning_rate=learning_rate, optimizer="sgd")
+        result = train(model, optimizer, tiny_mnist1d, Schedule.constant(learning_rate, 480), budget, seed=0,
+                       training_set_every_epoch=False, max_call_seconds=max_call_seconds)  # fmt: skip
+        assert result.metrics["stop_reason"] == stop_reason and 2 < result.metrics["epochs"] < 60
+        runs.append((without_wall_time(result.history).drop(columns="distance_from_init"), [w.numpy() for w in model.weights]))
+    (history, weights), (fused_history, fused_weights) = runs
+    pd.testing.assert_frame_equal(history, fused_history, check_exact=True)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(weights, fused_weights))
+
+
+def test_an_update_budget_ends_inside_an_epoch_with_several_epochs_per_call(tiny_mnist1d):
+    runs = []
+    for max_call_seconds in (0.0, 1e9):
+        model, optimizer = fresh(tiny_mnist1d)
+        result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 100), Budget(max_epochs=50, max_updates=33),
+                       seed=0, max_call_seconds=max_call_seconds)  # fmt: skip
+        runs.append((without_wall_time(result.history).drop(columns="distance_from_init"), [w.numpy() for w in model.weights]))
+    assert runs[1][0]["updates"].tolist() == [5, 10, 15, 20, 25, 30, 33]  # 5 updates per epoch; the last epoch cut short
+    pd.testing.assert_frame_equal(runs[0][0], runs[1][0], check_exact=True)
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))
+
+
+def test_several_epochs_per_call_refuse_a_callback_after_every_epoch(tiny_mnist1d):
+    model, optimizer = fresh(tiny_mnist1d)
+    with pytest.raises(ValueError, match="on_epoch_end"):
+        train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 32), Budget(max_epochs=5), seed=0, max_call_seconds=1.0,
+              on_epoch_end=lambda row: None)  # fmt: skip
+
+
 def test_same_seed_gives_bit_identical_runs_and_another_seed_does_not(tiny_mnist1d):
     histories = []
     for seed in (7, 7, 8):

@@ -83,7 +83,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
                 run_dir=layout.run_dir(workspace.results_dir, task, label, learning_rate, seed),
                 eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
                 training_set_every_epoch=wilson.training_set_every_epoch,
-                record=workspace.run_record(layout.NAME), reuse_compiled=True,
+                record=workspace.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=workspace.runtime.max_call_seconds,
             )  # fmt: skip
             rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss))
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
