@@ -6,7 +6,7 @@ import dataclasses
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Estimate:
 
     def interval(self, alpha: float) -> tuple[float, float]:
         """The two-sided (1 - 2 alpha) interval: its ends are the one-sided 1 - alpha bounds."""
-        half = stats.t.ppf(1 - alpha, self.degrees_of_freedom) * self.standard_error
+        half = t_quantile(1 - alpha, self.degrees_of_freedom) * self.standard_error
         return self.difference - half, self.difference + half
 
     def _t(self, threshold: float) -> float:
@@ -27,12 +27,14 @@ class Estimate:
         with np.errstate(divide="ignore", invalid="ignore"):
             return float(np.float64(self.difference - threshold) / np.float64(self.standard_error))
 
+    # scipy.special's Student t functions, which scipy.stats.t calls after checking its arguments: the same
+    # numbers, ~20x faster (the stability resampling calls these ~100,000 times per paper).
     def p_greater(self, threshold: float = 0.0) -> float:
         """One-sided p-value that the difference exceeds `threshold`."""
-        return float(stats.t.sf(self._t(threshold), self.degrees_of_freedom))
+        return float(special.stdtr(self.degrees_of_freedom, -self._t(threshold)))
 
     def p_less(self, threshold: float = 0.0) -> float:
-        return float(stats.t.cdf(self._t(threshold), self.degrees_of_freedom))
+        return float(special.stdtr(self.degrees_of_freedom, self._t(threshold)))
 
     @property
     def statistic(self) -> float:
@@ -46,7 +48,12 @@ class Estimate:
         """
         beta_quantile = (1 + power) / 2 if two_one_sided else power
         df = self.degrees_of_freedom
-        return float((stats.t.ppf(1 - alpha, df) + stats.t.ppf(beta_quantile, df)) * self.standard_error)
+        return float((t_quantile(1 - alpha, df) + t_quantile(beta_quantile, df)) * self.standard_error)
+
+
+def t_quantile(probability: float, degrees_of_freedom: float) -> float:
+    """Student's t quantile, as scipy.stats.t.ppf computes it (its argument checks skipped)."""
+    return float(special.stdtrit(degrees_of_freedom, probability))
 
 
 def _values(values: Sequence[float]) -> np.ndarray:

@@ -247,24 +247,29 @@ class Trainer:
                 return self._train_step(tf.gather(self.x_train, indices), tf.gather(self.y_train, indices))
 
             def run_epochs(permutations: tf.Tensor, num_epochs: tf.Tensor, initial: list[tf.Tensor]) -> dict[str, tf.Tensor]:
-                arrays = {name: tf.TensorArray(dtype, size=MAX_EPOCHS_PER_CALL) for name, dtype in
-                          (("loss", tf.float32), ("remainder_loss", tf.float32), ("chunk_loss", tf.float32),
-                           ("chunk_correct", tf.float32), ("squared_distance", tf.float64))}  # fmt: skip
-                for epoch in tf.range(num_epochs):
+                # Rows written into fixed-size tensors, not TensorArrays: those would make XLA compile the loop anew
+                # for every number of epochs.
+                outputs = {
+                    "loss": tf.zeros([MAX_EPOCHS_PER_CALL]), "remainder_loss": tf.zeros([MAX_EPOCHS_PER_CALL]),
+                    "chunk_loss": tf.zeros([MAX_EPOCHS_PER_CALL, len(chunks)]), "chunk_correct": tf.zeros([MAX_EPOCHS_PER_CALL, len(chunks)]),
+                    "squared_distance": tf.zeros([MAX_EPOCHS_PER_CALL], tf.float64),
+                }  # fmt: skip
+                epoch = tf.constant(0)
+                while epoch < num_epochs:  # not `tf.range(num_epochs)`: XLA would take the count as a constant, compiling per count
+                    permutation = permutations[epoch]  # sliced once per epoch: inside the step loop XLA copies it every step
                     total_loss = tf.constant(0.0)
                     for step in tf.range(full_batches):
-                        total_loss += train_on(permutations[epoch], step * batch_size, batch_size)
+                        total_loss += train_on(permutation, step * batch_size, batch_size)
                     # Kept apart, as `run_epoch` adds the remainder's loss in Python: the same running loss to the bit.
-                    remainder_loss = train_on(permutations[epoch], full_batches * batch_size, remainder) if remainder else tf.constant(0.0)
+                    remainder_loss = train_on(permutation, full_batches * batch_size, remainder) if remainder else tf.constant(0.0)
                     evaluated = [self._evaluate_chunk_eager(x, y) for x, y in chunks]
                     distance = tf.add_n([tf.reduce_sum(tf.square(tf.cast(variable, tf.float64) - start))
                                          for variable, start in zip(variables, initial)])  # fmt: skip
-                    arrays["loss"] = arrays["loss"].write(epoch, total_loss)
-                    arrays["remainder_loss"] = arrays["remainder_loss"].write(epoch, remainder_loss)
-                    arrays["chunk_loss"] = arrays["chunk_loss"].write(epoch, tf.stack([loss for loss, _ in evaluated]))
-                    arrays["chunk_correct"] = arrays["chunk_correct"].write(epoch, tf.stack([correct for _, correct in evaluated]))
-                    arrays["squared_distance"] = arrays["squared_distance"].write(epoch, distance)
-                return {name: array.stack() for name, array in arrays.items()}
+                    row = {"loss": total_loss, "remainder_loss": remainder_loss, "chunk_loss": tf.stack([loss for loss, _ in evaluated]),
+                           "chunk_correct": tf.stack([correct for _, correct in evaluated]), "squared_distance": distance}  # fmt: skip
+                    outputs = {name: tf.tensor_scatter_nd_update(values, [[epoch]], [row[name]]) for name, values in outputs.items()}
+                    epoch += 1
+                return outputs
 
             permutations = tf.TensorSpec([MAX_EPOCHS_PER_CALL, self.dataset.num_train], tf.int32)
             initial = [tf.TensorSpec(variable.shape, tf.float64) for variable in variables]
