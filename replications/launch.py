@@ -32,7 +32,8 @@ from replications import job_clock
 SOCKET_VARIABLE = "REPLICATIONS_JOB_SERVER"  # the socket's path, set by the workflow for its local jobs
 # What every job imports anyway; the server imports it once, before it forks.
 PRELOAD = (
-    "tensorflow", "keras", "numpy", "pandas", "scipy.optimize", "scipy.stats", "matplotlib.pyplot",
+    "tensorflow", "keras", "numpy", "pandas", "scipy.optimize", "scipy.stats", "matplotlib.pyplot", "sklearn.model_selection",
+    "sklearn.datasets",
     "replications.training", "replications.claims", "replications.plots", "replications.data", "replications.models",
 )  # fmt: skip
 MAX_REQUEST_BYTES = 1 << 20

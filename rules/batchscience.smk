@@ -28,6 +28,7 @@ rule batchscience_throughput:
         settings=SCIENCE["throughput"],
     # All cores reserved: no training job runs beside the measurement (one TensorFlow thread, as every job).
     threads: WHOLE_MACHINE
+    priority: WHOLE_MACHINE_FIRST
     conda:
         CONDA_ENV
     shell:
@@ -69,7 +70,7 @@ rule batchscience_steps:
     wildcard_constraints:
         batch=r"[0-9]+",
     params:
-        settings={**science_training("steps_to_target"), **SEVERAL_EPOCHS_PER_CALL},
+        settings=science_training("steps_to_target"),
     priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:

@@ -13,6 +13,7 @@ rule benchmark_engine:
         samples=config["benchmarks"]["samples"],
     # All cores reserved so no training job runs beside the measurement.
     threads: WHOLE_MACHINE
+    priority: WHOLE_MACHINE_FIRST
     conda:
         CONDA_ENV
     shell:

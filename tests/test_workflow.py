@@ -26,13 +26,14 @@ SMOKE = ["--configfile", f"{REPO}/config/smoke.yaml", f"{REPO}/tests/toy_paper/c
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory):
-    """The whole workflow on the smoke config, once for the tests of this module."""
+    """The engine benchmark (its own target), then the whole workflow on the smoke config, once for this module."""
     workdir = tmp_path_factory.mktemp("smoke")
-    completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(workdir), *SMOKE, "--cores", "2"],
-        capture_output=True, text=True, timeout=1200,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    for target in (["benchmark_engine"], []):
+        completed = subprocess.run(
+            [*SNAKEMAKE, *target, "--directory", str(workdir), *SMOKE, "--cores", "2"],
+            capture_output=True, text=True, timeout=1200,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stderr[-3000:]
     return workdir
 
 
@@ -148,6 +149,15 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
     assert re.search(r"smith2018_train\s+36\b", output)  # (3 + control + 2 + 2 + 2 optimizer-schedule pairs, 2 variants) x 3 seeds
     assert re.search(r"batchscience_throughput\s+3\b", output) and re.search(r"batchscience_steps\s+6\b", output)
+
+
+def test_the_engine_benchmark_is_its_own_target_and_the_report_says_how_to_add_it(tmp_path):
+    output = dry_run_jobs(tmp_path, "smoke")
+    assert re.search(r"report\s+1\b", output) and not re.search(r"benchmark_engine\s+1\b", output), output[-2000:]
+    from replications.report import benchmarks_markdown
+
+    text = benchmarks_markdown(None, tmp_path, tmp_path, [])
+    assert "not part of `all`" in text and "snakemake benchmark_engine --cores all" in text
 
 
 def test_a_fresh_clone_with_a_committed_report_still_runs_everything(tmp_path):

@@ -187,7 +187,6 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
             eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME), reuse_compiled=True,
-            max_call_seconds=workspace.runtime.max_call_seconds,
         )  # fmt: skip
         return {
             "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
