@@ -89,6 +89,17 @@ def test_gradient_spread_falls_as_one_over_sqrt_m_on_a_real_network(config, tiny
     assert scale["b_simple"] == pytest.approx(scale["b_simple_direct"], rel=0.5)  # two estimates of one quantity
 
 
+def test_a_throughput_timing_repeats_the_pass_until_it_lasts_min_seconds(config):
+    from replications.typed_config import Workspace
+
+    config["batchscience"]["throughput"].update(batch_sizes=[1, 64], examples=128, repeats=2, min_seconds=0.05)
+    table = experiment.throughput(Workspace.from_config(config), ScienceConfig.from_config(config), "F1")
+    assert table["batch_size"].tolist() == [1, 64] and table["updates"].tolist() == [128, 2]
+    # Two updates of 64 last well under 0.05 s: repeated; the time is per pass, so the throughput is per example.
+    assert table["passes"].iloc[1] > 1 and (table["passes"] * table["seconds"] >= 0.9 * 0.05).all()  # medians of two repeats
+    assert np.allclose(table["samples_per_second"], table["examples"] / table["seconds"])
+
+
 def test_regimes_give_equal_updates_and_warm_up_to_the_scaled_rates(config):
     science = ScienceConfig.from_config(config)
     regimes = experiment.regime_settings(science)

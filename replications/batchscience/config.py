@@ -22,8 +22,9 @@ class Throughput:
 
     networks: dict[str, Network]
     batch_sizes: tuple[int, ...]
-    examples: int  # training examples per timing
+    examples: int  # training examples per pass
     repeats: int  # timings per batch size (the median is kept)
+    min_seconds: float = 0.25  # a timing repeats the pass until it lasts this long
 
 
 @dataclasses.dataclass(frozen=True)

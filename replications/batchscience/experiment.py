@@ -32,7 +32,8 @@ def _runtime(workspace: Workspace) -> None:
 
 
 def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd.DataFrame:
-    """Median over repeats of the time to train on `examples` examples, per batch size (after one warm-up call)."""
+    """Median over repeats of the time to train on `examples` examples, per batch size (after one warm-up call); each
+    timing repeats that pass until it has lasted `min_seconds`, so a large batch's few updates are not timer noise."""
     import keras
 
     from replications.data import dataset_from_config
@@ -55,14 +56,17 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
         if updates == 0:
             continue  # a batch larger than the training set
         trainer.run_epoch(permutation, batch_size, max_updates=updates)  # compile and warm up
-        seconds = []
+        seconds, passes = [], []
         for _ in range(plan.repeats):
-            started = time.perf_counter()
-            trainer.run_epoch(permutation, batch_size, max_updates=updates)
-            seconds.append(time.perf_counter() - started)
+            started, count = time.perf_counter(), 0
+            while count == 0 or time.perf_counter() - started < plan.min_seconds:
+                trainer.run_epoch(permutation, batch_size, max_updates=updates)
+                count += 1
+            seconds.append((time.perf_counter() - started) / count)
+            passes.append(count)
         median = float(np.median(seconds))
         rows.append({
-            "network": network, "batch_size": batch_size, "updates": updates, "examples": updates * batch_size,
+            "network": network, "batch_size": batch_size, "updates": updates, "examples": updates * batch_size, "passes": int(np.median(passes)),
             "seconds": median, "samples_per_second": updates * batch_size / median, "seconds_per_update": median / updates,
             "jit_compile": trainer.jit_compile, "device": device, **workspace.run_record(layout.NAME),
         })  # fmt: skip

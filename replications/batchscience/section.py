@@ -13,7 +13,8 @@ from replications.report_tools import markdown_table, plus_minus
 TABLES = {
     "batchscience_throughput.csv": {
         "network, batch_size": "quick network and batch size",
-        "updates, examples, seconds": "one timing: updates and training examples, median seconds over the repeats",
+        "updates, examples, seconds": "one pass: updates and training examples; its median seconds over the repeats",
+        "passes": "passes per timing (median over the repeats): a timing repeats the pass until it lasts min_seconds",
         "samples_per_second, seconds_per_update": "throughput and time per update (training only, no evaluation)",
         "jit_compile, device": "whether the loop was XLA-compiled; the device measured",
     },
