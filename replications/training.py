@@ -11,7 +11,8 @@ row, divergence and stopping rules, and an atomic checkpoint for resuming.
 
 Runs of many tiny epochs (a full batch of a few hundred examples: ~0.05 ms of work against ~1.2 ms of
 Python and call overhead per epoch) can instead run many epochs per compiled call, evaluation and the
-distance from the initial weights included (`max_call_seconds`); the numbers are the same.
+distance from the initial weights included (`max_call_seconds`): the same weights, running loss and accuracies
+(the evaluation losses and the distance, summed inside a larger graph, may differ in their last bits).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def run_fingerprint(
         "model": model_config, "optimizer": optimizer_config, "schedule": [dataclasses.astuple(phase) for phase in schedule.phases],
         "budget": dataclasses.asdict(budget), "seed": seed, "eval_batch_size": eval_batch_size,
         "training_set_every_epoch": training_set_every_epoch, "engine": engine, "tensorflow": tf.__version__,
-        # Epochs in one call compute the distance from x0 in the graph (its last bits differ); nothing else changes.
+        # Epochs in one call sum the distance from x0 and the evaluation losses inside a larger graph (last bits).
         **({"several_epochs_per_call": True} if several_epochs_per_call else {}),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -371,8 +372,9 @@ def train(
 
     `max_call_seconds` > 0: as many whole epochs per compiled call as take about this long (`Trainer.run_epochs`;
     at most MAX_EPOCHS_PER_CALL, never across a change of the schedule), for runs of many tiny epochs. The same
-    weights and history to the bit, but for the distance from the initial weights (summed in the graph); a kill
-    loses at most one call. A run that stops inside a call (patience, target, divergence) replays the call up to
+    weights, running loss and accuracies to the bit; the distance from the initial weights (float64 in the graph)
+    and the evaluation losses may differ in their last bits (XLA sums them inside a larger graph); a kill loses at
+    most one call. A run that stops inside a call (patience, target, divergence) replays the call up to
     its last epoch, so it ends with that epoch's weights; an epoch that `max_updates` ends inside runs on its own.
     Ignored under a strategy; not with `on_epoch_end` (it reads the model after every epoch).
 

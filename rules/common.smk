@@ -16,7 +16,8 @@ from replications.instruction_set import environment as instruction_set_environm
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
-# Jobs that train several tiny epochs per compiled call record it: their distance from x0 differs in the last bits.
+# Jobs that train several tiny epochs per compiled call record it: their distance from x0 and evaluation losses may
+# differ in the last bits.
 SEVERAL_EPOCHS_PER_CALL = {"several_epochs_per_call": config["runtime"]["max_call_seconds"] > 0}
 # The rules that measure a whole machine: every core here (Snakemake caps threads at --cores); on a cluster,
 # profiles/slurm's set-threads gives their jobs a node's count (workflow.cores is unset there without --cores).
