@@ -25,8 +25,9 @@ WHOLE_MACHINE = os.cpu_count()
 # The priority of rules whose jobs take minutes: they start first, so the run does not end on one long job.
 LONG_JOBS_FIRST = 10
 # Rules that reserve the whole machine run before all others: at the end they would wait for the last jobs and then
-# run alone, leaving a core idle meanwhile and the analyses after them waiting.
-WHOLE_MACHINE_FIRST = 20
+# run alone, leaving a core idle meanwhile and the analyses after them waiting. Snakemake picks the ready jobs whose
+# priorities sum highest, so this beats any set of long jobs that fills the machine.
+WHOLE_MACHINE_FIRST = LONG_JOBS_FIRST * WHOLE_MACHINE + 1
 VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its verdicts are checked
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
