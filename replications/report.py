@@ -157,7 +157,8 @@ def rule_times_markdown(benchmark_dir: Path) -> list[str]:
         "## Wall time of the replications",
         "",
         f"Job-seconds per Snakemake rule (from its `benchmark:` files; jobs run {os.cpu_count()} at a time here), "
-        f"and {elapsed / 60:.1f} minutes of wall time with at least one job running.",
+        f"and {elapsed / 60:.1f} minutes of wall time with at least one job of the suite running (`benchmark_engine`, a "
+        f"target of its own, left out).",
         "",
         markdown_table(per_rule),
         "",

@@ -146,6 +146,20 @@ def test_busy_seconds_counts_overlaps_once_and_skips_gaps():
     assert busy_seconds([]) == 0
 
 
+def test_the_suite_elapsed_time_leaves_out_the_engine_benchmark(tmp_path):
+    import os
+
+    from replications.provenance import rule_wall_times
+
+    for name, seconds, end in (("train/a.tsv", 10.0, 1000.0), ("report.tsv", 5.0, 1010.0), ("benchmark_engine.tsv", 60.0, 2000.0)):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"s\th:m:s\n{seconds}\t0:00:10\n")
+        os.utime(path, (end, end))
+    per_rule, elapsed = rule_wall_times(tmp_path)
+    assert elapsed == 15.0 and set(per_rule["rule"]) == {"train", "report", "benchmark_engine"}
+
+
 def test_claim_columns_are_all_documented():
     assert list(claims.CLAIM_COLUMN_MEANINGS) == claims.CLAIM_COLUMNS
     assert dataclasses.fields(claims.ClaimRow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from replications import claims, plots
@@ -129,14 +130,19 @@ def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.D
 
     plan = keskar.trajectory
     rows = []
+    model = loss_and_gradient = None
     for regime in REGIMES:
         snapshots = layout.snapshot_dir(layout.run_dir(workspace.results_dir, network, regime, plan.seed))
         for epoch in plan.epochs:
             snapshot = layout.snapshot_file(snapshots, epoch)
             if not Path(snapshot).exists():  # the run stopped before this epoch
                 continue
-            model, dataset = load_trained_model(workspace, keskar, network, regime, plan.seed, weights=snapshot)
-            loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+            if model is None:  # one model and one traced loss for every snapshot (~3 s of tracing each otherwise)
+                model, dataset = load_trained_model(workspace, keskar, network, regime, plan.seed, weights=snapshot)
+                loss_and_gradient, _ = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+            # The snapshot's BN statistics, which the loss reads from the model; its weights, which each call sets.
+            model.load_weights(snapshot)
+            weights = np.concatenate([variable.numpy().ravel() for variable in model.trainable_variables])
             result = sharpness(loss_and_gradient, weights, plan.epsilon, max_iterations=keskar.sharpness.max_iterations)
             rows.append({"network": network, "regime": regime, "epoch": epoch, "train_loss": result.loss_at_minimum,
                          "sharpness": result.sharpness, "epsilon": plan.epsilon})  # fmt: skip
