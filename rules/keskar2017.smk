@@ -133,13 +133,10 @@ rule keskar2017_minima:
         config=ancient(CONFIG_FILE),
         metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
         sharpness=keskar2017_run_files("sharpness.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
-        # the rescaling check measures the SB model of the first seed
-        weights=keskar2017_run_files("model.weights.h5", ["SB"], KESKAR["seeds"][:1], KESKAR_MINIMA_NETWORKS),
         parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_MINIMA_NETWORKS for seed in KESKAR["seeds"]],
     output:
         sharpness=keskar2017_table("sharpness"),
         distance=keskar2017_table("distance"),
-        rescaling=keskar2017_table("rescaling"),
         **keskar2017_figures([f"parametric_{network}" for network in KESKAR_MINIMA_NETWORKS], "captions/keskar2017_parametric.rst"),
         claims=keskar2017_layout.claims_file(RESULTS, "minima"),
     log:
@@ -147,13 +144,34 @@ rule keskar2017_minima:
     benchmark:
         benchmark_path("keskar2017_minima")
     params:
-        settings={key: KESKAR[key] for key in ("networks", "sharpness", "parametric", "rescaling", "claims")},
+        settings={key: KESKAR[key] for key in ("networks", "sharpness", "parametric", "claims")},
         verdicts=VERDICT_SETTINGS,
     conda:
         CONDA_ENV
     shell:
         "{LAUNCH} replications.keskar2017 --merged-config {input.config} minima --table-dir {TABLE_DIR}"
         " --figure-dir {FIGURE_DIR} --claims {output.claims} > {log} 2>&1"
+
+
+# A rule of its own, apart from the minima's: it needs only the first seed's SB models, so it runs while the other
+# seeds train instead of at the end of the run.
+rule keskar2017_rescaling:
+    input:
+        config=ancient(CONFIG_FILE),
+        weights=keskar2017_run_files("model.weights.h5", ["SB"], KESKAR["seeds"][:1], KESKAR_MINIMA_NETWORKS),
+    output:
+        keskar2017_table("rescaling"),
+    log:
+        log_path("keskar2017/rescaling"),
+    benchmark:
+        benchmark_path("keskar2017_rescaling")
+    params:
+        settings={key: KESKAR[key] for key in ("networks", "sharpness", "rescaling")},
+    threads: THREADS
+    conda:
+        CONDA_ENV
+    shell:
+        "{LAUNCH} replications.keskar2017 --merged-config {input.config} rescaling --output {output} > {log} 2>&1"
 
 
 rule keskar2017_sweeps:
@@ -206,5 +224,6 @@ rule keskar2017:
     input:
         rules.keskar2017_table2.output,
         rules.keskar2017_minima.output,
+        rules.keskar2017_rescaling.output,
         rules.keskar2017_sweeps.output,
         expand(rules.keskar2017_trajectory.output, network=KESKAR_MINIMA_NETWORKS),

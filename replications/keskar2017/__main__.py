@@ -4,6 +4,7 @@ Training and measurement steps (one run each):
   python -m replications.keskar2017 --config config/quick.yaml train --network F1 --run SB --seed 0 --output-dir DIR
   python -m replications.keskar2017 --config config/quick.yaml sharpness --network F1 --run SB --seed 0 --output FILE.json
   python -m replications.keskar2017 --config config/quick.yaml parametric --network F1 --seed 0 --output FILE.csv
+  python -m replications.keskar2017 --config config/quick.yaml rescaling --output FILE.csv
 Analysis steps (tables, figures and the claims of the runs each reads):
   python -m replications.keskar2017 --config config/quick.yaml table2 --table-dir DIR --figure-dir DIR --claims FILE.csv
   python -m replications.keskar2017 --config config/quick.yaml minima --table-dir DIR --figure-dir DIR --claims FILE.csv
@@ -41,8 +42,10 @@ def parse(argv: list[str] | None):
     parametric.add_argument("--network", required=True)
     parametric.add_argument("--seed", required=True, type=int)
     parametric.add_argument("--output", required=True, help="CSV file")
+    rescaling = steps.add_parser("rescaling", help="Dinh et al.'s rescaling check of the first seed's SB models (a table)")
+    rescaling.add_argument("--output", required=True, help="CSV file")
     add_analyse_step(steps, "Table 2 (accuracy of SB and LB), its figure and claim", name="table2")
-    add_analyse_step(steps, "sharpness, distance and rescaling tables, parametric figures, their claims", name="minima")
+    add_analyse_step(steps, "sharpness and distance tables, parametric figures, their claims", name="minima")
     add_analyse_step(steps, "batch-size sweep (Fig. 4) and warm start (Fig. 5): tables, figures, claims", name="sweeps")
     trajectory = steps.add_parser("trajectory", help="sharpness along training of one SB and one LB run (Fig. 6)")
     trajectory.add_argument("--network", required=True)
@@ -75,6 +78,10 @@ def main(argv: list[str] | None = None) -> None:
         Path(arguments.output).write_text(json.dumps(rows, indent=2) + "\n")
     elif arguments.step == "parametric":
         minima.interpolate(workspace, keskar, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
+    elif arguments.step == "rescaling":
+        pd.concat(
+            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
+        ).to_csv(arguments.output, index=False)
     elif arguments.step == "table2":
         runs = experiment.collect_runs(workspace, keskar)
         experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
@@ -88,9 +95,6 @@ def main(argv: list[str] | None = None) -> None:
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
         runs = experiment.collect_runs(workspace, keskar, networks=keskar.minima_networks)
         minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
-        pd.concat(
-            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
-        ).to_csv(layout.table_file(tables, "rescaling"), index=False)
         curves = parametric_curves(workspace, keskar)
         for network in keskar.minima_networks:
             minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))

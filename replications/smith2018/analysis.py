@@ -103,7 +103,7 @@ SECONDARY = "secondary summaries of the paper, not its text"
 
 def _paired_accuracies(finals: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
     """Final test accuracy of two settings side by side, per seed both finished (a seed's runs share the initialisation)."""
-    finished = finals[~finals["diverged"].astype(bool) & finals["setting"].isin([first, second])]
+    finished = finals.loc[~finals["diverged"].astype(bool) & finals["setting"].isin([first, second]), ["seed", "setting", "test_accuracy"]]
     return finished.set_index(["seed", "setting"])["test_accuracy"].unstack().reindex(columns=[first, second]).dropna()
 
 
@@ -138,9 +138,9 @@ CURVES = {
 def paired_curves(smith: SmithConfig, histories: pd.DataFrame, column: str, transform, candidate: str, reference: str) -> pd.DataFrame:
     """transform(candidate) - transform(reference) of a history column, per epoch after the first step (rows) and
     seed that finished both settings (columns)."""
-    finished = histories[~histories["diverged"].astype(bool) & histories["setting"].isin([candidate, reference])]
-    finished = finished[finished["epoch"] > smith.step_epochs[0]]
-    values = finished.pivot_table(index="epoch", columns=["setting", "seed"], values=column, aggfunc="first")
+    chosen = ~histories["diverged"].astype(bool) & histories["setting"].isin([candidate, reference]) & (histories["epoch"] > smith.step_epochs[0])
+    finished = histories.loc[chosen, ["epoch", "setting", "seed", column]]  # only what the pivot needs: it runs on every resample
+    values = finished.set_index(["epoch", "setting", "seed"])[column].unstack(["setting", "seed"])  # one value per cell
     if candidate not in values.columns.get_level_values(0) or reference not in values.columns.get_level_values(0):
         return pd.DataFrame(index=values.index)
     with np.errstate(divide="ignore", invalid="ignore"):

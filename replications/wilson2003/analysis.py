@@ -29,15 +29,15 @@ def grid_table(runs: pd.DataFrame, task: str) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def summary_table(wilson: WilsonConfig, runs: pd.DataFrame) -> pd.DataFrame:
+def summary_table(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per task and batch size: the fastest learning rate to the target, its epochs, their ratio to online, the largest
-    stable rate."""
-    fastest = fastest_per_batch(runs)
+    stable rate. `fastest`: fastest_per_batch(runs), when the caller has it already."""
+    fastest = fastest_per_batch(runs) if fastest is None else fastest
     online = fastest[fastest["batch_size"] == 1].set_index("task")["epochs_to_target"]
-    fastest["epochs_ratio_to_online"] = fastest["epochs_to_target"] / fastest["task"].map(online)
-    fastest["budget"] = fastest["batch_label"].map(wilson.max_epochs)
+    summary = fastest.assign(epochs_ratio_to_online=fastest["epochs_to_target"] / fastest["task"].map(online),
+                             budget=fastest["batch_label"].map(wilson.max_epochs))  # fmt: skip
     stable = largest_stable_learning_rates(runs, wilson.claims.stable_loss_share)
-    return fastest.merge(stable, on=["task", "batch_size"], how="left")
+    return summary.merge(stable, on=["task", "batch_size"], how="left")
 
 
 def _seed_pairs(runs: pd.DataFrame, chosen: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -48,13 +48,13 @@ def _seed_pairs(runs: pd.DataFrame, chosen: pd.DataFrame, column: str) -> pd.Dat
     return pairs.pivot_table(index=["task", "seed"], columns="side", values=column, dropna=False).reset_index()
 
 
-def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, fastest: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Claim 1, per task: online reaches the task's common target in fewer epochs than full batch (paired t-test on
     log(epochs full / epochs online) over seeds, each side at its fastest learning rate). A full batch that never
     reaches the target counts its budget, a lower bound that can only understate the claim; an online side that never
     reaches it leaves the claim untested."""
     rule = wilson.claims.fewer_epochs
-    fastest = fastest_per_batch(runs)
+    fastest = fastest_per_batch(runs) if fastest is None else fastest
     budgets = {"online": wilson.max_epochs["1"], "full": wilson.max_epochs[FULL]}
     pairs = _seed_pairs(runs, fastest, "epochs_to_target")
     rows = []
@@ -119,12 +119,12 @@ def _seed_slope(group: pd.DataFrame) -> float:
     return float(stats.linregress(np.log10(group["batch_size"]), np.log10(group["epochs_to_target"].clip(lower=1))).slope)
 
 
-def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
+def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Claim 3, per task: past small batches, epochs to the target grow about linearly with batch size (log-log slope
     ~ 1). Each seed's slope over the batch sizes whose fastest learning rate brought every seed to the target; a t
     interval over the seeds."""
     rule = wilson.claims.linear_growth
-    fastest = fastest_per_batch(runs)
+    fastest = fastest_per_batch(runs) if fastest is None else fastest
     large = fastest[fastest["batch_size"] >= rule.min_batch_size]
     used = large[large["reached"]][["task", "batch_label", "learning_rate"]]
     points = runs.merge(used, on=["task", "batch_label", "learning_rate"])
@@ -148,7 +148,7 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.ClaimR
     return rows
 
 
-def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float) -> claims.ClaimRow:
+def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float, fastest: pd.DataFrame | None = None) -> claims.ClaimRow:
     """Claim 5: the larger the training set, the more epochs full batch needs relative to online (Spearman over tasks of
     the training-set size against log(epochs full / epochs online), each side at its fastest learning rate).
 
@@ -156,7 +156,7 @@ def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float) ->
     reach it is left out.
     """
     rule = wilson.claims.larger_sets_slower
-    fastest = fastest_per_batch(runs).set_index(["task", "batch_label"])
+    fastest = (fastest_per_batch(runs) if fastest is None else fastest).set_index(["task", "batch_label"])
     sides = fastest.xs("1", level="batch_label").add_suffix("_online").join(fastest.xs(FULL, level="batch_label").add_suffix("_full"))
     sides = sides[sides["reached_online"]]
     full = sides["epochs_to_target_full"].fillna(wilson.max_epochs[FULL])
@@ -203,10 +203,12 @@ def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float)
 
 
 def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
-    """Every claim row, from runs that carry their epochs to the common target (experiment.with_epochs_to_target)."""
-    summary = summary_table(wilson, runs)
-    return [*fewer_epochs_claims(wilson, runs, power), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs),
-            stable_rate_claim(wilson, summary, power), larger_sets_claim(wilson, runs, power)]  # fmt: skip
+    """Every claim row, from runs that carry their epochs to the common target (experiment.with_epochs_to_target).
+
+    The fastest learning rate per batch size is found once and shared: the claims run again on every seed resample."""
+    fastest = fastest_per_batch(runs)
+    return [*fewer_epochs_claims(wilson, runs, power, fastest), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs, fastest),
+            stable_rate_claim(wilson, summary_table(wilson, runs, fastest), power), larger_sets_claim(wilson, runs, power, fastest)]  # fmt: skip
 
 
 def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:
