@@ -76,6 +76,9 @@ rule keskar2017_sharpness:
         run=keskar2017_layout.RUN_NAME_PATTERN,
     params:
         settings=KESKAR["sharpness"],
+    # A trained model's measurements go before further training: the minima and sweeps wait for the last of them,
+    # and at the end of the run they would follow the last training jobs one by one, with a core idle.
+    priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:
         CONDA_ENV
@@ -97,6 +100,7 @@ rule keskar2017_parametric:
         benchmark_path("keskar2017_parametric/{network}_seed{seed}")
     params:
         settings=KESKAR["parametric"],
+    priority: LONG_JOBS_FIRST  # as the sharpness: an input of the minima step
     threads: THREADS
     conda:
         CONDA_ENV
