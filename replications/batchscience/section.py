@@ -104,8 +104,10 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         f"### Throughput against batch size ({device})",
         "",
-        "Training steps only (the engine's compiled loop), median of the repeats, one TensorFlow thread, every core "
-        "reserved for the job. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
+        "Training steps only (the engine's compiled loop), median of the repeats, every core reserved for the job and "
+        "a TensorFlow thread per core. A timing is measured once, so its verdict has no seed stability; on a shared "
+        "machine timings vary more between runs than between the repeats of one run, and a verdict near its thresholds "
+        "can change on a rerun. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
         "",
         markdown_table(throughput_shown),
         "",
