@@ -164,8 +164,8 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
     y_chunks = [tf.constant(y[start : start + batch_size]) for start in range(0, len(y), batch_size)]
 
     @tf.function(jit_compile=uses_xla(model))
-    def chunk_sum(flat_weights, x_chunk, y_chunk):
-        for variable, part, shape in zip(variables, tf.split(flat_weights, sizes), shapes):
+    def chunk_sum(flat, x_chunk, y_chunk):
+        for variable, part, shape in zip(variables, tf.split(flat, sizes), shapes):
             variable.assign(tf.reshape(part, shape))
         with tf.GradientTape() as tape:
             losses = keras.losses.sparse_categorical_crossentropy(y_chunk, model(x_chunk, training=False), from_logits=True)
@@ -173,8 +173,8 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
         gradients = tape.gradient(total, variables)
         return total, tf.concat([tf.reshape(gradient, [-1]) for gradient in gradients], axis=0)
 
-    original = np.concatenate([variable.numpy().ravel() for variable in variables])
-    flat_weights = tf.TensorSpec([len(original)], tf.float32)
+    original = flat_weights(variables)
+    weights_spec = tf.TensorSpec([len(original)], tf.float32)
     traced = {}  # one concrete function per chunk shape, called directly
 
     def loss_and_gradient(weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -182,7 +182,7 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
         total, gradient = 0.0, np.zeros(len(original))
         for x_chunk, y_chunk in zip(x_chunks, y_chunks):
             if x_chunk.shape not in traced:
-                traced[x_chunk.shape] = chunk_sum.get_concrete_function(flat_weights, x_chunk, y_chunk)
+                traced[x_chunk.shape] = chunk_sum.get_concrete_function(weights_spec, x_chunk, y_chunk)
             job_clock.first_work("loss evaluation")
             chunk_total, chunk_gradient = traced[x_chunk.shape](flat, x_chunk, y_chunk)
             total += float(chunk_total)
@@ -191,6 +191,11 @@ def keras_loss_and_gradient(model, x: np.ndarray, y: np.ndarray, batch_size: int
         return total / len(y), gradient / len(y)
 
     return loss_and_gradient, original
+
+
+def flat_weights(variables) -> np.ndarray:
+    """The values of `variables` as one flat vector, in the order `keras_loss_and_gradient` reads and sets them."""
+    return np.concatenate([variable.numpy().ravel() for variable in variables])
 
 
 def _set_flat(variables, flat: np.ndarray, sizes: list[int], shapes: list[tuple[int, ...]]) -> None:

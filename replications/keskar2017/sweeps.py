@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from replications import claims, plots
@@ -126,7 +125,7 @@ def warm_start_figure(table: pd.DataFrame, path: str | Path) -> None:
 def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.DataFrame:
     """Fig. 6: full-space sharpness and training loss at the weight snapshots of one SB and one LB run."""
     from replications.keskar2017.minima import load_trained_model
-    from replications.sharpness import keras_loss_and_gradient, sharpness
+    from replications.sharpness import flat_weights, keras_loss_and_gradient, sharpness
 
     plan = keskar.trajectory
     rows = []
@@ -142,7 +141,7 @@ def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.D
                 loss_and_gradient, _ = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
             # The snapshot's BN statistics, which the loss reads from the model; its weights, which each call sets.
             model.load_weights(snapshot)
-            weights = np.concatenate([variable.numpy().ravel() for variable in model.trainable_variables])
+            weights = flat_weights(model.trainable_variables)
             result = sharpness(loss_and_gradient, weights, plan.epsilon, max_iterations=keskar.sharpness.max_iterations)
             rows.append({"network": network, "regime": regime, "epoch": epoch, "train_loss": result.loss_at_minimum,
                          "sharpness": result.sharpness, "epsilon": plan.epsilon})  # fmt: skip
