@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -70,11 +71,18 @@ def test_switch_cost_is_the_first_epoch_at_a_new_size_minus_its_usual_time():
     np.testing.assert_allclose(experiment.switch_seconds(history), [2.5, 1.8])
 
 
+def test_a_setting_s_seeds_are_split_into_jobs_of_seeds_per_job():
+    assert layout.seed_groups([0, 1, 2, 3, 4], 2) == ["0-1", "2-3", "4"]
+    assert layout.seed_groups([3, 7], 5) == ["3-7"] and layout.seed_groups([3, 7], 1) == ["3", "7"]
+    assert layout.group_seeds("2-3") == [2, 3]
+    assert re.fullmatch(layout.SEED_GROUP_PATTERN, "0-12") and not re.fullmatch(layout.SEED_GROUP_PATTERN, "0-")
+
+
 def test_a_run_whose_batch_size_changes_twice_counts_its_updates(config):
     section = config["smith2018"]
     section.update(seeds=[0], epochs=3, step_epochs=[1, 2], max_batch_size=200, comparisons={"momentum": ["decaying_learning_rate", "increasing_batch_size"]})
     smith = SmithConfig.from_config(config)
-    histories = experiment.run_seed(Workspace.from_config(config), smith, "momentum-increasing_batch_size", 0)
+    histories = experiment.run_seeds(Workspace.from_config(config), smith, "momentum-increasing_batch_size", [0])
     assert histories["batch_size"].tolist() == [8, 40, 200]  # 480 training examples: 60 + 12 + 3 updates
     assert histories["updates"].tolist() == [60, 72, 75]
     setting = protocol.settings(smith)["momentum-increasing_batch_size"]

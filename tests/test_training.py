@@ -268,18 +268,28 @@ def test_a_finished_run_is_reused_and_a_checkpoint_resumes_only_under_its_settin
         train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed", fingerprint="after")
 
 
-@pytest.mark.parametrize("optimizer", [{"name": "sgd", "momentum": 0.9}, {"name": "adam"}])
-def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_path, optimizer):
+@pytest.mark.parametrize(
+    ("optimizer", "model_config"),
+    [
+        ({"name": "sgd", "momentum": 0.9}, MODEL),
+        ({"name": "adam"}, MODEL),
+        ({"name": "sgd", "momentum": 0.9}, {"name": "c1", "filters": 4, "dense_units": [16, 8]}),  # dropout: random
+    ],
+)
+def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_path, optimizer, model_config):
     """A grid of learning rates and seeds, each run in the compiled model, optimizer and steps of the one before
-    (weights, batch-norm statistics, momentum slots and step count all reset), gives the numbers of fresh runs."""
+    (weights, batch-norm statistics, dropout seed states, momentum slots and step count all reset), gives the
+    numbers of fresh runs."""
     from replications import training
+    from replications.data import load_dataset
 
+    dataset = load_dataset("digits", test_fraction=0.2, split_seed=0) if model_config["name"] == "c1" else tiny_mnist1d  # images
     grid = [(rate, seed) for rate in (0.05, 0.005) for seed in (0, 1)]
     histories = {}
     for reuse in (False, True):
         for rate, seed in grid:
             result = training.train_run(
-                dataset=tiny_mnist1d, model_config=MODEL, optimizer_config={**optimizer, "learning_rate": rate},
+                dataset=dataset, model_config=model_config, optimizer_config={**optimizer, "learning_rate": rate},
                 schedule=Schedule([Phase(0, rate, 16), Phase(1, rate, 32)]), budget=Budget(max_epochs=2), seed=seed,
                 run_dir=tmp_path / f"reuse{reuse}" / f"{rate}-{seed}", eval_batch_size=4096, reuse_compiled=reuse,
             )  # fmt: skip

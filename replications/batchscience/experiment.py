@@ -249,7 +249,7 @@ def run_regime(workspace: Workspace, science: ScienceConfig, name: str) -> pd.Da
             dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"regimes/{name}/seed{seed}"),
             eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
-            max_call_seconds=workspace.runtime.max_call_seconds,
+            max_call_seconds=workspace.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

@@ -1,6 +1,6 @@
 """Command line of the Smith et al. 2018 replication; the Snakemake rules call these steps.
 
-  python -m replications.smith2018 --config config/quick.yaml train --setting momentum-increasing_batch_size --seed 0 --output history.csv
+  python -m replications.smith2018 --config config/quick.yaml train --setting momentum-increasing_batch_size --seeds 0 1 --output histories.csv
   python -m replications.smith2018 --config config/quick.yaml analyse --table-dir DIR --figure-dir DIR --claims CLAIMS.csv
 """
 
@@ -17,10 +17,10 @@ from replications.typed_config import Workspace
 def main(argv: list[str] | None = None) -> None:
     parser = base_parser("Smith et al. 2018: don't decay the learning rate, increase the batch size")
     steps = parser.add_subparsers(dest="step", required=True)
-    train = steps.add_parser("train", help="one seed of one setting (optimizer and schedule, or variant)")
+    train = steps.add_parser("train", help="some seeds of one setting (optimizer and schedule, or variant), one run after another")
     train.add_argument("--setting", required=True)
-    train.add_argument("--seed", required=True, type=int)
-    train.add_argument("--output", required=True, help="CSV: the per-epoch history")
+    train.add_argument("--seeds", required=True, type=int, nargs="+")
+    train.add_argument("--output", required=True, help="CSV: the per-epoch histories")
     add_analyse_step(steps, "tables, figures and claim rows from every setting")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
@@ -30,10 +30,10 @@ def main(argv: list[str] | None = None) -> None:
         known = protocol.settings(smith)
         if arguments.setting not in known:
             parser.error(f"setting {arguments.setting!r} is not in the config; configured: {sorted(known)}")
-        if arguments.seed not in smith.seeds:
-            parser.error(f"seed {arguments.seed} is not in the config; configured: {list(smith.seeds)}")
+        if unknown := [seed for seed in arguments.seeds if seed not in smith.seeds]:
+            parser.error(f"seeds {unknown} are not in the config; configured: {list(smith.seeds)}")
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
-        experiment.run_seed(workspace, smith, arguments.setting, arguments.seed).to_csv(arguments.output, index=False)
+        experiment.run_seeds(workspace, smith, arguments.setting, arguments.seeds).to_csv(arguments.output, index=False)
         return
     from replications import claims
     from replications.smith2018 import analysis

@@ -34,6 +34,7 @@ class SmithConfig:
     data: Mapping[str, Any]
     model: Mapping[str, Any]
     seeds: tuple[int, ...]
+    seeds_per_job: int  # a job trains this many seeds of one setting in turn (the steps compiled once)
     epochs: int
     step_epochs: tuple[int, ...]
     factor: float

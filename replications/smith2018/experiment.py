@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -27,10 +29,12 @@ def switch_seconds(history: pd.DataFrame) -> list[float]:
     return costs
 
 
-def run_seed(workspace: Workspace, smith: SmithConfig, name: str, seed: int) -> pd.DataFrame:
-    """One seed of one setting (one training run, so a cluster job fits a walltime); its per-epoch rows.
+def run_seeds(workspace: Workspace, smith: SmithConfig, name: str, seeds: Sequence[int]) -> pd.DataFrame:
+    """Some seeds of one setting, one run after another; their per-epoch rows.
 
-    A seed's runs share the initialisation and the data order across settings: the claims pair them.
+    A seed's runs share the initialisation and the data order across settings: the claims pair them. The runs of
+    one job share the compiled steps (`reuse_compiled`: the same numbers, without tracing and compiling each
+    batch size again); each has its own run directory, so a killed job resumes at its unfinished run.
     """
     from replications.data import dataset_from_config
     from replications.schedules import Budget
@@ -38,16 +42,22 @@ def run_seed(workspace: Workspace, smith: SmithConfig, name: str, seed: int) -> 
 
     configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
     setting = settings(smith)[name]
-    result = train_run(
-        dataset=dataset_from_config(smith.data), model_config=smith.model, optimizer_config=setting.optimizer_config,
-        schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
-        run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
-        record=workspace.run_record(layout.NAME),
-    )  # fmt: skip
-    return result.history.assign(setting=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"])
+    dataset = dataset_from_config(smith.data)
+    histories = []
+    for seed in seeds:
+        result = train_run(
+            dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
+            schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
+            run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
+            record=workspace.run_record(layout.NAME), reuse_compiled=True,
+        )  # fmt: skip
+        metrics = result.metrics
+        histories.append(result.history.assign(setting=name, seed=seed, diverged=metrics["diverged"], rules_hash=metrics["rules_hash"]))
+    return pd.concat(histories, ignore_index=True)
 
 
 def collect(workspace: Workspace, smith: SmithConfig) -> pd.DataFrame:
     """The per-epoch histories of every setting and seed."""
-    files = [layout.history_file(workspace.results_dir, name, seed) for name in settings(smith) for seed in smith.seeds]
+    groups = layout.seed_groups(smith.seeds, smith.seeds_per_job)
+    files = [layout.histories_file(workspace.results_dir, name, group) for name in settings(smith) for group in groups]
     return pd.concat([pd.read_csv(file) for file in files], ignore_index=True)
