@@ -64,6 +64,7 @@ class ClaimRule:
     min_r_squared: float | None = None  # the least R² of a fit that counts
     max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored
     min_growth_slope: float | None = None  # throughput: growing above this log-log slope at small batches
+    sweep_agreement: float | None = None  # throughput: the share of sweeps that must give the verdict for it to stand
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,12 +39,37 @@ def test_saturation_is_the_smallest_batch_near_the_peak():
     assert measures.saturation_batch_size(batch_sizes[::-1], throughput[::-1], within=0.1) == 256  # order does not matter
     growing = [2**k for k in range(6)]
     assert measures.saturation_batch_size(batch_sizes, growing, within=0.1) == 1024  # never saturates: the largest
-    summary = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": throughput}), 0.1)
-    assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4))
-    rows = analysis.throughput_claims(summary, ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5), "test CPU")
-    assert rows[0].verdict == REPRODUCED
-    still_growing = analysis.throughput_summary(pd.DataFrame({"network": "F1", "batch_size": batch_sizes, "samples_per_second": growing}), 0.1)
-    assert analysis.throughput_claims(still_growing, ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5), "test CPU")[0].verdict == INCONCLUSIVE
+    rule = ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5, sweep_agreement=1.0)
+    assert throughput_verdict([throughput] * 3, rule) == REPRODUCED
+    summary = analysis.throughput_summary(sweeps(batch_sizes, [throughput] * 3), 0.1)
+    assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4)) and summary["sweeps"].iloc[0] == 3
+    assert throughput_verdict([growing] * 3, rule) == INCONCLUSIVE
+
+
+def sweeps(batch_sizes, curves):
+    """A throughput table: one sweep per curve (samples/s per batch size)."""
+    return pd.DataFrame([
+        {"network": "F1", "sweep": sweep, "batch_size": size, "samples_per_second": value, "seconds_per_update": size / value}
+        for sweep, curve in enumerate(curves) for size, value in zip(batch_sizes, curve)
+    ])  # fmt: skip
+
+
+def throughput_verdict(curves, rule, batch_sizes=(1, 4, 16, 64, 256, 1024)):
+    table = sweeps(batch_sizes, curves)
+    summary, per_sweep = analysis.throughput_summary(table, rule.within), analysis.sweep_summaries(table, rule.within)
+    return analysis.throughput_claims(summary, per_sweep, rule, "test CPU")[0].verdict
+
+
+def test_a_throughput_verdict_stands_only_if_the_sweeps_give_it_too():
+    flat = [100, 390, 1500, 4000, 4500, 4600]
+    late_growth = [100, 390, 1500, 4000, 4500, 5600]  # 256 no longer within 10% of the peak: still growing
+    rule = ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5, sweep_agreement=1.0)
+    # The median curve is flat at the top in both; one sweep of five that is not makes it inconclusive under "every sweep".
+    assert throughput_verdict([flat] * 5, rule) == REPRODUCED
+    assert throughput_verdict([flat] * 4 + [late_growth], rule) == INCONCLUSIVE
+    assert throughput_verdict([flat] * 4 + [late_growth], dataclasses.replace(rule, sweep_agreement=0.8)) == REPRODUCED
+    no_growth = [100, 101, 100, 99, 100, 100]
+    assert throughput_verdict([no_growth] * 4 + [flat], rule) == INCONCLUSIVE  # not reproduced by 4 of 5 only
 
 
 def test_steps_to_target_interpolates_between_epochs_in_log_updates():
@@ -92,11 +119,13 @@ def test_gradient_spread_falls_as_one_over_sqrt_m_on_a_real_network(config, tiny
 def test_a_throughput_timing_repeats_the_pass_until_it_lasts_min_seconds(config):
     from replications.typed_config import Workspace
 
-    config["batchscience"]["throughput"].update(batch_sizes=[1, 64], examples=128, repeats=2, min_seconds=0.05)
+    config["batchscience"]["throughput"].update(batch_sizes=[1, 64, 1000], examples=128, sweeps=2, min_seconds=0.05)
     table = experiment.throughput(Workspace.from_config(config), ScienceConfig.from_config(config), "F1")
-    assert table["batch_size"].tolist() == [1, 64] and table["updates"].tolist() == [128, 2]
+    # Every batch size no larger than the 480 training examples, once per sweep.
+    assert table["sweep"].tolist() == [0, 0, 1, 1] and table["batch_size"].tolist() == [1, 64, 1, 64]
+    assert table["updates"].tolist() == [128, 2, 128, 2]
     # Two updates of 64 last well under 0.05 s: repeated; the time is per pass, so the throughput is per example.
-    assert table["passes"].iloc[1] > 1 and (table["passes"] * table["seconds"] >= 0.9 * 0.05).all()  # medians of two repeats
+    assert (table.loc[table["batch_size"] == 64, "passes"] > 1).all() and (table["passes"] * table["seconds"] >= 0.05).all()
     assert np.allclose(table["samples_per_second"], table["examples"] / table["seconds"])
 
 

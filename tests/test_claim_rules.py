@@ -356,8 +356,10 @@ def test_throughput_saturates_reaches_every_verdict(config):
     curves = {"shown": [100, 190, 350, 360, 362], "contradicted": [100, 101, 100, 99, 100], "open": [100, 200, 400, 800, 1600]}
 
     def rows(case):
-        throughput = pd.DataFrame({"network": "F1", "batch_size": batches, "samples_per_second": curves[case]})
-        return analysis.throughput_claims(analysis.throughput_summary(throughput, rule.within), rule, "test CPU")
+        curve = {"batch_size": batches, "samples_per_second": curves[case], "seconds_per_update": np.divide(batches, curves[case])}
+        throughput = pd.concat(pd.DataFrame({"network": "F1", "sweep": sweep, **curve}) for sweep in (0, 1))
+        summary, sweeps = analysis.throughput_summary(throughput, rule.within), analysis.sweep_summaries(throughput, rule.within)
+        return analysis.throughput_claims(summary, sweeps, rule, "test CPU")
 
     assert verdicts(rows) == list(ALL_THREE)
 

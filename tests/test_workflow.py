@@ -458,9 +458,9 @@ def test_a_training_job_cancelled_in_slurm_is_retried_and_resumes_to_the_same_nu
     """scancel a Smith training job once its first checkpoint is on disk: Snakemake retries it, the retry resumes from
     the checkpoint, and the history equals that of the same job run without interruption."""
     overlay = tmp_path / "longer.yaml"
-    overlay.write_text(yaml.safe_dump({"smith2018": {"epochs": 40, "step_epochs": [10, 20, 30]}}))
+    overlay.write_text(yaml.safe_dump({"smith2018": {"epochs": 40, "step_epochs": [10, 20, 30], "seeds_per_job": 1}}))
     setting = "momentum-decaying_learning_rate"
-    target = f"results/smoke/smith2018/{setting}/seed0/history.csv"
+    target = f"results/smoke/smith2018/{setting}/seeds0.csv"  # one run in the job: the paper scale's layout
     arguments = [target, *SMOKE, str(overlay)]  # --configfile takes every value after it
     whole = subprocess.run([*SNAKEMAKE, "--directory", str(tmp_path / "whole"), *arguments, "--cores", "1"],
                            capture_output=True, text=True, timeout=600)  # fmt: skip
@@ -483,7 +483,7 @@ def test_a_training_job_cancelled_in_slurm_is_retried_and_resumes_to_the_same_nu
     subprocess.run(["scancel", job_ids[0]], check=True, env=slurm)
     output, _ = process.communicate(timeout=900)
     assert process.returncode == 0, output[-4000:]
-    log = (workdir / f"results/smoke/logs/smith2018/train_{setting}_seed0.log").read_text()
+    log = (workdir / f"results/smoke/logs/smith2018/train_{setting}_seeds0.log").read_text()
     assert "resuming from epoch" in log, log[-2000:]
     histories = [pd.read_csv(folder / target).drop(columns="wall_seconds") for folder in (tmp_path / "whole", workdir)]
     pd.testing.assert_frame_equal(histories[1], histories[0], check_exact=True)

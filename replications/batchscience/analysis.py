@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,46 +29,77 @@ def _row(family: str, claim_id: str, statement: str, paper_value: str, our_value
 # --- throughput -----------------------------------------------------------------------------------------
 
 
+def median_curves(throughput: pd.DataFrame) -> pd.DataFrame:
+    """Per network and batch size, the median over sweeps of samples/s and of seconds per update."""
+    columns = ["samples_per_second", "seconds_per_update"]
+    return throughput.groupby(["network", "batch_size"], sort=False, as_index=False)[columns].median()
+
+
+def curve_summary(curve: pd.DataFrame, within: float) -> dict[str, float | int]:
+    """The numbers the claim reads from one throughput curve (samples/s against batch size)."""
+    curve = curve.sort_values("batch_size")
+    slopes = measures.local_slopes(curve["batch_size"], curve["samples_per_second"])
+    return {
+        "peak_samples_per_second": curve["samples_per_second"].max(),
+        "saturation_batch_size": measures.saturation_batch_size(curve["batch_size"], curve["samples_per_second"], within),
+        "largest_batch_size": int(curve["batch_size"].max()), "first_slope": float(slopes[0]), "final_slope": float(slopes[-1]),
+        "speedup_largest_over_1": float(curve["samples_per_second"].iloc[-1] / curve["samples_per_second"].iloc[0]),
+    }  # fmt: skip
+
+
 def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
-    rows = []
-    for network, group in throughput.groupby("network", sort=False):
-        group = group.sort_values("batch_size")
-        slopes = measures.local_slopes(group["batch_size"], group["samples_per_second"])
-        rows.append({
-            "network": network, "peak_samples_per_second": group["samples_per_second"].max(),
-            "saturation_batch_size": measures.saturation_batch_size(group["batch_size"], group["samples_per_second"], within),
-            "largest_batch_size": int(group["batch_size"].max()), "first_slope": float(slopes[0]), "final_slope": float(slopes[-1]),
-            "speedup_largest_over_1": float(group["samples_per_second"].iloc[-1] / group["samples_per_second"].iloc[0]),
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+    """Per network: the median curve over sweeps, and how many sweeps were timed."""
+    sweeps = throughput.groupby("network", sort=False)["sweep"].nunique()
+    return pd.DataFrame([
+        {"network": network, "sweeps": int(sweeps[network]), **curve_summary(curve, within)}
+        for network, curve in median_curves(throughput).groupby("network", sort=False)
+    ])  # fmt: skip
 
 
-def throughput_claims(summary: pd.DataFrame, rule: ClaimRule, device: str) -> list[claims.ClaimRow]:
-    """Throughput grows with the batch size, then saturates: both halves tested, each able to fail.
+def sweep_summaries(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
+    """Per network and sweep: that sweep's curve, read as the median curve is."""
+    return pd.DataFrame([
+        {"network": network, "sweep": sweep, **curve_summary(curve, within)}
+        for (network, sweep), curve in throughput.groupby(["network", "sweep"], sort=False)
+    ])  # fmt: skip
 
-    Not reproduced if it does not grow at the smallest batches (first log-log slope below min_growth_slope);
+
+def curve_verdict(item: Any, rule: ClaimRule) -> tuple[str, str]:
+    """Not reproduced if it does not grow at the smallest batches (first log-log slope below min_growth_slope);
     reproduced if it grows and the last doubling is flat (slope below max_final_slope) with the plateau
-    reached before the largest batch measured; else inconclusive (still growing where we stopped).
+    reached before the largest batch measured; else inconclusive (still growing where we stopped)."""
+    if item.first_slope < rule.min_growth_slope:
+        return claims.NOT_REPRODUCED, f"no growth at the smallest batches (slope {item.first_slope:.2f})"
+    if item.final_slope < rule.max_final_slope and item.saturation_batch_size < item.largest_batch_size:
+        return claims.REPRODUCED, f"grows (slope {item.first_slope:.2f}), then flat from batch {item.saturation_batch_size}"
+    return claims.INCONCLUSIVE, f"grows, and still growing at batch {item.largest_batch_size}, the largest measured"
+
+
+def throughput_claims(summary: pd.DataFrame, sweeps: pd.DataFrame, rule: ClaimRule, device: str) -> list[claims.ClaimRow]:
+    """Throughput grows with the batch size, then saturates: both halves tested, each able to fail (`curve_verdict`).
+
+    The median curve's verdict stands only if at least `sweep_agreement` of the sweeps, each read alone, give it:
+    a timing near a threshold, on one side in some sweeps and on the other in others, is inconclusive.
     """
     rows = []
     for item in summary.itertuples():
-        grows = item.first_slope >= rule.min_growth_slope
-        flat = item.final_slope < rule.max_final_slope and item.saturation_batch_size < item.largest_batch_size
-        if not grows:
-            verdict, why = claims.NOT_REPRODUCED, f"no growth at the smallest batches (slope {item.first_slope:.2f})"
-        elif flat:
-            verdict, why = claims.REPRODUCED, f"grows (slope {item.first_slope:.2f}), then flat from batch {item.saturation_batch_size}"
+        verdict, why = curve_verdict(item, rule)
+        per_sweep = [curve_verdict(sweep, rule)[0] for sweep in sweeps[sweeps["network"] == item.network].itertuples()]
+        agreeing = per_sweep.count(verdict)
+        if verdict != claims.INCONCLUSIVE and agreeing < rule.sweep_agreement * len(per_sweep):
+            verdict, why = claims.INCONCLUSIVE, f"median curve: {why}; but only {agreeing} of {len(per_sweep)} sweeps give {verdict}"
         else:
-            verdict, why = claims.INCONCLUSIVE, f"grows, and still growing at batch {item.largest_batch_size}, the largest measured"
+            why += f"; {agreeing} of {len(per_sweep)} sweeps agree"
         rows.append(_row(
             "throughput_saturates", f"throughput_saturates_{item.network}",
             f"{item.network}: training throughput grows with the batch size until the device saturates",
             "grows, then saturates (seeds 000, 001)",
             f"peak {item.peak_samples_per_second:,.0f} samples/s; within {100 * rule.within:.0f}% of it from batch "
             f"{item.saturation_batch_size}; first slope {item.first_slope:.2f}, last {item.final_slope:.2f} ({device})",
-            "log-log slopes of samples/s: between the two smallest and the two largest batch sizes", verdict,
+            "log-log slopes of the median samples/s over sweeps: between the two smallest and the two largest batch sizes", verdict,
             f"reproduced if the first slope >= {rule.min_growth_slope} and the last < {rule.max_final_slope} with the plateau "
-            f"before the largest batch; not reproduced if the first slope < {rule.min_growth_slope}; else inconclusive",
+            f"before the largest batch; not reproduced if the first slope < {rule.min_growth_slope}; else inconclusive; "
+            f"a verdict stands only if at least {rule.sweep_agreement:.0%} of the sweeps give it",
             why, statistic=item.final_slope, effect=item.final_slope, threshold=rule.max_final_slope, effect_unit="log-log slope",
         ))  # fmt: skip
     return rows
@@ -301,10 +333,13 @@ def distance_claim(histories: pd.DataFrame, rule: ClaimRule) -> claims.ClaimRow:
 
 
 def throughput_figure(throughput: pd.DataFrame, summary: pd.DataFrame, path: str) -> None:
+    """The median curve of each network, each sweep's timings as dots beside it."""
     figure, (samples_axes, update_axes) = plots.new_figure(columns=2)
-    for network, group in throughput.groupby("network", sort=False):
-        line = samples_axes.plot(group["batch_size"], group["samples_per_second"], marker="o", label=network)[0]
-        update_axes.plot(group["batch_size"], 1000 * group["seconds_per_update"], marker="o", color=line.get_color())
+    for network, curve in median_curves(throughput).groupby("network", sort=False):
+        line = samples_axes.plot(curve["batch_size"], curve["samples_per_second"], marker="o", label=network)[0]
+        update_axes.plot(curve["batch_size"], 1000 * curve["seconds_per_update"], marker="o", color=line.get_color())
+        timings = throughput[throughput["network"] == network]
+        samples_axes.scatter(timings["batch_size"], timings["samples_per_second"], s=6, color=line.get_color(), alpha=0.4)
         saturation = summary.set_index("network").loc[network, "saturation_batch_size"]
         samples_axes.axvline(saturation, color=line.get_color(), linestyle=":", linewidth=1)
     samples_axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel="training samples / s")
@@ -393,10 +428,10 @@ def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.D
 
 def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: float) -> list[claims.ClaimRow]:
     """Every claim from the results; `results` may be a seed resample (only the regimes have several seeds)."""
-    summary = throughput_summary(results["throughput"], science.claims["throughput_saturates"].within)
+    rule = science.claims["throughput_saturates"]
     device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
     return [
-        *throughput_claims(summary, science.claims["throughput_saturates"], device),
+        *throughput_claims(throughput_summary(results["throughput"], rule.within), sweep_summaries(results["throughput"], rule.within), rule, device),
         *spread_claims(results["spread"], science.claims["noise_slope"]),
         *steps_claims(best_steps(results["steps_tuning"], results["steps"]), results["noise_scale"], science),
         *regime_claims(results["regimes"], science, power),

@@ -23,7 +23,7 @@ class Throughput:
     networks: dict[str, Network]
     batch_sizes: tuple[int, ...]
     examples: int  # training examples per pass
-    repeats: int  # timings per batch size (the median is kept)
+    sweeps: int  # timings per batch size: one per sweep over every batch size; the verdict is decided per sweep
     min_seconds: float = 0.25  # a timing repeats the pass until it lasts this long
 
 

@@ -32,8 +32,12 @@ def _runtime(workspace: Workspace) -> None:
 
 
 def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd.DataFrame:
-    """Median over repeats of the time to train on `examples` examples, per batch size (after one warm-up call); each
-    timing repeats that pass until it has lasted `min_seconds`, so a large batch's few updates are not timer noise."""
+    """The time to train on `examples` examples, per batch size and sweep (after one warm-up call per batch size).
+
+    Each sweep times every batch size once, in reverse order every other sweep, so a drift in the machine's speed
+    touches every batch size alike rather than the last ones timed; each timing repeats its pass until it has lasted
+    `min_seconds`, so a large batch's few updates are not timer noise.
+    """
     import keras
 
     from replications.data import dataset_from_config
@@ -50,27 +54,25 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
     model = build_model(spec.model, dataset.input_shape, dataset.num_classes)
     trainer = Trainer(model, make_optimizer({"name": "sgd", "learning_rate": 1e-4}), dataset)
     permutation = np.random.default_rng(0).permutation(dataset.num_train)
+    # Batches larger than the training set are left out.
+    updates = {size: min(max(1, plan.examples // size), dataset.num_train // size) for size in plan.batch_sizes if size <= dataset.num_train}
+    for batch_size, count in updates.items():
+        trainer.run_epoch(permutation, batch_size, max_updates=count)  # compile and warm up
     rows = []
-    for batch_size in plan.batch_sizes:
-        updates = min(max(1, plan.examples // batch_size), dataset.num_train // batch_size)
-        if updates == 0:
-            continue  # a batch larger than the training set
-        trainer.run_epoch(permutation, batch_size, max_updates=updates)  # compile and warm up
-        seconds, passes = [], []
-        for _ in range(plan.repeats):
-            started, count = time.perf_counter(), 0
-            while count == 0 or time.perf_counter() - started < plan.min_seconds:
-                trainer.run_epoch(permutation, batch_size, max_updates=updates)
-                count += 1
-            seconds.append((time.perf_counter() - started) / count)
-            passes.append(count)
-        median = float(np.median(seconds))
-        rows.append({
-            "network": network, "batch_size": batch_size, "updates": updates, "examples": updates * batch_size, "passes": int(np.median(passes)),
-            "seconds": median, "samples_per_second": updates * batch_size / median, "seconds_per_update": median / updates,
-            "jit_compile": trainer.jit_compile, "device": device, **workspace.run_record(layout.NAME),
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+    for sweep in range(plan.sweeps):
+        for batch_size in list(updates)[:: 1 if sweep % 2 == 0 else -1]:
+            started, passes = time.perf_counter(), 0
+            while passes == 0 or time.perf_counter() - started < plan.min_seconds:
+                trainer.run_epoch(permutation, batch_size, max_updates=updates[batch_size])
+                passes += 1
+            seconds = (time.perf_counter() - started) / passes
+            examples = updates[batch_size] * batch_size
+            rows.append({
+                "network": network, "sweep": sweep, "batch_size": batch_size, "updates": updates[batch_size], "examples": examples,
+                "passes": passes, "seconds": seconds, "samples_per_second": examples / seconds, "seconds_per_update": seconds / updates[batch_size],
+                "jit_compile": trainer.jit_compile, "device": device, **workspace.run_record(layout.NAME),
+            })  # fmt: skip
+    return pd.DataFrame(rows).sort_values(["sweep", "batch_size"], ignore_index=True)
 
 
 # --- gradient noise -------------------------------------------------------------------------------------

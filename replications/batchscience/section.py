@@ -12,13 +12,14 @@ from replications.report_tools import markdown_table, plus_minus
 
 TABLES = {
     "batchscience_throughput.csv": {
-        "network, batch_size": "quick network and batch size",
-        "updates, examples, seconds": "one pass: updates and training examples; its median seconds over the repeats",
-        "passes": "passes per timing (median over the repeats): a timing repeats the pass until it lasts min_seconds",
+        "network, sweep, batch_size": "quick network, sweep (every batch size timed once per sweep) and batch size",
+        "updates, examples, seconds": "one pass: updates and training examples; its seconds in this sweep",
+        "passes": "passes in this timing: a timing repeats the pass until it lasts min_seconds",
         "samples_per_second, seconds_per_update": "throughput and time per update (training only, no evaluation)",
         "jit_compile, device": "whether the loop was XLA-compiled; the device measured",
     },
     "batchscience_throughput_summary.csv": {
+        "sweeps": "sweeps timed; the columns below read the median curve over them",
         "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the claim's share of it",
         "final_slope": "log-log slope of samples/s between the two largest batch sizes (0: flat, 1: linear growth)",
         "speedup_largest_over_1": "throughput at the largest batch / at the smallest",
@@ -104,10 +105,12 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         f"### Throughput against batch size ({device})",
         "",
-        "Training steps only (the engine's compiled loop), median of the repeats, every core reserved for the job and "
-        "a TensorFlow thread per core. A timing is measured once, so its verdict has no seed stability; on a shared "
-        "machine timings vary more between runs than between the repeats of one run, and a verdict near its thresholds "
-        "can change on a rerun. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
+        f"Training steps only (the engine's compiled loop), every core reserved for the job and a TensorFlow thread per "
+        f"core. Each of {science.throughput.sweeps} sweeps times every batch size once, in reverse order every other "
+        "sweep, so a drift in the machine's speed touches every batch size alike; the table reads the median curve, and "
+        "its verdict stands only if the sweeps, each read alone, give it too (else inconclusive): a timing near a "
+        "threshold then reads inconclusive instead of flipping with the machine's load. A timing has no seeds, so no "
+        "seed stability. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
         "",
         markdown_table(throughput_shown),
         "",
