@@ -20,7 +20,7 @@ TABLES = {
     },
     "batchscience_throughput_summary.csv": {
         "sweeps": "sweeps timed; the columns below read the median curve over them",
-        "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the claim's share of it",
+        "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the rule's `within` share of it (reported, not decided on)",
         "final_slope": "log-log slope of samples/s between the two largest batch sizes (0: flat, 1: linear growth)",
         "speedup_largest_over_1": "throughput at the largest batch / at the smallest",
     },
@@ -81,7 +81,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     })  # fmt: skip
     throughput_shown = pd.DataFrame({
         "network": summary["network"], "peak samples/s": summary["peak_samples_per_second"].map("{:,.0f}".format),
-        "saturates at batch": summary["saturation_batch_size"], "last-doubling slope": summary["final_slope"].map("{:.2f}".format),
+        "saturates at batch": summary["saturation_batch_size"], "last-step slope": summary["final_slope"].map("{:.2f}".format),
         "largest / smallest batch": summary["speedup_largest_over_1"].map("{:.0f}x".format),
     })  # fmt: skip
     noise_shown = pd.DataFrame({
@@ -116,8 +116,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         "![Throughput](figures/batchscience_throughput.png)",
         "",
-        "*Samples per second and milliseconds per update against batch size; dotted: where throughput comes within "
-        "the claim's share of its peak.*",
+        "*Samples per second and milliseconds per update against batch size: the median over sweeps, each sweep's "
+        f"timings as dots; dotted: where throughput comes within {science.claims['throughput_saturates'].within:.0%} of its peak.*",
         "",
         "### Gradient noise and the noise scale",
         "",
