@@ -237,7 +237,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     for spec in [science, *science["throughput"]["networks"].values()]:
         spec["data"].update(max_train_examples=40, max_test_examples=40)
     science.update(seeds=[0, 1], regimes={"small_batch": 4, "large_batch": 16, "epochs": 2, "warmup_epochs": 1})
-    science["throughput"].update(batch_sizes=[1, 4, 16], examples=32, repeats=1)
+    science["throughput"].update(batch_sizes=[1, 4, 16], examples=32, sweeps=1)
     science["gradient_noise"].update(batch_sizes=[1, 2, 4], draws=4, training_batch=8, epochs=2, snapshot_epochs=[1, 2], small_batch=2, big_batch=16)
     science["steps_to_target"].update(batch_sizes=[4, 8, 16], learning_rates=[0.01], max_epochs=3, max_updates=50)
     config_file = tmp_path / "paper-tiny.yaml"
