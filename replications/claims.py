@@ -23,7 +23,9 @@ from replications.typed_config import Workspace
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
+NOT_MEASURED = "not measured"  # the measurement failed its own validity check: never a finding
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED)
+DECIDED = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)  # the verdicts of cells whose measurement is valid
 UNDERPOWERED = "underpowered"
 WITHIN_MARGIN = "no effect within the margin"
 NAN = float("nan")
@@ -62,6 +64,8 @@ class ClaimRow:
     fragile: bool = False
     rules_hash: str = ""
     post_hoc: bool = False
+    validity_check: str = ""  # the measurement's own check, fixed in the config before the runs ('' if it has none)
+    validity: str = ""  # "passed", or why the measurement failed its check (the verdict is then "not measured")
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -105,6 +109,8 @@ CLAIM_COLUMN_MEANINGS = {
     "fragile": "stability below the configured share",
     "rules_hash": "hash of the rules in force (config verdicts + the paper's claims)",
     "post_hoc": "the runs recorded other rules (or none): the verdict was computed after a rule change",
+    "validity_check": "the measurement's own validity check, fixed in the config before the runs (empty: none)",
+    "validity": "'passed', or why the measurement failed its check; then the verdict is 'not measured', never a finding",
 }
 
 
@@ -117,23 +123,20 @@ def _unit(unit: str) -> str:
 
 def gap_row(
     a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, min_effect: float, power: float,
-    max_effect: float | None = None, paper_effect: float = NAN, precondition_failure: str | None = None,
-    scale: float = 1.0, unit: str = "", **text: Any,
+    max_effect: float | None = None, paper_effect: float = NAN, scale: float = 1.0, unit: str = "", **text: Any,
 ) -> ClaimRow:  # fmt: skip
     """A claimed positive gap mean(a) - mean(b) (paired when the pairs share a seed).
 
     Reproduced if p < alpha (and, with `max_effect`, the upper bound is below it: "a little");
     not reproduced if the upper bound is below `min_effect`, or the lower bound above `max_effect`;
-    inconclusive otherwise, or if the precondition fails. Values are shown x `scale` in `unit`.
+    inconclusive otherwise. Values are shown x `scale` in `unit`.
     """
     extra = text.pop("detail", "")
     test = statistics.estimate(a, b, paired)
     low, high = test.interval(alpha)
     p_value = test.p_greater()
     shown = lambda value: f"{scale * value:.3g}{_unit(unit)}"  # noqa: E731
-    if precondition_failure:
-        verdict, reason = INCONCLUSIVE, precondition_failure
-    elif not np.isfinite(p_value):
+    if not np.isfinite(p_value):
         verdict, reason = INCONCLUSIVE, "the test is undefined (no spread in either group)"
     elif high < min_effect:
         verdict, reason = NOT_REPRODUCED, f"upper bound {shown(high)} < smallest effect that counts {shown(min_effect)}"
@@ -296,21 +299,46 @@ def _needed(a, b, reference: float, alpha: float, power: float, paired: bool, tw
     return float(needed) if needed is not None else NAN
 
 
+# --- validity: a measurement that fails its own check is not a finding -----------------------------------------
+
+
+def validated(row: ClaimRow, check: str, failure: str = "") -> ClaimRow:
+    """`row` with its measurement's validity check; if the check failed (`failure`, the reason), the cell is
+    "not measured" whatever its test says, and the test's numbers stay only as a record of what was measured."""
+    if not failure:
+        return dataclasses.replace(row, validity_check=check, validity="passed")
+    return dataclasses.replace(
+        row, verdict=NOT_MEASURED, validity_check=check, validity=failure,
+        detail=f"NOT MEASURED: {failure} (the check: {check}); the test's own reading, not a finding: {row.detail}",
+    )  # fmt: skip
+
+
+def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
+    """A cell whose measurement failed its check before any test could run (e.g. a target no seed reached)."""
+    return validated(ClaimRow(**text, verdict=INCONCLUSIVE, rule="no test: the measurement failed its validity check"), check, failure)
+
+
 # --- what every paper shares ------------------------------------------------------------------------------
 
 
 def family_verdict(verdicts: Sequence[str]) -> str:
-    """A claim holds where it is made: reproduced if every cell is, not reproduced if any cell is not, else inconclusive."""
-    if all(verdict == REPRODUCED for verdict in verdicts):
+    """A claim holds where it is made, over the cells measured validly: reproduced if every such cell is, not
+    reproduced if any is not, else inconclusive; "not measured" cells count for neither ("not measured" if all are)."""
+    measured = [verdict for verdict in verdicts if verdict != NOT_MEASURED]
+    if not measured:
+        return NOT_MEASURED
+    if all(verdict == REPRODUCED for verdict in measured):
         return REPRODUCED
-    if any(verdict == NOT_REPRODUCED for verdict in verdicts):
+    if any(verdict == NOT_REPRODUCED for verdict in measured):
         return NOT_REPRODUCED
     return INCONCLUSIVE
 
 
 def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
-    """Holm within each family: a cell whose "reproduced" rests on p < alpha keeps it only if its adjusted p is below alpha."""
-    frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_value for row in rows]})
+    """Holm within each family over its validly measured cells: a cell whose "reproduced" rests on p < alpha keeps it
+    only if its adjusted p is below alpha. A "not measured" cell is no test of the claim and takes no share of alpha."""
+    measured = [row.verdict != NOT_MEASURED for row in rows]
+    frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_value for row in rows]})[measured]
     adjusted = np.full(len(rows), NAN)
     for _, group in frame.groupby("family", sort=False):
         adjusted[group.index] = statistics.holm(group["p"].to_numpy(float))

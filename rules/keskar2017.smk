@@ -140,6 +140,7 @@ rule keskar2017_minima:
         parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_MINIMA_NETWORKS for seed in KESKAR["seeds"]],
     output:
         sharpness=keskar2017_table("sharpness"),
+        subspace_ratio=keskar2017_table("subspace_ratio"),
         distance=keskar2017_table("distance"),
         **keskar2017_figures([f"parametric_{network}" for network in KESKAR_MINIMA_NETWORKS], "captions/keskar2017_parametric.rst"),
         claims=keskar2017_layout.claims_file(RESULTS, "minima"),

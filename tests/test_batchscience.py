@@ -7,7 +7,7 @@ import pytest
 from replications.batchscience import analysis, experiment, layout, measures
 from replications.batchscience.config import ScienceConfig
 from replications.typed_config import ClaimRule
-from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 
 def test_noise_scale_estimator_recovers_a_known_covariance_and_gradient():
@@ -64,12 +64,12 @@ def test_a_throughput_verdict_stands_only_if_the_sweeps_give_it_too():
     flat = [100, 390, 1500, 4000, 4500, 4600]
     late_growth = [100, 390, 1500, 4000, 4500, 6500]  # last slope log(6500 / 4500) / log(4) = 0.27: still growing
     rule = ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5, sweep_agreement=1.0)
-    # The median curve is flat at the top; one sweep of five that is not makes it inconclusive under "every sweep".
+    # The median curve is flat at the top; one sweep of five that is not makes it "not measured" under "every sweep".
     assert throughput_verdict([flat] * 5, rule) == REPRODUCED
-    assert throughput_verdict([flat] * 4 + [late_growth], rule) == INCONCLUSIVE
+    assert throughput_verdict([flat] * 4 + [late_growth], rule) == NOT_MEASURED
     assert throughput_verdict([flat] * 4 + [late_growth], dataclasses.replace(rule, sweep_agreement=0.8)) == REPRODUCED
     no_growth = [100, 101, 100, 99, 100, 100]
-    assert throughput_verdict([no_growth] * 4 + [flat], rule) == INCONCLUSIVE  # not reproduced by 4 of 5 only
+    assert throughput_verdict([no_growth] * 4 + [flat], rule) == NOT_MEASURED  # not reproduced by 4 of 5 only
 
 
 def test_steps_to_target_interpolates_between_epochs_in_log_updates():
@@ -196,7 +196,7 @@ def test_steps_claims_compare_the_fitted_critical_batch_with_b_simple(config):
     assert rows["critical_batch_matches_noise_scale"].verdict == REPRODUCED  # 150 vs 200 (the snapshot at the target)
     assert rows["critical_batch_matches_noise_scale"].statistic == pytest.approx(0.75, rel=1e-3)
     few = analysis.steps_claims(analysis.best_steps(*steps_runs(batch_sizes[:2], [curve[:2]] * 3)), noise, science)
-    assert {row.verdict for row in few} == {INCONCLUSIVE}
+    assert {row.verdict for row in few} == {NOT_MEASURED}
 
 
 def test_figures_are_drawn_when_nothing_reached_the_target(tmp_path):

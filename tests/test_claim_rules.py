@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 ALL_THREE = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
 NOISE = np.array([0.0, 0.004, -0.004, 0.002, -0.002])  # a small, fixed seed-to-seed spread
@@ -46,16 +46,25 @@ def test_sharper_minima_reaches_every_verdict(config):
     from replications.keskar2017.config import KeskarConfig
 
     keskar = KeskarConfig.from_config(config)
-    ratios = {"shown": 10 * np.exp(NOISE), "contradicted": 0.5 * np.exp(NOISE), "open": 1.5 * np.exp(10 * WILD)}
+    ratios = {"shown": 10 * np.exp(NOISE), "contradicted": 0.5 * np.exp(NOISE), "open": 1.5 * np.exp(10 * WILD),
+              "true null": np.exp(NOISE)}  # fmt: skip
 
-    def rows(case):
+    def rows(case, sb_first_order=0.1):
         measured = pd.DataFrame(
             [{"network": "F1", "space": "full", "epsilon": 1e-3, "run": run, "seed": s, "stalled": False,
-              "sharpness": 1.0 * (ratios[case][s] if run == "LB" else 1.0), "first_order": 0.1} for run in ("SB", "LB") for s in range(5)]
+              "sharpness": 1.0 * (ratios[case][s] if run == "LB" else 1.0), "first_order": sb_first_order if run == "SB" else 0.1}
+             for run in ("SB", "LB") for s in range(5)]
         )  # fmt: skip
         return minima.sharpness_claims(keskar, measured, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
+    # Both points valid minima and no difference: the claim can fail.
+    assert rows("true null")[0].verdict == NOT_REPRODUCED and rows("true null")[0].validity == "passed"
+    # A point whose slope alone lifts the loss past the limit: not measured, whatever the test would say.
+    limit = keskar.claims["sharper_minima"].max_first_order_rise
+    for case in ratios:
+        (row,) = rows(case, sb_first_order=2 * limit)
+        assert row.verdict == NOT_MEASURED and "5 of 10 points are not minima" in row.validity
 
 
 def test_steeper_around_large_batch_reaches_every_verdict(config):
@@ -87,8 +96,9 @@ def test_batch_size_trend_reaches_every_verdict(config):
                 "open": lambda b, s: 0.8 + 0.01 * ((b * 7 + s * 3) % 5)}  # fmt: skip
 
     def rows(case):
-        table = pd.DataFrame([{"network": "F1", "seed": s, "batch_size": b, "diverged": False, "test_accuracy": accuracy[case](b, s),
-                               "sharpness": 1.0} for b in batches for s in range(2)])  # fmt: skip
+        table = pd.DataFrame([{"network": "F1", "run": f"batch{b}", "seed": s, "batch_size": b, "diverged": False,
+                               "test_accuracy": accuracy[case](b, s), "sharpness": 1.0, "first_order": 0.0, "stalled": False}
+                              for b in batches for s in range(2)])  # fmt: skip
         return sweeps.sweep_claims(keskar, table, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -102,8 +112,9 @@ def test_warm_start_reaches_every_verdict(config):
     gains = {"shown": 0.03 + NOISE, "contradicted": -0.03 + NOISE, "open": WILD}
 
     def rows(case):
-        table = pd.DataFrame([{"network": "F1", "seed": s, "warm_start_epochs": k, "diverged": False, "sharpness": 1.0,
-                               "test_accuracy": 0.8 + (gains[case][s] if k else 0.0)} for k in (0, 5) for s in range(5)])  # fmt: skip
+        table = pd.DataFrame([{"network": "F1", "run": f"warm{k}", "seed": s, "warm_start_epochs": k, "diverged": False, "sharpness": 1.0,
+                               "first_order": 0.0, "stalled": False, "test_accuracy": 0.8 + (gains[case][s] if k else 0.0)}
+                              for k in (0, 5) for s in range(5)])  # fmt: skip
         return sweeps.warm_start_claims(keskar, table, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -243,7 +254,7 @@ def test_online_fewer_epochs_reaches_every_verdict(config):
     (missed,) = analysis.fewer_epochs_claims(wilson, wilson_runs(online, np.full(5, np.nan), accuracy, accuracy), power=0.8)
     assert missed.verdict == REPRODUCED and "counted at the budget" in missed.detail
     (untested,) = analysis.fewer_epochs_claims(wilson, wilson_runs(np.full(5, np.nan), online, accuracy, accuracy), power=0.8)
-    assert untested.verdict == INCONCLUSIVE and "did not reach the target" in untested.detail
+    assert untested.verdict == NOT_MEASURED and "missed the target" in untested.validity
 
 
 def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(config):
@@ -260,7 +271,7 @@ def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(confi
 
     assert verdicts(rows) == list(ALL_THREE)
     (row,) = analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, np.ones(5), np.ones(5)))
-    assert row.verdict == INCONCLUSIVE and "ceiling" in row.detail
+    assert row.verdict == NOT_MEASURED and "ceiling" in row.validity
     # Full batch at 100% and online below it: a gain can show, so it is tested.
     (row,) = analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, np.full(5, 0.9) + NOISE, np.ones(5)))
     assert row.verdict == NOT_REPRODUCED
@@ -294,11 +305,11 @@ def test_linear_growth_reaches_every_verdict_per_task(config):
     assert verdicts(rows) == list(ALL_THREE)
     (row,) = rows("shown")
     assert row.claim_id == "epochs_grow_linearly_a" and row.n_seeds == 4 and "[10, 100, 1000]" in row.our_value
-    # A batch size whose seeds did not all reach the target is left out, and the row says so.
+    # A batch size whose seeds did not all reach the target has censored epochs: the cell is not measured, and says why.
     epochs = {b: 10.0 * b * np.ones(4) for b in (1, 10, 100, 1000)}
     epochs[1000][0] = np.nan
     (row,) = analysis.slope_claims(wilson, grid_runs({"a": epochs}))
-    assert "[10, 100]" in row.our_value and "[1000] never reached" in row.detail
+    assert row.verdict == NOT_MEASURED and "[10, 100]" in row.our_value and "[1000] missed the target" in row.validity
 
 
 def test_larger_sets_slower_reaches_every_verdict(config):
@@ -322,7 +333,7 @@ def test_larger_sets_slower_reaches_every_verdict(config):
     row = analysis.larger_sets_claim(wilson, grid_runs(epochs), power=0.8)
     assert "t0" not in row.our_value and "t4 (10000): x1000" in row.our_value
     row = analysis.larger_sets_claim(wilson, grid_runs({task: epochs[task] for task in ("t0", "t1", "t2")}), power=0.8)
-    assert row.verdict == INCONCLUSIVE and row.detail == "2 such task(s)"
+    assert row.verdict == NOT_MEASURED and row.validity == "2 such task(s)"
 
 
 def test_stable_rate_falls_reaches_every_verdict(config):
@@ -334,7 +345,7 @@ def test_stable_rate_falls_reaches_every_verdict(config):
     rates = {
         "shown": [0.05, 0.02, 0.01, 0.005, 0.001, 0.05, 0.02, 0.01, 0.005, 0.001],
         "contradicted": [0.001, 0.005, 0.01, 0.02, 0.05, 0.001, 0.005, 0.01, 0.02, 0.05],
-        "open": [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.01, 0.1],  # mostly stable at the top: the grid cannot tell
+        "open": [0.05, 0.01, 0.02, 0.05, 0.01, 0.02, 0.05, 0.01, 0.02, 0.05],  # no trend either way
     }
 
     def rows(case):
@@ -342,6 +353,10 @@ def test_stable_rate_falls_reaches_every_verdict(config):
         return [analysis.stable_rate_claim(wilson, summary, power=0.8)]
 
     assert verdicts(rows) == list(ALL_THREE)
+    # Mostly stable at the top of the grid: censored, the grid cannot show a fall; not measured.
+    censored = pd.DataFrame({"batch_size": batches, "largest_stable_learning_rate": [0.1] * 7 + [0.05, 0.01, 0.1]})
+    row = analysis.stable_rate_claim(wilson, censored, power=0.8)
+    assert row.verdict == NOT_MEASURED and "top of the grid" in row.validity
 
 
 # --- batch-size science ---------------------------------------------------------------------------------

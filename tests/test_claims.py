@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from replications import claims, statistics
-from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 from replications.preregistration import VerdictSettings, post_hoc_reason, rules_hash
 
 
@@ -59,11 +59,33 @@ def test_the_core_rules_reach_every_verdict():
     gap = lambda a, **rule: claims.gap_row(a, base, paired=True, alpha=0.05, min_effect=0.01, power=0.8, **rule, **text).verdict  # noqa: E731
     assert [gap(base + 0.05), gap(base - 0.05), gap(base + 0.01 + np.array([0, 0.08, -0.08, 0.05, -0.05]))] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
     assert gap(base + 0.05, max_effect=0.02) == NOT_REPRODUCED  # more than "a little"
-    assert gap(base + 0.05, precondition_failure="not comparable") == INCONCLUSIVE
     same = lambda a: claims.equivalence_row(a, base, paired=True, alpha=0.05, margin=0.01, power=0.8, **text).verdict  # noqa: E731
     assert [same(base + 0.001), same(base + 0.05), same(base + np.array([0, 0.08, -0.08, 0.05, -0.05]))] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
     band = lambda low, high: claims.interval_row(0.0, low, high, band=(-1, 1), **text).verdict  # noqa: E731
     assert [band(-0.5, 0.5), band(2, 3), band(0, 2)] == [REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]
+
+
+@pytest.mark.parametrize("shift", [0.05, -0.05, 0.0])  # the test alone: reproduced, not reproduced, inconclusive
+def test_a_failed_validity_check_is_never_a_finding(shift):
+    """Whatever its test says, a cell whose measurement fails its check is "not measured": it takes no share of Holm's
+    alpha and decides no family; a family of such cells alone is "not measured"."""
+    rng = np.random.default_rng(2)
+    base = 0.8 + 0.002 * rng.standard_normal(5)
+    noise = np.array([0, 0.08, -0.08, 0.05, -0.05]) if shift == 0.0 else 0.0
+    text = {"paper": "p", "family": "f", "statement": "s", "paper_value": "-", "our_value": "-", "test": "t"}
+    tested = claims.gap_row(base + shift + noise, base, paired=True, alpha=0.05, min_effect=0.01, power=0.8, claim_id="invalid", **text)
+    invalid = claims.validated(tested, "the point is a minimum", "seed 3 is a slope")
+    assert invalid.verdict == NOT_MEASURED and invalid.validity == "seed 3 is a slope" and invalid.validity_check == "the point is a minimum"
+    assert claims.validated(tested, "the point is a minimum").verdict == tested.verdict  # a passed check changes nothing
+    valid = claims.gap_row(base + 0.05, base, paired=True, alpha=0.05, min_effect=0.01, power=0.8, claim_id="valid", **text)
+    finalised = {row.claim_id: row for row in claims.apply_holm([invalid, claims.validated(valid, "the point is a minimum")])}
+    assert finalised["invalid"].verdict == NOT_MEASURED and np.isnan(finalised["invalid"].p_holm)
+    assert finalised["valid"].p_holm == finalised["valid"].p_value  # alone among the measured cells: no correction
+    assert finalised["valid"].family_verdict == REPRODUCED
+    assert claims.apply_holm([invalid])[0].family_verdict == NOT_MEASURED
+    assert claims.family_verdict([NOT_MEASURED, NOT_REPRODUCED]) == NOT_REPRODUCED
+    assert claims.family_verdict([NOT_MEASURED, REPRODUCED]) == REPRODUCED
+    assert claims.inconclusive_kind(invalid) == ""
 
 
 def test_claim_rows_reject_unknown_verdicts():

@@ -63,7 +63,7 @@ def test_table2_and_a_reproduced_gap(config):
     assert "SB 80.50% vs LB 77.00%" in row.our_value
 
 
-def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_runs_are_counted(config):
+def test_unequal_training_accuracy_makes_the_claim_not_measured_and_diverged_runs_are_counted(config):
     write_runs(config, {
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(0.90, 0.70, False), (0.91, 0.71, False), (None, None, True)],
@@ -72,8 +72,9 @@ def test_unequal_training_accuracy_makes_the_claim_inconclusive_and_diverged_run
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)
     (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs, power=0.8)
-    assert row.verdict == "inconclusive" and row.n_seeds == 2  # the diverged run's pair is left out
-    assert "training accuracies differ" in row.detail and "1 diverged" in row.detail
+    assert row.verdict == "not measured" and row.n_seeds == 2  # the diverged run's pair is left out
+    assert "training accuracies differ" in row.validity and "similar training accuracy" in row.validity_check
+    assert "1 diverged" in row.detail
 
 
 def test_the_warm_start_from_scratch_is_table2s_large_batch_run_not_a_second_training():

@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from replications.sharpness import keras_loss_and_gradient, random_subspace, sharpness
+from replications.sharpness import (
+    Curvature, KerasLoss, Subspace, estimate_curvature, half_widths, keras_loss_and_gradient, predicted_curvature_rise,
+    random_subspace, sharpness,
+)
 
 
 def quadratic(curvatures, minimum):
@@ -49,7 +52,7 @@ def test_subspace_maximum_matches_a_brute_force_vertex_search():
     n, p = 40, 3
     curvatures, minimum = rng.uniform(0.5, 5, n), rng.normal(size=n)
     x = minimum + 1e-5 * rng.normal(size=n)
-    subspace = random_subspace(n, p, seed=0, kind="uniform")
+    subspace = random_subspace(n, p, seed=0, kind="uniform", unit_columns=True)
     assert subspace.shape == (n, p) and np.allclose(np.linalg.norm(subspace, axis=0), 1)
     loss = quadratic(curvatures, minimum)
     result = sharpness(loss, x, 1e-2, subspace=subspace)
@@ -62,7 +65,8 @@ def test_subspace_maximum_matches_a_brute_force_vertex_search():
 
 
 def test_gaussian_subspace_probes_independent_directions_and_uniform_mostly_one():
-    gaussian, uniform = random_subspace(20_000, 100, seed=0), random_subspace(20_000, 100, seed=0, kind="uniform")
+    gaussian = random_subspace(20_000, 100, seed=0, unit_columns=True)
+    uniform = random_subspace(20_000, 100, seed=0, kind="uniform", unit_columns=True)
     off_diagonal = ~np.eye(100, dtype=bool)
     assert np.abs(gaussian.T @ gaussian)[off_diagonal].max() < 0.05  # nearly orthogonal
     assert (uniform.T @ uniform)[off_diagonal].mean() == pytest.approx(0.75, abs=0.02)  # the reviewer's 0.75
@@ -112,3 +116,92 @@ def test_keras_loss_and_gradient_matches_keras(tiny_mnist1d):
     assert slope == pytest.approx(np.linalg.norm(gradient), rel=2e-2)
     # the model's own weights are left untouched
     np.testing.assert_array_equal(np.concatenate([v.numpy().ravel() for v in model.trainable_variables]), weights)
+
+
+def quadratic_form(hessian, minimum):
+    """f(z) = 1/2 (z - m)^T H (z - m) for a full symmetric H."""
+
+    def loss_and_gradient(z):
+        offset = z - minimum
+        return 0.5 * float(offset @ hessian @ offset), hessian @ offset
+
+    return loss_and_gradient
+
+
+def spiked_hessian(n: int, seed: int, top: float = 50.0) -> np.ndarray:
+    """A positive definite Hessian with a bulk of small eigenvalues and one large outlier, as trained networks have."""
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    eigenvalues = np.concatenate([[top], rng.uniform(0.05, 1.0, n - 1)])
+    return (basis * eigenvalues) @ basis.T
+
+
+def test_standard_gaussian_subspace_sees_curvature_where_unit_columns_see_only_the_slope():
+    """Near a minimum of a quadratic with a known Hessian: N(0, 1) columns (the default) measure the curvature inside
+    the subspace (the brute-force vertex maximum of the quadratic, mostly curvature); unit columns, the slope alone."""
+    n, p, epsilon = 1600, 3, 1e-3
+    hessian, minimum = spiked_hessian(n, seed=0), np.random.default_rng(1).normal(size=n)
+    x = minimum + 1e-3 * np.random.default_rng(2).normal(size=n)
+    loss = quadratic_form(hessian, minimum)
+    standard = random_subspace(n, p, seed=0)
+    assert np.linalg.norm(standard, axis=0) == pytest.approx(np.sqrt(n), rel=0.2)  # not normalised
+    result = sharpness(loss, x, epsilon, subspace=standard)
+    a = standard.astype(float)
+    half_width = half_widths(x, epsilon, Subspace.around(standard, x))
+    vertices = np.array(np.meshgrid(*[[-1, 1]] * p)).reshape(p, -1).T * half_width
+    best = max(loss(x + a @ vertex)[0] for vertex in vertices)  # a convex function's maximum over a box is at a vertex
+    assert 0.5 * best <= result.max_loss <= best * (1 + 1e-9)  # 10 iterations of a local solver: near the best vertex
+    assert result.curvature > 0.9 * result.sharpness  # the subspace's curvature, not the slope
+    unit = sharpness(loss, x, epsilon, subspace=random_subspace(n, p, seed=0, unit_columns=True))
+    assert unit.first_order > 0.5 * unit.sharpness  # the earlier variant: mostly slope (more so as n grows: sqrt(n) = 40 here)
+    assert unit.sharpness < 1e-2 * result.sharpness
+
+
+def test_curvature_estimates_recover_a_known_hessian():
+    hessian = spiked_hessian(60, seed=3, top=40.0)
+    estimate = estimate_curvature(lambda vector: hessian @ vector, 60, probes=400, lanczos_steps=60, seed=0)
+    assert estimate.top_eigenvalue == pytest.approx(np.linalg.eigvalsh(hessian)[-1], rel=1e-8)
+    assert estimate.trace == pytest.approx(np.trace(hessian), rel=0.1)
+    assert estimate.products == 400 + 60 and estimate.mean_eigenvalue == pytest.approx(estimate.trace / 60)
+    few = estimate_curvature(lambda vector: hessian @ vector, 60, probes=10, lanczos_steps=10, seed=0)
+    assert few.top_eigenvalue == pytest.approx(40.0, rel=0.05)  # an isolated top eigenvalue converges in a few steps
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_predicted_rise_matches_the_measured_phi_on_quadratics_to_a_factor_of_three(seed):
+    """At a minimum of a quadratic, phi is all curvature: the prediction from tr H and lambda_max alone (no
+    maximisation) lands within a factor of 3 of the measured phi in both spaces, and so does their ratio."""
+    n, p, epsilon = 300, 10, 1e-3
+    hessian, minimum = spiked_hessian(n, seed=seed), np.random.default_rng(seed + 10).normal(scale=0.1, size=n)
+    x = minimum + 1e-7 * np.random.default_rng(seed + 20).normal(size=n)
+    loss = quadratic_form(hessian, minimum)
+    curvature = Curvature(trace=float(np.trace(hessian)), top_eigenvalue=float(np.linalg.eigvalsh(hessian)[-1]), num_parameters=n, products=0)
+    subspace = Subspace.around(random_subspace(n, p, seed=seed), x)
+    f0 = loss(x)[0]
+    full = sharpness(loss, x, epsilon)
+    sub = sharpness(loss, x, epsilon, subspace=subspace)
+    predicted_full = 100 * predicted_curvature_rise(curvature, half_widths(x, epsilon)) / (1 + f0)
+    predicted_sub = 100 * predicted_curvature_rise(curvature, half_widths(x, epsilon, subspace), np.linalg.norm(subspace.matrix, axis=0)) / (1 + f0)
+    assert 1 / 3 < full.sharpness / predicted_full < 3
+    assert 1 / 3 < sub.sharpness / predicted_sub < 3
+    assert 1 / 3 < (sub.sharpness / full.sharpness) / (predicted_sub / predicted_full) < 3
+
+
+def test_keras_hessian_vector_product_matches_finite_differences_of_the_gradient(tiny_mnist1d):
+    import keras
+
+    from replications.models import build_model
+
+    keras.utils.set_random_seed(0)
+    # A smooth network: a ReLU network's gradient jumps where a unit's input crosses zero, so differences of
+    # gradients are no check there.
+    model = build_model({"name": "shallow", "hidden_units": 16, "activation": "sigmoid"}, tiny_mnist1d.input_shape, tiny_mnist1d.num_classes)
+    loss = KerasLoss(model, tiny_mnist1d.x_train, tiny_mnist1d.y_train, batch_size=128)  # several chunks: summed
+    rng = np.random.default_rng(0)
+    direction, other = (vector / np.linalg.norm(vector) for vector in rng.normal(size=(2, len(loss.weights))))
+    product = loss.hessian_vector_product(loss.weights, direction)
+    step = 1e-3
+    difference = (loss.loss_and_gradient(loss.weights + step * direction)[1] - loss.loss_and_gradient(loss.weights - step * direction)[1]) / (2 * step)
+    assert np.linalg.norm(product - difference) < 0.02 * np.linalg.norm(difference)
+    assert other @ product == pytest.approx(direction @ loss.hessian_vector_product(loss.weights, other), rel=1e-3)  # symmetric
+    np.testing.assert_array_equal(np.concatenate([v.numpy().ravel() for v in model.trainable_variables]), loss.weights)

@@ -86,11 +86,11 @@ def throughput_claims(summary: pd.DataFrame, sweeps: pd.DataFrame, rule: ClaimRu
         verdict, why = curve_verdict(item, rule)
         per_sweep = [curve_verdict(sweep, rule)[0] for sweep in sweeps[sweeps["network"] == item.network].itertuples()]
         agreeing = per_sweep.count(verdict)
-        if verdict != claims.INCONCLUSIVE and agreeing < rule.sweep_agreement * len(per_sweep):
-            verdict, why = claims.INCONCLUSIVE, f"median curve: {why}; but only {agreeing} of {len(per_sweep)} sweeps give {verdict}"
-        else:
-            why += f"; {agreeing} of {len(per_sweep)} sweeps agree"
-        rows.append(_row(
+        disagreement = ""
+        if agreeing < rule.sweep_agreement * len(per_sweep):
+            disagreement = f"only {agreeing} of {len(per_sweep)} sweeps give the median curve's verdict ({verdict}: {why})"
+        why += f"; {agreeing} of {len(per_sweep)} sweeps agree"
+        rows.append(claims.validated(_row(
             "throughput_saturates", f"throughput_saturates_{item.network}",
             f"{item.network}: training throughput grows with the batch size until the device saturates",
             "grows, then saturates (seeds 000, 001)",
@@ -98,10 +98,9 @@ def throughput_claims(summary: pd.DataFrame, sweeps: pd.DataFrame, rule: ClaimRu
             f"{item.saturation_batch_size}; first slope {item.first_slope:.2f}, last {item.final_slope:.2f} ({device})",
             "log-log slopes of the median samples/s over sweeps: between the two smallest and the two largest batch sizes", verdict,
             f"reproduced if the first slope >= {rule.min_growth_slope} and the last < {rule.max_final_slope}; "
-            f"not reproduced if the first slope < {rule.min_growth_slope}; else inconclusive; "
-            f"a verdict stands only if at least {rule.sweep_agreement:.0%} of the sweeps give it",
+            f"not reproduced if the first slope < {rule.min_growth_slope}; else inconclusive",
             why, statistic=item.final_slope, effect=item.final_slope, threshold=rule.max_final_slope, effect_unit="log-log slope",
-        ))  # fmt: skip
+        ), f"at least {rule.sweep_agreement:.0%} of the sweeps, each read alone, give the median curve's verdict", disagreement))  # fmt: skip
     return rows
 
 
@@ -170,13 +169,16 @@ def tradeoff_table(best: pd.DataFrame, noise_scale: pd.DataFrame, target: float)
 def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: ScienceConfig) -> list[claims.ClaimRow]:
     rules, target = science.claims, science.steps_to_target.target_accuracy
     measured = f"{len(best)} of {len(science.steps_to_target.batch_sizes)} batch sizes reached {100 * target:g}% on every measuring seed"
+    reached = f"at least 3 batch sizes reach the target accuracy {100 * target:g}% on every measuring seed"
     if len(best) < 3:
-        detail = f"{measured}: too few to tell"
         return [
-            _row("diminishing_returns", "diminishing_returns", "Steps to a target fall in proportion to the batch size, then level off",
-                 "Shallue et al.", measured, "local log-log slopes", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
-            _row("critical_batch_matches_noise_scale", "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
-                 "McCandlish et al.", measured, "fit", claims.INCONCLUSIVE, "needs 3 batch sizes that reach the target", detail),
+            claims.not_measured_row(reached, measured, paper=PAPER, family="diminishing_returns", claim_id="diminishing_returns",
+                                    statement="Steps to a target fall in proportion to the batch size, then level off",
+                                    paper_value="Shallue et al.", our_value=measured, test="local log-log slopes"),
+            claims.not_measured_row(reached, measured, paper=PAPER, family="critical_batch_matches_noise_scale",
+                                    claim_id="critical_batch_matches_noise_scale",
+                                    statement="The critical batch size is about the gradient noise scale B_simple",
+                                    paper_value="McCandlish et al.", our_value=measured, test="fit"),
         ]  # fmt: skip
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
     rule = rules["diminishing_returns"]
@@ -191,7 +193,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         verdict, why = claims.NOT_REPRODUCED, "no levelling off at large batches" if last <= rule.scaling_slope else "no scaling at small batches"
     else:
         verdict, why = claims.INCONCLUSIVE, "the slopes sit between the two regimes"
-    rows = [_row(
+    rows = [claims.validated(_row(
         "diminishing_returns", "diminishing_returns", "Steps to a target accuracy fall in proportion to the batch size, then level off",
         "perfect scaling, diminishing returns, saturation (Shallue et al.)",
         f"local slope {first:.2f} at the smallest batches, {last:.2f} at the largest",
@@ -202,7 +204,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         f"not reproduced if the last <= {rule.scaling_slope} or the first >= {rule.saturation_slope}; else inconclusive",
         why + _edge_note(best), statistic=last, effect=last, threshold=rule.saturation_slope, effect_unit="log-log slope",
         n_seeds=int(best["n_seeds"].min()),
-    )]  # fmt: skip
+    ), reached)]  # fmt: skip
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
     factor = rules["critical_batch"].agreement_factor
@@ -213,7 +215,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         verdict, why = claims.REPRODUCED, f"ratio {ratio:.2f} within [1/{factor:g}, {factor:g}]"
     else:
         verdict, why = claims.NOT_REPRODUCED, f"ratio {ratio:.2f} outside [1/{factor:g}, {factor:g}]"
-    rows.append(_row(
+    rows.append(claims.validated(_row(
         "critical_batch_matches_noise_scale", "critical_batch_matches_noise_scale", "The critical batch size is about the gradient noise scale B_simple",
         "B_crit ≈ B_noise (McCandlish et al. 2018)",
         f"B_crit {fit['critical_batch']:.0f} (fit) vs B_simple {fit['b_simple_at_target']:.0f} (epoch {int(fit['b_simple_epoch'])})",
@@ -222,7 +224,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         f"[1/{factor:g}, {factor:g}], not reproduced otherwise",
         why + _edge_note(best), statistic=float(ratio), effect=float(np.log10(ratio)), threshold=float(np.log10(factor)),
         effect_unit="log10 B_crit / B_simple", n_seeds=int(best["n_seeds"].min()),
-    ))  # fmt: skip
+    ), reached))  # fmt: skip
     return rows
 
 
@@ -285,9 +287,9 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         scaled = finals[name]
         gap = small.mean() - equal_epochs.mean()
         share = (scaled.mean() - equal_epochs.mean()) / gap if gap > 0 else float("nan")
-        rows.append(claims.gap_row(
+        row = claims.gap_row(
             scaled - equal_epochs, rule.min_share_closed * (small - equal_epochs), paired=True, alpha=rule.alpha, min_effect=0.0,
-            power=power, scale=100, unit="pp", precondition_failure=None if gap > 0 else "no gap to close: the large batch at the same learning rate is not worse",
+            power=power, scale=100, unit="pp",
             paper=PAPER, family="lr_scaling", claim_id=f"lr_scaling_{name.removeprefix('large_batch_')}",
             statement=f"Scaling the learning rate {label} with warm-up closes most of the large batch's gap",
             paper_value="CaffeNet: batch 1,024 at scaled lr 46.5% vs 47.1% at 256 (Mishkin et al.); ResNet-50 no loss at 8k (Goyal et al.)",
@@ -295,7 +297,9 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
                        f"{100 * share:.0f}% of the gap closed"),
             test=(f"paired t-test over seeds, one-sided, of gain - {rule.min_share_closed:g} x gap (gain: scaled - same lr; "
                   "gap: SB - LB at the same lr): closes more than that share"),
-        ))  # fmt: skip
+        )  # fmt: skip
+        no_gap = "" if gap > 0 else "no gap to close: the large batch at the same learning rate is not worse"
+        rows.append(claims.validated(row, "a gap to close: SB better than LB at the same learning rate (mean over seeds)", no_gap))
     rows.append(distance_claim(histories, rules["distance_log_updates"]))
     return rows
 

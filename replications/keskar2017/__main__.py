@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     elif arguments.step == "minima":
         measured = minima.collect_sharpness(workspace, keskar)
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
+        minima.subspace_ratio_table(keskar, measured).to_csv(layout.table_file(tables, "subspace_ratio"), index=False)
         runs = experiment.collect_runs(workspace, keskar, networks=keskar.minima_networks)
         minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
         curves = parametric_curves(workspace, keskar)

@@ -20,6 +20,23 @@ class Network:
 
 
 @dataclasses.dataclass(frozen=True)
+class Settle:
+    """Before sharpness is measured: `epochs` more epochs of the run's last batch size at `learning_rate_factor` x its
+    learning rate (a fresh optimizer), so the point measured is nearer a stationary point (0 epochs: as trained)."""
+
+    epochs: int = 0
+    learning_rate_factor: float = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class CurvatureProbes:
+    """The Hessian estimates that predict phi: Hutchinson probes and Lanczos steps (0 probes: none)."""
+
+    probes: int = 0
+    lanczos_steps: int = 20
+
+
+@dataclasses.dataclass(frozen=True)
 class Sharpness:
     """Metric 2.1: box sizes, the random subspace's dimension, L-BFGS-B iterations (paper: 1e-3 and 5e-4, 100, 10)."""
 
@@ -27,7 +44,9 @@ class Sharpness:
     subspace_dimension: int
     max_iterations: int
     subspace_columns: str = "gaussian"  # replications.sharpness.random_subspace
-    max_first_order_share: float = 0.5  # a minimum at epsilon: phi at most this share first-order
+    unit_columns: bool = False  # A's columns scaled to length 1 (our earlier variant: the box then sees only the slope)
+    settle: Settle = Settle()
+    curvature: CurvatureProbes = CurvatureProbes()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,25 +12,29 @@ from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
 from replications.keskar2017.experiment import REGIMES, collect_runs, seed_pairs
+from replications.keskar2017.minima import minimum_check, not_minima
 
 SWEEP_EPSILON_SPACE = "full"
 
 
 def _with_sharpness(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame) -> pd.DataFrame:
-    """Add the full-space sharpness at the first epsilon to each run row."""
+    """Add the full-space sharpness at the first epsilon to each run row, with its first-order rise and whether the
+    solver stalled (the measurement's validity)."""
     epsilon = keskar.sharpness.epsilons[0]
     values = []
     for row in runs.itertuples():
         measured = json.loads(Path(layout.run_file(workspace.results_dir, row.network, row.run, row.seed, "sharpness.json")).read_text())
-        values.append(next(m["sharpness"] for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
-    return runs.assign(sharpness=values, epsilon=epsilon)
+        values.append(next(m for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
+    columns = ["sharpness", "first_order", "stalled"]
+    return runs.assign(epsilon=epsilon, **{column: [value[column] for value in values] for column in columns})
 
 
 def sweep_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
     runs = collect_runs(workspace, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks)
     return _with_sharpness(workspace, keskar, runs)[
-        ["network", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
+        ["network", "run", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness",
+         "first_order", "stalled"]
     ]
 
 
@@ -47,7 +51,8 @@ def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame
     runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
     runs["warm_start_epochs"] = [layout.warm_start_epochs(run) for run in runs["run"]]
     return _with_sharpness(workspace, keskar, runs)[
-        ["network", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness"]
+        ["network", "run", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon",
+         "sharpness", "first_order", "stalled"]
     ]
 
 
@@ -61,13 +66,13 @@ def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> lis
             ("test_accuracy", -1, "test accuracy falls", "C1: sharp drop past batch ~500 (Fig. 4)"),
             ("sharpness", +1, "sharpness rises", "rises with batch size (Fig. 4)"),
         ):
-            rows.append(claims.trend_row(
+            rows.append(sharpness_validated(keskar, quantity, finished, claims.trend_row(
                 finished["batch_size"], finished[quantity], sign=sign, alpha=rule.alpha, power=power,
                 paper=paper.PAPER, family=f"sweep_{quantity}", claim_id=f"sweep_{'accuracy_falls' if sign < 0 else 'sharpness_rises'}_{network}",
                 statement=f"{network}: {verb} as the batch size grows (Fig. 4)", paper_value=paper_value,
                 our_value=f"Spearman rho = {finished[quantity].corr(finished['batch_size'], method='spearman'):.2f} over {len(finished)} runs",
                 test="Spearman rank correlation over runs, one-sided, permutation p-value", n_seeds=int(finished["seed"].nunique()),
-            ))  # fmt: skip
+            )))  # fmt: skip
     return rows
 
 
@@ -80,7 +85,8 @@ def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -
         longest = group.loc[~group["diverged"], "warm_start_epochs"].max()
         for quantity, sign, sign_text in (("test_accuracy", 1, "higher test accuracy"), ("sharpness", -1, "lower sharpness")):
             pairs = seed_pairs(group.assign(signed=sign * group[quantity]), "signed", longest, 0, key="warm_start_epochs")
-            rows.append(claims.gap_row(
+            compared = group[group["warm_start_epochs"].isin([0, longest])]
+            rows.append(sharpness_validated(keskar, quantity, compared, claims.gap_row(
                 pairs[longest], pairs[0], paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
                 unit="accuracy" if quantity == "test_accuracy" else "phi",
                 paper=paper.PAPER, family="warm_start", claim_id=f"warm_start_{quantity}_{network}",
@@ -88,8 +94,17 @@ def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -
                 paper_value="improves once k is large enough (Fig. 5)",
                 our_value=f"k = 0: {sign * pairs[0].mean():.4g}; k = {longest}: {sign * pairs[longest].mean():.4g}",
                 test="paired t-test over seeds, one-sided (the improvement)",
-            ))  # fmt: skip
+            )))  # fmt: skip
     return rows
+
+
+def sharpness_validated(keskar: KeskarConfig, quantity: str, runs: pd.DataFrame, row: claims.ClaimRow) -> claims.ClaimRow:
+    """A sharpness cell is measured only if every run it reads is a minimum at epsilon (as Tables 3-4's cells);
+    an accuracy cell has no such check."""
+    if quantity != "sharpness":
+        return row
+    limit = keskar.claims["sharper_minima"].max_first_order_rise
+    return claims.validated(row, minimum_check(limit), not_minima(runs, limit))
 
 
 def _accuracy_and_sharpness_figure(table: pd.DataFrame, x: str, xlabel: str, title: str, path: str | Path, log_x: bool) -> None:

@@ -69,18 +69,21 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
             "our_value": f"{online.mean():.0f} vs {full.mean():.0f}{'+' if full_missing else ''} epochs to {100 * target:.1f}%",
             "test": "paired t-test on log(epochs full / epochs online) over seeds, one-sided",
         }  # fmt: skip
-        if online.isna().any() or len(group) < 2:
-            why = "online training did not reach the target for every seed" if online.isna().any() else "fewer than 2 seeds"
-            rows.append(claims.ClaimRow(**text, n_seeds=len(group), verdict=claims.INCONCLUSIVE,
-                                        rule="a test needs every online seed at the target", detail=why))  # fmt: skip
+        reached = "online training reaches the common target on every seed"
+        if online.isna().any():
+            rows.append(claims.not_measured_row(reached, f"online training missed the target on {int(online.isna().sum())} seed(s)",
+                                                n_seeds=len(group), **text))  # fmt: skip
             continue
-        rows.append(claims.gap_row(
+        if len(group) < 2:
+            rows.append(claims.ClaimRow(**text, n_seeds=len(group), verdict=claims.INCONCLUSIVE, rule="a test needs 2 seeds", detail="fewer than 2 seeds"))
+            continue
+        rows.append(claims.validated(claims.gap_row(
             np.log(full.clip(lower=1)), np.log(online.clip(lower=1)), paired=True, alpha=rule.alpha, min_effect=rule.min_effect,
             power=power, unit="log epochs ratio", paper_effect=float(np.log(paper.DIGIT_EPOCHS[20_000] / paper.DIGIT_EPOCHS[1])),
             **text,
             detail=(f"; the full batch missed the target within its {budgets['full']}-epoch budget for {full_missing} seed(s): "
                     "counted at the budget, a lower bound" if full_missing else ""),
-        ))  # fmt: skip
+        ), reached))  # fmt: skip
     return rows
 
 
@@ -102,15 +105,17 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
             "our_value": f"full {100 * group['full'].mean():.2f}% vs online {100 * group['online'].mean():.2f}%",
             "test": "paired t interval of the gain (full - online) over seeds, each at its most accurate learning rate",
         }  # fmt: skip
-        at_ceiling = bool((group["online"] >= 1.0).all())
-        if at_ceiling or len(gain) < 2:
-            why = "online training at 100% for every seed: the ceiling leaves no room for a gain" if at_ceiling else "fewer than 2 seeds"
-            rows.append(claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, rule="not tested at the ceiling", detail=why))
+        below_ceiling = "online training below 100% hold-out accuracy on some seed: room for a gain"
+        if (group["online"] >= 1.0).all():
+            rows.append(claims.not_measured_row(below_ceiling, "online training at 100% for every seed: the ceiling leaves no room for a gain", **text))
+            continue
+        if len(gain) < 2:
+            rows.append(claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, rule="a test needs 2 seeds", detail="fewer than 2 seeds"))
             continue
         low, high = statistics.paired(group["full"], group["online"]).interval(rule.alpha)
-        rows.append(claims.interval_row(
+        rows.append(claims.validated(claims.interval_row(
             100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * rule.margin), unit="pp", **text,
-        ))  # fmt: skip
+        ), below_ceiling))  # fmt: skip
     return rows
 
 
@@ -134,7 +139,9 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame
         slopes = np.array([_seed_slope(group) for _, group in seeds.groupby("seed") if group["batch_size"].nunique() >= 2])
         low, high = stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan)
         missed = cells.loc[~cells["reached"], "batch_size"].tolist()
-        rows.append(claims.interval_row(
+        failure = (f"batch size(s) {missed} missed the target within the budget on some seed: their epochs are censored" if missed
+                   else "fewer than 2 seeds with a slope" if len(slopes) < 2 else "")  # fmt: skip
+        rows.append(claims.validated(claims.interval_row(
             float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=(1 - rule.tolerance, 1 + rule.tolerance),
             unit="slope", paper=paper.PAPER, family="epochs_grow_linearly", claim_id=f"epochs_grow_linearly_{task}",
             statement=f"{task}: past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
@@ -142,9 +149,7 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame
             our_value=f"log-log slope {slopes.mean():.2f} over batch sizes {sorted(seeds['batch_size'].unique().tolist())}" if len(slopes)
             else "fewer than 2 batch sizes reached the target",
             test=f"log-log least squares per seed (fastest learning rate per batch size), {100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds",
-            detail=(f"; batch size(s) {missed} never reached the target within the budget for every seed and are left out" if missed
-                    else "; every batch size reached the target"),
-        ))  # fmt: skip
+        ), f"every batch size >= {rule.min_batch_size} reaches the common target on every seed (no censored epochs)", failure))  # fmt: skip
     return rows
 
 
@@ -170,10 +175,10 @@ def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float, fa
         "our_value": f"epochs full / online by training-set size: {shown or 'no task'}",
         "test": "Spearman rank correlation over tasks of training-set size and log(epochs full / online), one-sided, permutation p-value",
     }  # fmt: skip
+    enough = "at least 3 tasks whose online side reaches the common target"
     if len(sides) < 3:
-        return claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, rule="a trend needs at least 3 tasks whose online side reached the target",
-                               detail=f"{len(sides)} such task(s)")  # fmt: skip
-    return claims.trend_row(sizes, ratio, sign=+1, alpha=rule.alpha, power=power, **text)
+        return claims.not_measured_row(enough, f"{len(sides)} such task(s)", **text)
+    return claims.validated(claims.trend_row(sizes, ratio, sign=+1, alpha=rule.alpha, power=power, **text), enough)
 
 
 def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float) -> claims.ClaimRow:
@@ -194,12 +199,13 @@ def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float)
                  f"and a final training loss below {wilson.claims.stable_loss_share:g} x the no-information loss"),
         "n_seeds": len(wilson.seeds),
     }  # fmt: skip
+    uncensored = (f"at least 3 (task, batch) cells, at most {rule.max_censored_share:.0%} of them stable at the top of the "
+                  f"learning-rate grid (censored)")
     if censored > rule.max_censored_share or len(known) < 3:
-        return claims.ClaimRow(
-            **text, verdict=claims.INCONCLUSIVE, rule=f"tested only if at most {rule.max_censored_share:.0%} of the cells are stable at the grid's top",
-            detail=f"{censored:.0%} of the cells are stable at the top of the grid ({max(wilson.learning_rates):g}): it does not reach instability",
-        )  # fmt: skip
-    return claims.trend_row(known["batch_size"], known["largest_stable_learning_rate"], sign=-1, alpha=rule.alpha, power=power, **text)
+        failure = (f"{censored:.0%} of the cells are stable at the top of the grid ({max(wilson.learning_rates):g}): it does not reach instability"
+                   if len(known) >= 3 else f"{len(known)} cell(s) with a stable learning rate")  # fmt: skip
+        return claims.not_measured_row(uncensored, failure, **text)
+    return claims.validated(claims.trend_row(known["batch_size"], known["largest_stable_learning_rate"], sign=-1, alpha=rule.alpha, power=power, **text), uncensored)
 
 
 def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
