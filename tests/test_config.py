@@ -123,3 +123,16 @@ def test_conda_environments_pin_what_pyproject_pins():
         environment = yaml.safe_load(Path(REPO, "envs", name).read_text())
         pip = next(entry["pip"] for entry in environment["dependencies"] if isinstance(entry, dict))
         assert set(pip) == expected, name
+
+
+def test_amendments_are_on_record_and_complete(tmp_path):
+    from replications.amendments import FIELDS, amendments_markdown, load_amendments
+
+    entries = load_amendments()
+    assert [entry["id"] for entry in entries][:2] == ["A1", "A2"]  # never removed or renumbered
+    assert all(field in entry for entry in entries for field in FIELDS)
+    assert "**A1**" in amendments_markdown(entries)[0]
+    broken = tmp_path / "amendments.yaml"
+    broken.write_text("- {id: A1, date: 2026-12-03}\n")
+    with pytest.raises(ValueError, match="lacks"):
+        load_amendments(broken)
