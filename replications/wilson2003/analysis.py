@@ -140,14 +140,14 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame
         low, high = stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan)
         missed = cells.loc[~cells["reached"], "batch_size"].tolist()
         failure = (f"batch size(s) {missed} missed the target within the budget on some seed: their epochs are censored" if missed
-                   else "fewer than 2 seeds with a slope" if len(slopes) < 2 else "")  # fmt: skip
+                   else f"fewer than 2 seeds with a slope over 2 or more batch sizes >= {rule.min_batch_size}" if len(slopes) < 2 else "")  # fmt: skip
         rows.append(claims.validated(claims.interval_row(
             float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=(1 - rule.tolerance, 1 + rule.tolerance),
             unit="slope", paper=paper.PAPER, family="epochs_grow_linearly", claim_id=f"epochs_grow_linearly_{task}",
             statement=f"{task}: past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
             paper_value="roughly linear", n_seeds=len(slopes),
             our_value=f"log-log slope {slopes.mean():.2f} over batch sizes {sorted(seeds['batch_size'].unique().tolist())}" if len(slopes)
-            else "fewer than 2 batch sizes reached the target",
+            else f"no seed with 2 batch sizes >= {rule.min_batch_size} at the target",
             test=f"log-log least squares per seed (fastest learning rate per batch size), {100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds",
         ), f"every batch size >= {rule.min_batch_size} reaches the common target on every seed (no censored epochs)", failure))  # fmt: skip
     return rows
