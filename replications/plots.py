@@ -9,6 +9,12 @@ import matplotlib
 matplotlib.use("Agg")  # files only; no display on CI or clusters
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED  # noqa: E402
 
 STYLE = {
     "figure.dpi": 110,
@@ -41,40 +47,95 @@ def save(figure: plt.Figure, path: str | Path) -> None:
     plt.close(figure)
 
 
-VERDICT_COLORS = {"reproduced": "#2ca02c", "not reproduced": "#d62728", "inconclusive": "#b8860b"}
+VERDICT_COLORS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE: "#b8860b", NOT_MEASURED: "#8c8c8c"}
+# The forest plot's x: effect / |MDE|, a unit every cell has, so one axis serves cells of any unit.
+FOREST_LINEAR = 1.0  # symlog: linear within +-1 MDE, where the tests decide; logarithmic beyond, so a large effect keeps the rest readable
+FOREST_CLIP = 1000.0  # beyond this (a tiny MDE from a near-constant measurement), drawn at the edge as an arrow
+FOREST_AXIS_LABEL = "effect in units of the cell's minimum detectable effect (MDE)"
+_SCALED = {"x": "effect", "low": "effect_low", "high": "effect_high", "threshold": "threshold", "paper": "paper_effect"}
 
 
-def forest_plot(claims, title: str, path: str | Path) -> None:
-    """One row per claim cell: our effect and its interval against the rule's threshold or margin (dashed) and the
-    paper's effect (diamond), each row on its own scale (the units differ), coloured by verdict."""
+def forest_positions(claims: pd.DataFrame) -> pd.DataFrame:
+    """Per cell, in order: effect, interval ends, threshold and paper effect divided by |MDE|, clipped to +-FOREST_CLIP;
+    `clipped` where the effect was clipped, `missing` why a cell has no position ('' where it has one), its y label."""
     rows = claims.reset_index(drop=True)
-    figure, axes = new_figure(width=7.5, height=0.62, rows=max(1, len(rows)))
-    for axis, row in zip(axes, rows.itertuples()):
-        color = VERDICT_COLORS[row.verdict]
-        points = [value for value in (row.effect, row.effect_low, row.effect_high, row.threshold, row.paper_effect) if _finite(value)]
-        if _finite(row.effect):
-            low = row.effect - row.effect_low if _finite(row.effect_low) else 0
-            high = row.effect_high - row.effect if _finite(row.effect_high) else 0
-            axis.errorbar([row.effect], [0], xerr=[[low], [high]], fmt="o", color=color, capsize=3, markersize=4)
-        if _finite(row.threshold):
-            axis.axvline(row.threshold, color="#555", linestyle="--", linewidth=1)
-        if _finite(row.paper_effect):
-            axis.plot([row.paper_effect], [0], marker="D", color="#333", markersize=4, linestyle="none")
-        if points:
-            spread = max(points) - min(points) or abs(max(points)) or 1.0
-            axis.set_xlim(min(points) - 0.15 * spread, max(points) + 0.15 * spread)
-        marks = ("  [post hoc]" if row.post_hoc else "") + ("  [fragile]" if row.fragile else "")
-        axis.set_yticks([])
-        axis.set_ylabel("")
-        axis.set_title(f"{row.claim_id} ({row.effect_unit or 'no effect size'}): {row.verdict}{marks}", fontsize=7, loc="left", color=color)
-        axis.tick_params(axis="x", labelsize=7)
-        axis.grid(axis="y", visible=False)
-    figure.suptitle(f"{title}: effect and interval (dots), rule threshold (dashed), paper's effect (diamond)", fontsize=8)
-    save(figure, path)
+    mde = pd.to_numeric(rows["mde"], errors="coerce").abs()
+    scale = mde.where(np.isfinite(mde) & (mde > 0))  # a zero MDE (no spread) scales nothing
+    positions = pd.DataFrame({name: pd.to_numeric(rows[column], errors="coerce") / scale for name, column in _SCALED.items()})
+    clipped = positions["x"].abs() > FOREST_CLIP
+    positions = positions.clip(-FOREST_CLIP, FOREST_CLIP)
+    effect = pd.to_numeric(rows["effect"], errors="coerce")
+    missing = np.where(~np.isfinite(effect), "no effect size", np.where(scale.isna(), "no MDE to scale by", ""))
+    return positions.assign(clipped=clipped, missing=missing, verdict=rows["verdict"], label=[_forest_label(row) for row in rows.itertuples()])
 
 
-def _finite(value) -> bool:
-    try:
-        return value == value and abs(value) != float("inf")
-    except TypeError:
-        return False
+def _forest_label(row) -> str:
+    marks = [("not measured", row.verdict == NOT_MEASURED), ("fragile", _flag(row.fragile)), ("post hoc", _flag(row.post_hoc))]
+    return row.claim_id + "".join(f" [{mark}]" for mark, present in marks if present)
+
+
+def _flag(value) -> bool:
+    return bool(pd.notna(value) and value)  # a flag read back from a CSV may be missing
+
+
+def forest_figure(claims: pd.DataFrame, title: str) -> plt.Figure:
+    """One axis for every cell of a paper: a row per cell (y), its effect and interval in units of its MDE (x, symlog),
+    the rule's threshold (dashed tick) and the paper's effect (diamond), coloured by verdict; not measured: grey, hollow."""
+    positions = forest_positions(claims)
+    figure, (axis,) = new_figure(width=7.5, height=1.3 + 0.22 * max(1, len(positions)))
+    for y, cell in enumerate(positions.itertuples()):
+        _draw_cell(axis, y, cell)
+    _forest_axis(axis, positions)
+    unmeasured = int((positions["verdict"] == NOT_MEASURED).sum())
+    figure.suptitle(f"{title}: {len(positions)} cells, {unmeasured} not measured (grey, hollow)\n"
+                    "effect and interval (dot, line), rule threshold (dashed tick), paper's effect (diamond)", fontsize=8)  # fmt: skip
+    figure.legend(handles=_forest_legend(positions), loc="outside lower center", ncol=6, fontsize=7)
+    return figure
+
+
+def _draw_cell(axis: plt.Axes, y: int, cell) -> None:
+    color = VERDICT_COLORS[cell.verdict]
+    if cell.missing:
+        axis.text(0.005, y, cell.missing, transform=axis.get_yaxis_transform(), color=color, fontsize=7, style="italic", va="center")
+        return
+    hollow = cell.verdict == NOT_MEASURED  # its numbers are a record of what was measured, not a finding
+    if np.isfinite(cell.low) and np.isfinite(cell.high):
+        axis.plot([cell.low, cell.high], [y, y], color=color, linewidth=1.5, linestyle=":" if hollow else "-")
+    marker = ("<" if cell.x < 0 else ">") if cell.clipped else "o"
+    axis.plot([cell.x], [y], marker=marker, color=color, markerfacecolor="white" if hollow else color, markersize=5, linestyle="none")
+    if np.isfinite(cell.threshold):
+        axis.plot([cell.threshold] * 2, [y - 0.35, y + 0.35], color="#555", linestyle="--", linewidth=1)
+    if np.isfinite(cell.paper):
+        axis.plot([cell.paper], [y], marker="D", color="#333", markersize=4, linestyle="none")
+
+
+def _forest_axis(axis: plt.Axes, positions: pd.DataFrame) -> None:
+    """Symmetric symlog x around 0 (signs compare at a glance), the cells top to bottom, labels in their verdict's colour."""
+    values = positions[list(_SCALED)].to_numpy(dtype=float)
+    reach = np.nanmax(np.abs(values), initial=0.0, where=np.isfinite(values))
+    limit = max(3 * FOREST_LINEAR, 1.3 * reach)
+    axis.set_xscale("symlog", linthresh=FOREST_LINEAR)
+    axis.set_xlim(-limit, limit)
+    axis.axvline(0, color="#333", linewidth=0.8)
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_xlabel(f"{FOREST_AXIS_LABEL}\nsymlog: linear within ±{FOREST_LINEAR:g}, logarithmic beyond; beyond ±{FOREST_CLIP:g}: an arrow",
+                    fontsize=7)  # fmt: skip
+    axis.set_yticks(range(len(positions)), positions["label"], fontsize=7)
+    for label, verdict in zip(axis.get_yticklabels(), positions["verdict"]):
+        label.set_color(VERDICT_COLORS[verdict])
+    axis.set_ylim(len(positions) - 0.5, -0.5)  # the first cell on top
+    axis.grid(axis="y", visible=False)
+    axis.tick_params(axis="x", labelsize=7)
+
+
+def _forest_legend(positions: pd.DataFrame) -> list[Line2D]:
+    shown = [verdict for verdict in VERDICT_COLORS if verdict in set(positions["verdict"])]
+    verdicts = [Line2D([], [], marker="o", linestyle="none", color=VERDICT_COLORS[verdict], label=verdict,
+                       markerfacecolor="white" if verdict == NOT_MEASURED else VERDICT_COLORS[verdict]) for verdict in shown]  # fmt: skip
+    return verdicts + [Line2D([], [], marker="D", linestyle="none", color="#333", markersize=4, label="paper's effect"),
+                       Line2D([], [], linestyle="--", color="#555", label="rule threshold")]  # fmt: skip
+
+
+def forest_plot(claims: pd.DataFrame, title: str, path: str | Path) -> None:
+    """`forest_figure`, written to `path` (and its SVG twin)."""
+    save(forest_figure(claims, title), path)

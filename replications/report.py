@@ -23,7 +23,10 @@ import pandas as pd
 import yaml
 
 from replications import job_clock
-from replications.claims import CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, ClaimRow, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, VERDICTS
+from replications.amendments import AMENDMENTS_FILE, amendments_markdown, load_amendments
+from replications.claims import (
+    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED, VERDICTS, ClaimRow,
+)
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
 from replications.instruction_set import describe as describe_instruction_set
@@ -36,22 +39,35 @@ from replications.plots import forest_plot
 from replications.report_tools import markdown_table
 
 
-SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?"}
+SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○"}
+CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured)"
 
 
 def _number(value: float, digits: int = 3) -> str:
     return "-" if pd.isna(value) else f"{value:.{digits}g}"
 
 
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""  # an empty text column reads back from a CSV as NaN
+
+
 def _marks(row) -> str:
     marks = (["post hoc"] if row.post_hoc else []) + (["fragile"] if row.fragile else [])
-    if row.inconclusive_kind:
+    if _text(row.inconclusive_kind):
         marks.append(row.inconclusive_kind)
+    if _text(row.validity_check):  # the check itself is in the details; here only whether it passed
+        marks.append("validity passed" if row.validity == "passed" else f"validity failed: {row.validity}")
     return ", ".join(marks)
 
 
+def _family_marks(family) -> str:
+    marks = [("post hoc", family.post_hoc), (f"{family.fragile} fragile cell(s)", family.fragile),
+             (f"{family.not_measured} cell(s) not measured", family.not_measured)]  # fmt: skip
+    return ", ".join(mark for mark, present in marks if present)
+
+
 def families(claims: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim family: its verdict, its cells, and whether any cell is post hoc or fragile."""
+    """One row per claim family: its verdict, its cells, whether any cell is post hoc, and how many are fragile or not measured."""
     rows = []
     for (paper, family), cells in claims.groupby(["paper", "family"], sort=False):
         rows.append({
@@ -59,19 +75,25 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "statement": cells["statement"].iloc[0] if len(cells) == 1 else family.replace("_", " "),
             "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
             "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
+            "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def verdict_counts(claims: pd.DataFrame) -> str:
-    """Counts of claim families (not cells); post-hoc families are counted apart."""
+    """Counts of claim families, then of cells (not measured ones counted apart, last); post-hoc ones apart from the rest."""
     table = families(claims)
-    counted = table[~table["post_hoc"]]["verdict"].value_counts()
+    return f"{_counts(table, 'claim families')}; {_counts(claims, 'cells')}"
+
+
+def _counts(rows: pd.DataFrame, noun: str) -> str:
+    """'n noun: k reproduced, k not reproduced, k inconclusive, k not measured[; k post hoc (...)]' of `rows`' verdicts."""
+    post_hoc = rows["post_hoc"].astype(bool)
+    counted = rows[~post_hoc]["verdict"].value_counts()
     text = ", ".join(f"{counted.get(verdict, 0)} {verdict}" for verdict in VERDICTS)
-    post_hoc = table[table["post_hoc"]]
-    if len(post_hoc):
-        text += f"; {len(post_hoc)} post hoc (" + ", ".join(f"{n} {v}" for v, n in post_hoc["verdict"].value_counts().items()) + ")"
-    return f"{len(table)} claim families: {text}"
+    if post_hoc.any():
+        text += f"; {int(post_hoc.sum())} post hoc (" + ", ".join(f"{n} {v}" for v, n in rows[post_hoc]["verdict"].value_counts().items()) + ")"
+    return f"{len(rows)} {noun}: {text}"
 
 
 def summary_markdown(claims: pd.DataFrame, sections: dict[str, str], report_dir: Path) -> list[str]:
@@ -82,9 +104,8 @@ def summary_markdown(claims: pd.DataFrame, sections: dict[str, str], report_dir:
         shown = pd.DataFrame({
             "verdict": group["verdict"].map(lambda verdict: f"**{verdict}**"),
             "claim": group["statement"],
-            "cells (✓ reproduced, ✗ not, ? inconclusive)": group["cells"],
-            "marks": [", ".join((["post hoc"] if post_hoc else []) + ([f"{fragile} fragile cell(s)"] if fragile else []))
-                      for post_hoc, fragile in zip(group["post_hoc"], group["fragile"])],
+            CELLS_HEADER: group["cells"],
+            "marks": [_family_marks(family) for family in group.itertuples()],
         })  # fmt: skip
         figure = f"figures/forest_{sections[paper]}.png"
         forest_plot(claims[claims["paper"] == paper], paper, report_dir / figure)
@@ -115,9 +136,10 @@ def details_markdown(claims: pd.DataFrame) -> list[str]:
     lines = []
     for row in claims.itertuples():
         needed = f"; seeds needed for the paper's effect (or the threshold): {int(row.n_needed)}" if pd.notna(row.n_needed) else ""
+        validity = f" Validity: {row.validity_check}: {row.validity}." if _text(row.validity_check) else ""
         lines.append(
             f"- `{row.claim_id}` ({row.family}): {row.test}. Statistic {_number(row.statistic)}, p {_number(row.p_value)}, "
-            f"Holm p {_number(row.p_holm)}, n = {row.n_seeds}{needed}. Rule: {row.rule}. Why: {row.detail}."
+            f"Holm p {_number(row.p_holm)}, n = {row.n_seeds}{needed}. Rule: {row.rule}.{validity} Why: {row.detail}."
         )
     return lines
 
@@ -241,6 +263,7 @@ def write_report(
     rule_benchmarks: str,
     output_dir: str,
     repository: Path = REPO_ROOT,
+    amendments: str | Path = AMENDMENTS_FILE,
 ) -> None:
     output_dir = Path(output_dir)
     papers = configured_papers(config)
@@ -269,8 +292,11 @@ def write_report(
         f"## Summary ({verdict_counts(claims)})",
         "",
         "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
-        "reproduced if every cell is, not reproduced if any cell is not, else inconclusive; within a family, a cell's "
-        "\"reproduced\" resting on a p-value must survive Holm's correction. Post-hoc families (rules changed after the "
+        "reproduced if every cell is, not reproduced if any cell is not, else inconclusive. A cell whose measurement failed "
+        "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
+        "family of such cells alone is not measured). Within a family, a cell's \"reproduced\" resting on a p-value must "
+        "survive Holm's correction. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
+        "Post-hoc families (rules changed after the "
         f"runs) are counted apart. Rules hash: {rules_hashes(claims)}. On another CPU model (or GPU) than the one the "
         "provenance names, the same code and seeds give other numbers (other kernels sum in another order), within the "
         "seed-to-seed spread, and a cell near its decision boundary can read otherwise there: fragile cells first "
@@ -285,7 +311,8 @@ def write_report(
         f"verdict, fragile below {config['verdicts']['fragile_below']:.0%}; an inconclusive cell is *underpowered* when the MDE "
         "exceeds the paper's effect (or the rule's threshold), else *no effect within the margin*. The seeds of each "
         "scale are set by its time budget; where a row's seeds needed (in the details) exceed its n, the budget, not the "
-        "power rule, decided them.",
+        "power rule, decided them. Where a measurement has a validity check, the marks say whether it passed (the check "
+        "itself is in the details).",
         "",
         verdict_table(claims),
         "",
@@ -294,6 +321,13 @@ def write_report(
         *details_markdown(claims),
         "",
         "Data: `claims.csv`, one row per cell with every number above (columns in the data dictionary).",
+        "",
+        "### Amendments: rules changed after results were seen",
+        "",
+        "On record for good (`config/amendments.yaml`): the verdicts of the claims an amendment names were computed under "
+        "rules written knowing earlier results.",
+        "",
+        *amendments_markdown(load_amendments(amendments)),
         "",
     ]
     parts += [section.render(config, output_dir) for section in sections]
@@ -312,13 +346,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine-benchmark", help="the engine benchmark's JSON, if `benchmark_engine` made it")
     parser.add_argument("--rule-benchmarks", required=True)
     parser.add_argument("--output-dir", required=True)
+    parser.add_argument("--amendments", default=str(AMENDMENTS_FILE), help="the record of amendments (config/amendments.yaml)")
     arguments = parser.parse_args(argv)
     config = validate_config(read_yaml(arguments.merged_config), source=arguments.merged_config)
     job_clock.step_began()
     Path(arguments.output_dir).mkdir(parents=True, exist_ok=True)
     write_report(
         config, arguments.config_source or arguments.merged_config, arguments.claims,
-        arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir,
+        arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir, amendments=arguments.amendments,
     )  # fmt: skip
 
 

@@ -22,12 +22,16 @@ def engine_benchmark_option(wildcards, input) -> str:
     return f"--engine-benchmark {input.engine}" if input.engine else ""
 
 
+AMENDMENTS_FILE = "config/amendments.yaml"  # rules changed after results were seen, printed for good
+
+
 rule report:
     input:
         config=ancient(CONFIG_FILE),
         claims=claims_of_papers(),
         papers=outputs_of_papers(),
         engine=engine_benchmark_if_made(),
+        amendments=AMENDMENTS_FILE,
     output:
         report=f"{REPORT}/report.md",
         html=report(f"{REPORT}/report.html", caption="captions/report.rst", category="Report"),
@@ -45,5 +49,5 @@ rule report:
         CONDA_ENV
     shell:
         "{LAUNCH} replications.report --merged-config {input.config} --config-source '{CONFIG_SOURCES}'"
-        " --claims {input.claims} {params.engine}"
+        " --claims {input.claims} {params.engine} --amendments {input.amendments}"
         " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"

@@ -79,7 +79,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "distance_grows_with_log_updates",
         "toy_small_batch_better",
     ]
-    assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive"}
+    assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive", "not measured"}
     # Every row: the rules' hash, the power, the stability (empty only for single-seed results) and the family.
     assert claims["rules_hash"].notna().all() and not claims["post_hoc"].any() and claims["family"].notna().all()
     assert claims["mde"].notna().sum() >= 25 and (claims["stability"].notna() | (claims["n_seeds"] < 2)).all()
@@ -311,7 +311,7 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     probe = (
         "<script>window.addEventListener('load', () => { const images = [...document.images];"
         " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
-        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced').length"
+        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced, tr.not-measured').length"
         " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1).length"
         " + '; summary ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('Summary')); });</script>"
     )
