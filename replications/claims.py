@@ -25,7 +25,6 @@ NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
 NOT_MEASURED = "not measured"  # the measurement failed its own validity check: never a finding
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED)
-DECIDED = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)  # the verdicts of cells whose measurement is valid
 UNDERPOWERED = "underpowered"
 WITHIN_MARGIN = "no effect within the margin"
 NAN = float("nan")
@@ -103,7 +102,7 @@ CLAIM_COLUMN_MEANINGS = {
     "mde": "smallest effect the test detects with the configured power at its n and alpha (interval rules: the half-width)",
     "n_needed": "seeds per group the test needs to detect the paper's effect (else the threshold) at the spread seen",
     "p_holm": "Holm-adjusted p-value within the family",
-    "family_verdict": "the family's verdict: reproduced if every cell is, not reproduced if any is not, else inconclusive",
+    "family_verdict": "the family's verdict over its validly measured cells: reproduced if every one is, not reproduced if any is not, else inconclusive; not measured if none is measured",
     "inconclusive_kind": "for inconclusive cells: underpowered (MDE above the paper's effect or threshold) or no effect within the margin",
     "stability": "share of seed resamples (leave-one-out, bootstrap; the lower) giving the same verdict; empty for one seed",
     "fragile": "stability below the configured share",
@@ -307,10 +306,8 @@ def validated(row: ClaimRow, check: str, failure: str = "") -> ClaimRow:
     "not measured" whatever its test says, and the test's numbers stay only as a record of what was measured."""
     if not failure:
         return dataclasses.replace(row, validity_check=check, validity="passed")
-    return dataclasses.replace(
-        row, verdict=NOT_MEASURED, validity_check=check, validity=failure,
-        detail=f"NOT MEASURED: {failure} (the check: {check}); the test's own reading, not a finding: {row.detail}",
-    )  # fmt: skip
+    reading = f"; the test's own reading, not a finding: {row.detail}" if row.detail else ""
+    return dataclasses.replace(row, verdict=NOT_MEASURED, validity_check=check, validity=failure, detail=f"NOT MEASURED: {failure}{reading}")
 
 
 def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
@@ -337,7 +334,7 @@ def family_verdict(verdicts: Sequence[str]) -> str:
 def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
     """Holm within each family over its validly measured cells: a cell whose "reproduced" rests on p < alpha keeps it
     only if its adjusted p is below alpha. A "not measured" cell is no test of the claim and takes no share of alpha."""
-    measured = [row.verdict != NOT_MEASURED for row in rows]
+    measured = np.array([row.verdict != NOT_MEASURED for row in rows], dtype=bool)
     frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_value for row in rows]})[measured]
     adjusted = np.full(len(rows), NAN)
     for _, group in frame.groupby("family", sort=False):

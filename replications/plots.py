@@ -51,7 +51,7 @@ VERDICT_COLORS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE
 # The forest plot's x: effect / |MDE|, a unit every cell has, so one axis serves cells of any unit.
 FOREST_LINEAR = 1.0  # symlog: linear within +-1 MDE, where the tests decide; logarithmic beyond, so a large effect keeps the rest readable
 FOREST_CLIP = 1000.0  # beyond this (a tiny MDE from a near-constant measurement), drawn at the edge as an arrow
-FOREST_AXIS_LABEL = "effect in units of the cell's minimum detectable effect (MDE)"
+FOREST_AXIS_LABEL = "effect / MDE (detectability, not effect size: 1 = the smallest effect the cell's test detects)"
 _SCALED = {"x": "effect", "low": "effect_low", "high": "effect_high", "threshold": "threshold", "paper": "paper_effect"}
 
 

@@ -292,7 +292,7 @@ def write_report(
         f"## Summary ({verdict_counts(claims)})",
         "",
         "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
-        "reproduced if every cell is, not reproduced if any cell is not, else inconclusive. A cell whose measurement failed "
+        "reproduced if every measured cell is, not reproduced if any measured cell is not, else inconclusive. A cell whose measurement failed "
         "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
         "family of such cells alone is not measured). Within a family, a cell's \"reproduced\" resting on a p-value must "
         "survive Holm's correction. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "

@@ -19,11 +19,14 @@ alone lifts the loss over the box is not a minimum at that epsilon).
 The random subspace. The paper says only that A's p columns are "randomly generated". We draw
 independent N(0, 1) entries and do not normalise the columns: then A^+ x ~ A^T x / n is tiny, the
 box is about +-epsilon in y, and one subspace coordinate moves the weights by a vector of length
-epsilon * sqrt(n), the full-space box's half-diagonal at |x_i| << 1. Columns of unit length (our
-earlier choice, kept as `unit_columns`) shrink the box by sqrt(n) in weight space: it then sees only
-the slope (measured: phi 1/10,000 of the full space's, first-order share 0.94-1.00). What phi_sub /
-phi_full should be is a property of the Hessian, not a number to match: `predicted_rise` gives it
-from independent estimates of the curvature (a Hutchinson trace and a Lanczos top eigenvalue).
+epsilon * sqrt(n), the full-space box's half-diagonal at |x_i| << 1; a corner of the subspace box lies
+sqrt(p) times further (10x for p = 100), and the average-curvature term grows p-fold. So where n is
+small (C1 at quick scale: 5,026 weights) phi_sub can exceed phi_full, unlike the paper's Table 4.
+Columns of unit length (our earlier choice, kept as `unit_columns`) shrink the box by sqrt(n) in
+weight space: it then sees only the slope (measured: phi 1/10,000 of the full space's, first-order
+share 0.94-1.00). What phi_sub / phi_full should be is a property of the Hessian, not a number to
+match: `predicted_curvature_rise` gives it from independent estimates of the curvature (a Hutchinson
+trace and a Lanczos top eigenvalue), as a quadratic model, which holds only while phi is small.
 """
 
 from __future__ import annotations
@@ -97,7 +100,8 @@ class Subspace:
 
 
 def half_widths(x: np.ndarray, epsilon: float, subspace: Subspace | None = None) -> np.ndarray:
-    """The box C_eps's half-widths epsilon (|(A^+ x)_i| + 1), in y's coordinates (A = I: the weights')."""
+    """The box C_eps's half-widths epsilon (|(A^+ x)_i| + 1), in y's coordinates (A = I: the weights'; with a
+    subspace, A^+ x is the one it was made around, so `x` must be that point)."""
     coordinates = np.asarray(x, dtype=np.float64) if subspace is None else subspace.coordinates
     return epsilon * (np.abs(coordinates) + 1.0)
 
@@ -227,16 +231,17 @@ class KerasLoss:
         from replications import job_clock
 
         flat_spec = tf.TensorSpec([len(self.weights)], tf.float32)
+        tensors = [tf.constant(argument, dtype=tf.float32) for argument in arguments]
         results = []
-        for x_chunk, y_chunk in self._chunks:
-            key = (kind, x_chunk.shape)
-            if key not in self._traced:
-                specs = [flat_spec] * len(arguments)
-                self._traced[key] = self._functions[kind].get_concrete_function(*specs, x_chunk, y_chunk)
-            job_clock.first_work("loss evaluation")
-            tensors = [tf.constant(argument, dtype=tf.float32) for argument in arguments]
-            results.append(self._traced[key](*tensors, x_chunk, y_chunk))
-        _set_flat(self._variables, self.weights, self._sizes, self._shapes)  # leave the model as it was
+        try:
+            for x_chunk, y_chunk in self._chunks:
+                key = (kind, x_chunk.shape)
+                if key not in self._traced:
+                    self._traced[key] = self._functions[kind].get_concrete_function(*[flat_spec] * len(arguments), x_chunk, y_chunk)
+                job_clock.first_work("loss evaluation")
+                results.append(self._traced[key](*tensors, x_chunk, y_chunk))
+        finally:
+            _set_flat(self._variables, self.weights, self._sizes, self._shapes)  # leave the model as it was
         return results
 
     def loss_and_gradient(self, weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -289,7 +294,7 @@ def estimate_curvature(hessian_product: Callable[[np.ndarray], np.ndarray], num_
             break
         off_diagonal.append(norm)
         basis.append(product / norm)
-    top = float(eigh_tridiagonal(np.array(diagonal), np.array(off_diagonal[: len(diagonal) - 1]), eigvals_only=True)[-1])
+    top = float(eigh_tridiagonal(np.array(diagonal), np.array(off_diagonal), eigvals_only=True)[-1])
     return Curvature(trace=trace, top_eigenvalue=top, num_parameters=num_parameters, products=probes + len(diagonal))
 
 

@@ -65,7 +65,7 @@ class ClaimRule:
     max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored
     min_growth_slope: float | None = None  # throughput: growing above this log-log slope at small batches
     sweep_agreement: float | None = None  # throughput: the share of sweeps that must give the verdict for it to stand
-    max_first_order_rise: float | None = None  # sharpness: a minimum at epsilon if its slope alone lifts phi by at most this
+    max_first_order_share_of_paper: float | None = None  # sharpness validity: first-order rise <= this x the paper's SB phi
 
 
 @dataclasses.dataclass(frozen=True)

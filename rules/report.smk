@@ -22,7 +22,7 @@ def engine_benchmark_option(wildcards, input) -> str:
     return f"--engine-benchmark {input.engine}" if input.engine else ""
 
 
-AMENDMENTS_FILE = "config/amendments.yaml"  # rules changed after results were seen, printed for good
+AMENDMENTS_FILE = f"{workflow.basedir}/config/amendments.yaml"  # rules changed after results were seen, printed for good
 
 
 rule report:

@@ -61,7 +61,8 @@ def test_sharper_minima_reaches_every_verdict(config):
     # Both points valid minima and no difference: the claim can fail.
     assert rows("true null")[0].verdict == NOT_REPRODUCED and rows("true null")[0].validity == "passed"
     # A point whose slope alone lifts the loss past the limit: not measured, whatever the test would say.
-    limit = keskar.claims["sharper_minima"].max_first_order_rise
+    limit = minima.first_order_limit(keskar, "F1", "full", 1e-3)
+    assert limit == pytest.approx(0.5 * 1.23)  # half the paper's F1 SB phi (Table 3, eps = 1e-3)
     for case in ratios:
         (row,) = rows(case, sb_first_order=2 * limit)
         assert row.verdict == NOT_MEASURED and "5 of 10 points are not minima" in row.validity
@@ -305,11 +306,16 @@ def test_linear_growth_reaches_every_verdict_per_task(config):
     assert verdicts(rows) == list(ALL_THREE)
     (row,) = rows("shown")
     assert row.claim_id == "epochs_grow_linearly_a" and row.n_seeds == 4 and "[10, 100, 1000]" in row.our_value
-    # A batch size whose seeds did not all reach the target has censored epochs: the cell is not measured, and says why.
+    # A batch size whose seeds did not all reach the target has censored epochs, counted at the budget: a lower bound on
+    # the slope, which can show growth steeper than linear but nothing else; other readings are not measured.
     epochs = {b: 10.0 * b * np.ones(4) for b in (1, 10, 100, 1000)}
     epochs[1000][0] = np.nan
     (row,) = analysis.slope_claims(wilson, grid_runs({"a": epochs}))
-    assert row.verdict == NOT_MEASURED and "[10, 100]" in row.our_value and "[1000] missed the target" in row.validity
+    assert row.verdict == NOT_MEASURED and "a lower bound" in row.our_value and "[1000] missed the target" in row.validity
+    steep = {b: 10.0 * b**2 * (1 + 0.01 * np.arange(4)) for b in (1, 10, 100)} | {1000: np.full(4, np.nan)}
+    wilson_short = WilsonConfig.from_config(config | {"wilson2003": config["wilson2003"] | {"max_epochs": {**config["wilson2003"]["max_epochs"], "full": 10**6}}})
+    (row,) = analysis.slope_claims(wilson_short, grid_runs({"a": steep}))
+    assert row.verdict == NOT_REPRODUCED and row.validity == "passed" and row.effect_low > 1.3  # even the lower bound: ~2
 
 
 def test_larger_sets_slower_reaches_every_verdict(config):

@@ -56,7 +56,7 @@ def test_forest_positions_put_every_cell_in_units_of_its_mde(frame):
 def test_the_forest_plot_draws_every_cell_on_one_shared_axis(frame, tmp_path):
     figure = plots.forest_figure(frame, "P")
     (axis,) = figure.axes  # one data axis for the paper, not one per cell
-    assert axis.get_xscale() == "symlog" and "minimum detectable effect (MDE)" in axis.get_xlabel()
+    assert axis.get_xscale() == "symlog" and "effect / MDE" in axis.get_xlabel()
     assert [label.get_text() for label in axis.get_yticklabels()] == list(plots.forest_positions(frame)["label"])
     assert "6 cells, 2 not measured" in figure.get_suptitle()
     assert {item.get_text() for item in axis.texts} == {"no MDE to scale by", "no effect size"}

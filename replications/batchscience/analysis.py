@@ -78,8 +78,9 @@ def curve_verdict(item: Any, rule: ClaimRule) -> tuple[str, str]:
 def throughput_claims(summary: pd.DataFrame, sweeps: pd.DataFrame, rule: ClaimRule, device: str) -> list[claims.ClaimRow]:
     """Throughput grows with the batch size, then saturates: both halves tested, each able to fail (`curve_verdict`).
 
-    The median curve's verdict stands only if at least `sweep_agreement` of the sweeps, each read alone, give it:
-    a timing near a threshold, on one side in some sweeps and on the other in others, is inconclusive.
+    Validity: at least `sweep_agreement` of the sweeps, each read alone, give the median curve's verdict; a timing that
+    falls on one side of a threshold in some sweeps and on the other in others is not measured (the device's noise, not
+    its throughput, would decide it).
     """
     rows = []
     for item in summary.itertuples():

@@ -11,11 +11,13 @@ import numpy as np
 import pandas as pd
 
 from replications import claims
+from replications.sharpness import Curvature, KerasLoss, SharpnessResult, Subspace, estimate_curvature, half_widths
+from replications.sharpness import keras_loss_and_gradient, predicted_curvature_rise, random_subspace, sharpness
 from replications.keskar2017 import paper
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
 from replications.keskar2017 import layout
-from replications.keskar2017.experiment import REGIMES, seed_pairs
+from replications.keskar2017.experiment import REGIMES, schedule_for, seed_pairs
 
 SPACES = ("full", "subspace")
 
@@ -38,7 +40,6 @@ def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str,
 def settle(workspace: Workspace, keskar: KeskarConfig, model, dataset, network: str, run: str, seed: int) -> None:
     """`keskar.sharpness.settle.epochs` more epochs of the run's last batch size at a decayed learning rate (a fresh
     optimizer, seeded), so the point measured is nearer a stationary point of the training loss."""
-    from replications.keskar2017.experiment import schedule_for
     from replications.training import Trainer, make_optimizer
 
     settling = keskar.sharpness.settle
@@ -57,8 +58,6 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
     """phi of one trained model, after settling (`settle`): every epsilon in both spaces for SB and LB (Tables 3-4),
     with the curvature estimates that predict it; the full space at the first epsilon for the sweep and warm-start runs
     (all their figures use)."""
-    from replications.sharpness import KerasLoss, Subspace, estimate_curvature, random_subspace, sharpness
-
     metric = keskar.sharpness
     model, dataset = load_trained_model(workspace, keskar, network, run, seed)
     settle(workspace, keskar, model, dataset, network, run, seed)
@@ -91,11 +90,10 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
     return rows
 
 
-def predicted_sharpness(curvature, weights: np.ndarray, epsilon: float, subspace, result) -> dict[str, float]:
+def predicted_sharpness(curvature: Curvature | None, weights: np.ndarray, epsilon: float, subspace: Subspace | None,
+                        result: SharpnessResult) -> dict[str, float]:
     """phi as the quadratic model predicts it from the curvature estimates alone: the measured first-order rise plus
     `predicted_curvature_rise` on this space's box (NaN without estimates)."""
-    from replications.sharpness import half_widths, predicted_curvature_rise
-
     if curvature is None:
         return {"hessian_trace": np.nan, "hessian_top_eigenvalue": np.nan, "predicted_sharpness": np.nan}
     columns = None if subspace is None else np.linalg.norm(subspace.matrix, axis=0)
@@ -115,39 +113,52 @@ def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def minimum_failures(group: pd.DataFrame, max_first_order_rise: float) -> list[str]:
-    """Why the measured points of `group` are not minima at their epsilon: a first-order rise above the limit (the
-    slope alone lifts the loss over the box), or a solver stalled at a zero gradient. Empty: every point is valid."""
+def first_order_limit(keskar: KeskarConfig, network: str, space: str, epsilon: float) -> float:
+    """The largest first-order rise a minimum at epsilon may have in this cell: a share of the paper's SB phi there
+    (Tables 3-4), fixed before the runs and independent of our phi."""
+    published = paper.SHARPNESS.get(keskar.networks[network].paper_row, {}).get((space, epsilon))
+    if published is None:
+        raise ValueError(f"the paper gives no SB sharpness for {network} ({space}, eps = {epsilon:g}): no validity limit for it")
+    return keskar.claims["sharper_minima"].max_first_order_share_of_paper * published["SB"][0]
+
+
+def minimum_failures(group: pd.DataFrame, limit: float) -> list[str]:
+    """Why the measured points of `group` are not minima at their epsilon: a first-order rise above `limit` (the slope
+    alone lifts the loss over the box), a solver stalled at a zero gradient, or no finite measurement (a diverged run).
+    Empty: every point is valid."""
     failures = []
     for row in group.itertuples():
-        if row.first_order > max_first_order_rise:
-            failures.append(f"{row.run} seed {row.seed}: first-order rise {row.first_order:.3g} > {max_first_order_rise:g}")
+        if not (np.isfinite(row.first_order) and np.isfinite(row.sharpness)):
+            failures.append(f"{row.run} seed {row.seed}: no finite measurement")
+        elif row.first_order > limit:
+            failures.append(f"{row.run} seed {row.seed}: first-order rise {row.first_order:.3g} > {limit:.3g}")
         elif row.stalled:
             failures.append(f"{row.run} seed {row.seed}: the solver stalled")
     return failures
 
 
-def not_minima(group: pd.DataFrame, max_first_order_rise: float) -> str:
+def not_minima(group: pd.DataFrame, limit: float) -> str:
     """The validity failure of a cell that reads the points of `group` ('' if every one is a minimum at epsilon)."""
-    failures = minimum_failures(group, max_first_order_rise)
+    failures = minimum_failures(group, limit)
     if not failures:
         return ""
     return f"{len(failures)} of {len(group)} points are not minima at eps ({'; '.join(failures[:3])}{'; ...' if len(failures) > 3 else ''})"
 
 
-def minimum_check(max_first_order_rise: float) -> str:
+def minimum_check(limit: float) -> str:
+    """The validity check of a sharpness cell, as the report states it."""
     return (f"every point measured is a minimum at epsilon: the rise a linear model of f reaches on the box (from the gradient "
-            f"alone) is at most {max_first_order_rise:g} (phi's unit, % of 1 + f), and the solver moved")
+            f"alone) is at most {limit:.3g} (half the paper's SB phi in this cell), and the solver moved")
 
 
 def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFrame:
     """Tables 3 and 4: mean and std of phi over seeds per network, space, epsilon and regime, beside the paper; the
     points that are not minima at epsilon (`minimum_failures`), and phi as the curvature estimates predict it."""
-    limit = keskar.claims["sharper_minima"].max_first_order_rise
     rows = []
     for (network, space, epsilon, regime), group in measured.groupby(["network", "space", "epsilon", "run"], sort=False):
         paper_row = keskar.networks[network].paper_row
         published = paper.SHARPNESS.get(paper_row, {}).get((space, epsilon), {}).get(regime, (np.nan, np.nan))
+        limit = first_order_limit(keskar, network, space, epsilon)
         failing = len(minimum_failures(group, limit))
         rows.append({
             "network": network, "paper_network": paper_row, "space": space, "epsilon": epsilon, "regime": regime,
@@ -158,7 +169,7 @@ def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFram
             "mean_on_boundary": group["on_boundary"].mean(), "n_stalled": int(group["stalled"].sum()),
             "mean_gradient_norm": group["gradient_norm"].mean(),
             "mean_full_gradient_norm": group["full_gradient_norm"].mean(),
-            "first_order_mean": group["first_order"].mean(), "first_order_max": group["first_order"].max(),
+            "first_order_mean": group["first_order"].mean(), "first_order_max": group["first_order"].max(), "first_order_limit": limit,
             "curvature_mean": group["curvature"].mean(), "first_order_share": first_order_share(group),
             "n_not_minimum": failing, "is_minimum": failing == 0,
             "gradient_reduction_needed": max(1.0, group["first_order"].max() / limit),
@@ -179,19 +190,25 @@ def subspace_ratio_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.Dat
     """phi_subspace / phi_full per network, regime and epsilon: measured (geometric mean over seeds of each model's
     ratio), predicted from the same models' curvature estimates, and the paper's (Table 4 / Table 3)."""
     keys = ["network", "run", "seed", "epsilon"]
-    sides = measured.pivot_table(index=keys, columns="space", values=["sharpness", "predicted_sharpness"]).reset_index()
+    sides = measured.pivot_table(index=keys, columns="space", values=["sharpness", "predicted_sharpness"], dropna=False).reset_index()
     rows = []
     for (network, regime, epsilon), group in sides.groupby(["network", "run", "epsilon"], sort=False):
-        measured_ratio = np.exp(np.log(group[("sharpness", "subspace")] / group[("sharpness", "full")]).mean())
-        predicted_ratio = np.exp(np.log(group[("predicted_sharpness", "subspace")] / group[("predicted_sharpness", "full")]).mean())
+        measured_ratio = geometric_mean(group[("sharpness", "subspace")] / group[("sharpness", "full")])
+        predicted_ratio = geometric_mean(group[("predicted_sharpness", "subspace")] / group[("predicted_sharpness", "full")])
         published = paper.SHARPNESS.get(keskar.networks[network].paper_row, {})
         paper_ratio = (published[("subspace", epsilon)][regime][0] / published[("full", epsilon)][regime][0]
                        if ("subspace", epsilon) in published else np.nan)  # fmt: skip
         rows.append({"network": network, "regime": regime, "epsilon": epsilon, "n_seeds": len(group),
                      "measured_ratio": measured_ratio, "predicted_ratio": predicted_ratio, "paper_ratio": paper_ratio,
                      "measured_over_predicted": measured_ratio / predicted_ratio,
-                     "within_10x_of_prediction": bool(0.1 <= measured_ratio / predicted_ratio <= 10)})  # fmt: skip
+                     "within_10x_of_prediction": bool(0.1 <= measured_ratio / predicted_ratio <= 10) if np.isfinite(predicted_ratio) else None})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def geometric_mean(ratios: pd.Series) -> float:
+    """exp(mean log) of positive ratios; NaN if any is missing or not positive (no estimate, or a negative trace)."""
+    values = ratios.to_numpy(dtype=float)
+    return float(np.exp(np.log(values).mean())) if len(values) and np.all(values > 0) else float("nan")
 
 
 def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
@@ -215,7 +232,8 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float)
             our_value=f"SB {np.exp(pairs['SB']).mean():.3g} vs LB {np.exp(pairs['LB']).mean():.3g}",
             test="paired t-test on log(phi_LB / phi_SB) over seeds, one-sided",
         )  # fmt: skip
-        rows.append(claims.validated(row, minimum_check(rule.max_first_order_rise), not_minima(group, rule.max_first_order_rise)))
+        limit = first_order_limit(keskar, network, space, epsilon)
+        rows.append(claims.validated(row, minimum_check(limit), not_minima(group, limit)))
     return rows
 
 
@@ -346,8 +364,6 @@ def rescale_relu_pair(model, alpha: float) -> None:
 
 def rescaling_check(workspace: Workspace, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
     """Outputs and full-space sharpness (first epsilon) of the settled SB model of `seed` after rescaling by each alpha."""
-    from replications.sharpness import keras_loss_and_gradient, sharpness
-
     epsilon = keskar.sharpness.epsilons[0]
     rows = []
     for alpha in keskar.rescaling.alphas:

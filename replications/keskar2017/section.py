@@ -34,7 +34,8 @@ TABLES = {
         "mean_full_gradient_norm": "‖∇f(x)‖ in the full space at the point measured",
         "first_order_mean, _max, curvature_mean": "φ's first-order part (the rise a linear model of f reaches on the box, from the gradient alone; mean and largest over seeds) and the rest, φ minus it",
         "first_order_share": "first-order part / φ over the seeds (a description: it involves φ, so no verdict reads it)",
-        "n_not_minimum, is_minimum": "points whose first-order rise exceeds the claim's max_first_order_rise (or whose solver stalled); a minimum at this ε when none",
+        "first_order_limit": "the largest first-order rise a minimum at ε may have in this cell: max_first_order_share_of_paper x the paper's SB φ of the cell",
+        "n_not_minimum, is_minimum": "points whose first-order rise exceeds first_order_limit (or whose solver stalled, or whose φ is not finite); a minimum at this ε when none",
         "gradient_reduction_needed": "the factor by which the largest first-order rise (so the gradient) would have to fall for every point to pass (1: they pass)",
         "hessian_trace_mean, hessian_top_eigenvalue_mean": "Hutchinson's tr H and Lanczos' λ_max at the points measured (mean over seeds)",
         "settle_epochs": "epochs at a decayed learning rate between the end of training and the measurement",
@@ -201,8 +202,10 @@ def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
            "stationary point of f (the accuracies of Table 2 are the runs' own). " if metric.settle.epochs else "")
         + "Validity, judged from the gradient alone (not from φ, the outcome): a point is a minimum at ε if the rise a "
         "linear model of f reaches on the box (100 Σ|(Aᵀg)ᵢ| hᵢ / (1 + f(x))) is at most "
-        f"{keskar.claims['sharper_minima'].max_first_order_rise:g}; a cell with any point that is not reads **not "
-        "measured**, and the table says by how much the gradient would have to fall for it to pass. Beside φ: φ as "
+        f"{keskar.claims['sharper_minima'].max_first_order_share_of_paper:g} x the paper's SB φ in the same cell (the "
+        "smallest sharpness the claim compares: a slope that alone reached it could fake or hide it); a cell with any point "
+        "that is not reads **not measured**, and the table says by how much the gradient would have to fall for it to "
+        "pass. Beside φ: φ as "
         "the quadratic model predicts it from independent curvature estimates (Hutchinson's trace and Lanczos' top "
         "eigenvalue of the Hessian, from Hessian-vector products; no maximisation). The claim tests log(φ_LB / φ_SB), "
         "paired per seed. What to look for: LB far above SB, at points that are minima. Data: "

@@ -126,31 +126,51 @@ def _seed_slope(group: pd.DataFrame) -> float:
 
 def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Claim 3, per task: past small batches, epochs to the target grow about linearly with batch size (log-log slope
-    ~ 1). Each seed's slope over the batch sizes whose fastest learning rate brought every seed to the target; a t
-    interval over the seeds."""
+    ~ 1). Each seed's slope over the batch sizes >= min_batch_size, each at its fastest learning rate; a t interval over
+    the seeds.
+
+    Validity: every batch size reaches the target on every seed. Where the largest batch sizes miss it, their epochs
+    are censored: counted at the budget, the slope is a lower bound, which can still show growth steeper than linear
+    (the interval above the band: "not reproduced", measured); any other reading of a censored cell is not measured.
+    """
     rule = wilson.claims.linear_growth
     fastest = fastest_per_batch(runs) if fastest is None else fastest
     large = fastest[fastest["batch_size"] >= rule.min_batch_size]
-    used = large[large["reached"]][["task", "batch_label", "learning_rate"]]
-    points = runs.merge(used, on=["task", "batch_label", "learning_rate"])
+    points = runs.merge(large[["task", "batch_label", "learning_rate"]], on=["task", "batch_label", "learning_rate"])
+    points = points.assign(epochs_to_target=points["epochs_to_target"].fillna(points["batch_label"].map(wilson.max_epochs).astype(float)))
+    band = (1 - rule.tolerance, 1 + rule.tolerance)
+    check = f"every batch size >= {rule.min_batch_size} reaches the common target on every seed (censored epochs: only a slope above the band reads)"
     rows = []
     for task, cells in large.groupby("task"):
         seeds = points[points["task"] == task]
         slopes = np.array([_seed_slope(group) for _, group in seeds.groupby("seed") if group["batch_size"].nunique() >= 2])
         low, high = stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan)
         missed = cells.loc[~cells["reached"], "batch_size"].tolist()
-        failure = (f"batch size(s) {missed} missed the target within the budget on some seed: their epochs are censored" if missed
-                   else f"fewer than 2 seeds with a slope over 2 or more batch sizes >= {rule.min_batch_size}" if len(slopes) < 2 else "")  # fmt: skip
-        rows.append(claims.validated(claims.interval_row(
-            float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=(1 - rule.tolerance, 1 + rule.tolerance),
+        row = claims.interval_row(
+            float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=band,
             unit="slope", paper=paper.PAPER, family="epochs_grow_linearly", claim_id=f"epochs_grow_linearly_{task}",
             statement=f"{task}: past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
-            paper_value="roughly linear", n_seeds=len(slopes),
-            our_value=f"log-log slope {slopes.mean():.2f} over batch sizes {sorted(seeds['batch_size'].unique().tolist())}" if len(slopes)
-            else f"no seed with 2 batch sizes >= {rule.min_batch_size} at the target",
-            test=f"log-log least squares per seed (fastest learning rate per batch size), {100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds",
-        ), f"every batch size >= {rule.min_batch_size} reaches the common target on every seed (no censored epochs)", failure))  # fmt: skip
+            paper_value="roughly linear (the Digit endpoints do not apply: see the section)", n_seeds=len(slopes),
+            our_value=(f"log-log slope {slopes.mean():.2f}{' (a lower bound)' if missed else ''} over batch sizes "
+                       f"{sorted(seeds['batch_size'].unique().tolist())}") if len(slopes) else f"fewer than 2 batch sizes >= {rule.min_batch_size}",
+            test=(f"log-log least squares per seed (fastest learning rate per batch size; a missed target counts the budget), "
+                  f"{100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds"),
+        )  # fmt: skip
+        rows.append(claims.validated(row, check, _censoring_failure(missed, cells, row, len(slopes), band[1])))
     return rows
+
+
+def _censoring_failure(missed: list[int], cells: pd.DataFrame, row: claims.ClaimRow, num_slopes: int, band_high: float) -> str:
+    """Why a linear-growth cell is not measured ('' if it is): too few seeds, or censored epochs that the verdict
+    leans on (a lower bound shows only a slope above the band, and only if the censored batch sizes are the largest)."""
+    if num_slopes < 2:
+        return "fewer than 2 seeds with a slope over 2 or more batch sizes"
+    if not missed:
+        return ""
+    largest = min(missed) > cells.loc[cells["reached"], "batch_size"].max()
+    if largest and row.effect_low > band_high:  # even the lower bound grows faster than linear: a valid "not reproduced"
+        return ""
+    return f"batch size(s) {missed} missed the target within the budget on some seed: their epochs are censored"
 
 
 def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float, fastest: pd.DataFrame | None = None) -> claims.ClaimRow:
