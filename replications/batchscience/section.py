@@ -160,7 +160,11 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "",
         f"Small batch {regime.small_batch} for {regime.epochs} epochs; large batch {regime.large_batch} for the "
         "same epochs, for the same number of updates, and with the learning rate scaled linearly or by √ratio after "
-        f"{regime.warmup_epochs} epochs of linear warm-up. Data: `tables/batchscience_regimes.csv`, "
+        f"{regime.warmup_epochs} epochs of linear warm-up. The learning-rate-scaling rule asks what share of the large "
+        "batch's gap (against the small batch, both at the small batch's learning rate) the scaling closes; Mishkin et "
+        "al.'s numbers quoted beside it (batch 1,024 at the scaled rate 46.5% vs 47.1% at 256) lack the large batch at "
+        "the unscaled rate, so they cannot be fed to the rule: it would read them as reproduced only if that number were "
+        "below 45.9% (tests/test_source_numbers.py). Data: `tables/batchscience_regimes.csv`, "
         "`tables/batchscience_distance_fits.csv`.",
         "",
         markdown_table(regimes_shown),
