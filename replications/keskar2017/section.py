@@ -222,7 +222,10 @@ def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
         "Subspace against full space: what φ_subspace / φ_full should be is a property of each model's Hessian (a random "
         "direction sees about tr H / n of the curvature, the full-space maximiser the top directions; and the paper's F1 "
         "has 1.46 M weights). Measured beside predicted from the same models' curvature estimates, and the paper's "
-        "ratio (Table 4 / Table 3) as a third column. Data: `tables/keskar2017_subspace_ratio.csv`.",
+        "ratio (Table 4 / Table 3) as a third column. The prediction is a quadratic model, so it holds while φ is small; "
+        "with N(0, 1) columns a corner of the subspace box lies √p = 10 times further from x than the full box's, and for "
+        "C1 (5,026 weights) the subspace then reaches where the loss is far from quadratic: its φ_subspace exceeds φ_full, "
+        "unlike the paper's Table 4, and lies above the prediction. Data: `tables/keskar2017_subspace_ratio.csv`.",
         "",
         subspace_ratio_markdown(pd.read_csv(report_dir / "tables" / "keskar2017_subspace_ratio.csv")),
         "",
