@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from replications import statistics
-from replications.preregistration import VerdictSettings, post_hoc_reason
+from replications import amendments
+from replications.preregistration import VerdictSettings, check_registered, post_hoc_reason
 from replications.typed_config import Workspace
 
 REPRODUCED = "reproduced"
@@ -65,6 +66,7 @@ class ClaimRow:
     post_hoc: bool = False
     validity_check: str = ""  # the measurement's own check, fixed in the config before the runs ('' if it has none)
     validity: str = ""  # "passed", or why the measurement failed its check (the verdict is then "not measured")
+    amended: str = ""  # the amendments (config/amendments.yaml) made to this family's rule after results: for good
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -110,6 +112,7 @@ CLAIM_COLUMN_MEANINGS = {
     "post_hoc": "the runs recorded other rules (or none): the verdict was computed after a rule change",
     "validity_check": "the measurement's own validity check, fixed in the config before the runs (empty: none)",
     "validity": "'passed', or why the measurement failed its check; then the verdict is 'not measured', never a finding",
+    "amended": "ids of the amendments (config/amendments.yaml) made to the family's rule after results had been seen",
 }
 
 
@@ -456,11 +459,15 @@ def write_claims(
     """The claim rows of `claims_of(frames)`, finalized (see `finalize`), written to `path`.
 
     `recorded_from` names the frames of training runs, whose recorded rules hashes the current rules must match.
+    Refuses, before any test, a claim rule that is not on record in the paper's registry (`check_registered`).
     """
+    check_registered(section, workspace.claim_rule_hashes[section], workspace.registries[section])
     rows = finalize(
         claims_of(dict(frames)), claims_of, frames, workspace.verdicts, workspace.rules_hashes[section],
         recorded_hashes(*(frames[name] for name in recorded_from)),
     )  # fmt: skip
+    named = amendments.amended_families(section)
+    rows = [dataclasses.replace(row, amended=amendments.amendments_of(row.family, named)) for row in rows]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     claims_frame(rows).to_csv(path, index=False)
     return rows

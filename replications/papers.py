@@ -44,6 +44,11 @@ class Paper:
         (the data dictionary: table -> column -> meaning); optionally `speed_lines(report_dir) -> list[str]`."""
         return importlib.import_module(f"{self.package}.section")
 
+    @property
+    def registry(self) -> Path:
+        """Its claim rules on record (`replications.preregistration`): registered_rules.yaml beside its schema."""
+        return self.schema.parent / "registered_rules.yaml"
+
 
 def table_file(paper: str, table_dir: str, name: str) -> str:
     """A paper's table in the report: tables/<paper>_<name>.csv."""

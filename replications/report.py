@@ -53,6 +53,8 @@ def _text(value) -> str:
 
 def _marks(row) -> str:
     marks = (["post hoc"] if row.post_hoc else []) + (["fragile"] if row.fragile else [])
+    if _text(row.amended):
+        marks.append(f"amended after results ({_text(row.amended)})")
     if _text(row.inconclusive_kind):
         marks.append(row.inconclusive_kind)
     if _text(row.validity_check):  # the check itself is in the details; here only whether it passed
@@ -61,7 +63,8 @@ def _marks(row) -> str:
 
 
 def _family_marks(family) -> str:
-    marks = [("post hoc", family.post_hoc), (f"{family.fragile} fragile cell(s)", family.fragile),
+    marks = [(f"amended after results ({family.amended})", family.amended), ("post hoc", family.post_hoc),
+             (f"{family.fragile} fragile cell(s)", family.fragile),
              (f"{family.not_measured} cell(s) not measured", family.not_measured)]  # fmt: skip
     return ", ".join(mark for mark, present in marks if present)
 
@@ -75,6 +78,7 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "statement": cells["statement"].iloc[0] if len(cells) == 1 else family.replace("_", " "),
             "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
             "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
+            "amended": _text(cells["amended"].iloc[0]) if "amended" in cells else "",
             "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
         })  # fmt: skip
     return pd.DataFrame(rows)

@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any, Mapping, TypeVar
 
-from replications.preregistration import VerdictSettings, rules_hash
+from replications.preregistration import VerdictSettings, claim_rule_hashes, rules_hash
 
 T = TypeVar("T")
 
@@ -94,12 +94,20 @@ class Workspace:
     runtime: Runtime
     verdicts: VerdictSettings
     rules_hashes: dict[str, str]  # per paper section: the hash of the rules its runs are made under
+    claim_rule_hashes: dict[str, dict[str, str]]  # per paper section, per claim rule: its hash (checked against the registry)
+    registries: dict[str, str]  # per paper section: its registry of claim rules on record
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Workspace":
+        from replications.papers import configured_papers  # its paper packages import this module
+
         core = {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime", "verdicts")}
         sections = [key for key, value in config.items() if isinstance(value, Mapping) and "claims" in value]
-        return parse(cls, {**core, "rules_hashes": {section: rules_hash(config, section) for section in sections}})
+        return parse(cls, {
+            **core, "rules_hashes": {section: rules_hash(config, section) for section in sections},
+            "claim_rule_hashes": {section: claim_rule_hashes(config, section) for section in sections},
+            "registries": {paper.name: str(paper.registry) for paper in configured_papers(dict(config))},
+        })  # fmt: skip
 
     def run_record(self, section: str) -> dict[str, str]:
         """What every run of a paper records about its making: the hash of the claim rules in force."""

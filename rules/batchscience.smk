@@ -106,6 +106,7 @@ rule batchscience_regime:
 rule batchscience_analyse:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["batchscience"],
         throughput=[science_layout.throughput_file(RESULTS, network) for network in SCIENCE["throughput"]["networks"]],
         noise=rules.batchscience_noise.output,
         steps=[science_layout.steps_file(RESULTS, size) for size in SCIENCE["steps_to_target"]["batch_sizes"]],

@@ -29,6 +29,9 @@ LONG_JOBS_FIRST = 10
 # priorities sum highest, so this beats any set of long jobs that fills the machine.
 WHOLE_MACHINE_FIRST = LONG_JOBS_FIRST * WHOLE_MACHINE + 1
 VERDICT_SETTINGS = config["verdicts"]  # a param of every claims step: how its verdicts are checked
+AMENDMENTS_FILE = f"{workflow.basedir}/config/amendments.yaml"  # rules changed after results were seen, printed for good
+# The records every claims step reads: the amendments and its paper's registry of claim rules on record.
+RULES_ON_RECORD = {paper.name: [AMENDMENTS_FILE, str(paper.registry)] for paper in PAPERS}
 # Jobs run with Snakemake's own interpreter, which has the package installed (PATH may not);
 # with --sdm conda, with the environment's python. Either way they import from the workflow's folder
 # first, as the Snakefile does: every job sees the paper packages the config lists, installed or not.

@@ -112,6 +112,7 @@ rule keskar2017_parametric:
 rule keskar2017_table2:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["keskar2017"],
         metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"]),
         histories=keskar2017_run_files("history.csv", KESKAR_REGIMES, KESKAR["seeds"]),
     output:
@@ -135,6 +136,7 @@ rule keskar2017_table2:
 rule keskar2017_minima:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["keskar2017"],
         metrics=keskar2017_run_files("metrics.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
         sharpness=keskar2017_run_files("sharpness.json", KESKAR_REGIMES, KESKAR["seeds"], KESKAR_MINIMA_NETWORKS),
         parametric=[keskar2017_layout.parametric_file(RESULTS, network, seed) for network in KESKAR_MINIMA_NETWORKS for seed in KESKAR["seeds"]],
@@ -182,6 +184,7 @@ rule keskar2017_rescaling:
 rule keskar2017_sweeps:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["keskar2017"],
         sweep=[keskar2017_run_files(name, **KESKAR_SWEEP) for name in ("metrics.json", "sharpness.json")],
         warm_start=[keskar2017_run_files(name, **KESKAR_WARM) for name in ("metrics.json", "sharpness.json")],
     output:

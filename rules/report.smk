@@ -22,9 +22,6 @@ def engine_benchmark_option(wildcards, input) -> str:
     return f"--engine-benchmark {input.engine}" if input.engine else ""
 
 
-AMENDMENTS_FILE = f"{workflow.basedir}/config/amendments.yaml"  # rules changed after results were seen, printed for good
-
-
 rule report:
     input:
         config=ancient(CONFIG_FILE),

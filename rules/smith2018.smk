@@ -52,6 +52,7 @@ rule smith2018_train:
 rule smith2018_analyse:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["smith2018"],
         histories=[smith2018_layout.histories_file(RESULTS, setting, group) for setting in SMITH_SETTINGS for group in SMITH_SEED_GROUPS],
     output:
         tables=report_tables(smith2018_layout, smith2018_layout.TABLES, "captions/smith2018.rst", "Smith 2018"),

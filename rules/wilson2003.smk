@@ -42,6 +42,7 @@ rule wilson2003_train:
 rule wilson2003_analyse:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["wilson2003"],
         runs=[wilson2003_layout.runs_file(RESULTS, task, label) for task, label in WILSON_GRID],
         histories=[wilson2003_layout.histories_file(RESULTS, task, label) for task, label in WILSON_GRID],
     output:

@@ -25,6 +25,7 @@ rule toypaper_train:
 rule toypaper_analyse:
     input:
         config=ancient(CONFIG_FILE),
+        rules_on_record=RULES_ON_RECORD["toypaper"],
         runs=[toy_layout.runs_file(RESULTS, size) for size in (TOY["small_batch"], TOY["large_batch"])],
     output:
         tables=report_tables(toy_layout, toy_layout.TABLES, "captions/toypaper.rst", "Toy paper"),
