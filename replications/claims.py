@@ -26,6 +26,9 @@ NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
 NOT_MEASURED = "not measured"  # the measurement failed its own validity check: never a finding
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED)
+SIZE_CONSISTENT = "size consistent"  # the paper's effect lies inside our interval
+DIRECTION_ONLY = "direction only"  # our estimate has the paper's sign, but the paper's effect lies outside our interval
+OPPOSITE = "opposite direction"
 UNDERPOWERED = "underpowered"
 WITHIN_MARGIN = "no effect within the margin"
 NAN = float("nan")
@@ -67,6 +70,7 @@ class ClaimRow:
     validity_check: str = ""  # the measurement's own check, fixed in the config before the runs ('' if it has none)
     validity: str = ""  # "passed", or why the measurement failed its check (the verdict is then "not measured")
     amended: str = ""  # the amendments (config/amendments.yaml) made to this family's rule after results: for good
+    consistency: str = ""  # our effect beside the paper's (`consistency`); '' where the paper gives none
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -113,6 +117,7 @@ CLAIM_COLUMN_MEANINGS = {
     "validity_check": "the measurement's own validity check, fixed in the config before the runs (empty: none)",
     "validity": "'passed', or why the measurement failed its check; then the verdict is 'not measured', never a finding",
     "amended": "ids of the amendments (config/amendments.yaml) made to the family's rule after results had been seen",
+    "consistency": "the paper's effect inside our interval (size consistent), outside it but of our estimate's sign (direction only, ours larger or smaller), or of the other sign; empty where the paper gives no effect on our scale or the cell is not measured",
 }
 
 
@@ -415,6 +420,20 @@ def inconclusive_kind(row: ClaimRow) -> str:
     return WITHIN_MARGIN
 
 
+def consistency(row: ClaimRow) -> str:
+    """Our effect beside the paper's, as the Reproducibility Project reads a replication: is the paper's effect inside
+    our interval (size consistent), or only of the same sign as our estimate (direction only, ours larger or smaller)?
+    '' where the paper gives no effect on our scale, there is no interval, or the cell is not measured."""
+    values = (row.paper_effect, row.effect, row.effect_low, row.effect_high)
+    if row.verdict == NOT_MEASURED or not all(np.isfinite(value) for value in values):
+        return ""
+    if row.effect_low <= row.paper_effect <= row.effect_high:
+        return SIZE_CONSISTENT
+    if np.sign(row.effect) != np.sign(row.paper_effect):
+        return OPPOSITE
+    return f"{DIRECTION_ONLY} (ours {'larger' if abs(row.effect) > abs(row.paper_effect) else 'smaller'})"
+
+
 def fragile_note(row: ClaimRow, stability: float, fragile_below: float) -> str:
     """Why a fragile verdict stands as it is: the seeds its test would need against the seeds this scale runs."""
     needed = (f"its test needs about {row.n_needed:.0f} seeds per group to detect the reference effect with the set power"
@@ -442,7 +461,7 @@ def finalize(
             detail += "; " + fragile_note(row, stability, settings.fragile_below)
         result.append(dataclasses.replace(
             row, stability=stability, fragile=fragile,
-            inconclusive_kind=inconclusive_kind(row), rules_hash=current_hash, post_hoc=bool(post_hoc), detail=detail,
+            inconclusive_kind=inconclusive_kind(row), consistency=consistency(row), rules_hash=current_hash, post_hoc=bool(post_hoc), detail=detail,
         ))  # fmt: skip
     return result
 

@@ -17,7 +17,7 @@ import os
 import platform
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 import yaml
@@ -25,7 +25,8 @@ import yaml
 from replications import job_clock
 from replications.amendments import AMENDMENTS_FILE, amendments_markdown, load_amendments
 from replications.claims import (
-    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED, VERDICTS, ClaimRow,
+    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, DIRECTION_ONLY, INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, OPPOSITE, REPRODUCED,
+    SIZE_CONSISTENT, VERDICTS, ClaimRow,
 )
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
@@ -55,6 +56,8 @@ def _marks(row) -> str:
     marks = (["post hoc"] if row.post_hoc else []) + (["fragile"] if row.fragile else [])
     if _text(row.amended):
         marks.append(f"amended after results ({_text(row.amended)})")
+    if _text(getattr(row, "consistency", "")):
+        marks.append(f"vs the paper's effect: {_text(row.consistency)}")
     if _text(row.inconclusive_kind):
         marks.append(row.inconclusive_kind)
     if _text(row.validity_check):  # the check itself is in the details; here only whether it passed
@@ -63,7 +66,8 @@ def _marks(row) -> str:
 
 
 def _family_marks(family) -> str:
-    marks = [(f"amended after results ({family.amended})", family.amended), ("post hoc", family.post_hoc),
+    marks = [(f"vs the paper's effect: {family.consistency}", family.consistency),
+             (f"amended after results ({family.amended})", family.amended), ("post hoc", family.post_hoc),
              (f"{family.fragile} fragile cell(s)", family.fragile),
              (f"{family.not_measured} cell(s) not measured", family.not_measured)]  # fmt: skip
     return ", ".join(mark for mark, present in marks if present)
@@ -79,15 +83,33 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
             "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
             "amended": _text(cells["amended"].iloc[0]) if "amended" in cells else "",
+            "consistency": family_consistency(cells["consistency"] if "consistency" in cells else []),
             "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
+def family_consistency(cells: Iterable[Any]) -> str:
+    """A family's effect beside the paper's, over its cells that compare (claims.consistency): size consistent if every
+    one is, direction only if every one has at least the paper's sign, else mixed; '' if no cell compares."""
+    readings = [_text(value) for value in cells if _text(value)]
+    if not readings:
+        return ""
+    if all(reading == SIZE_CONSISTENT for reading in readings):
+        return SIZE_CONSISTENT
+    if all(reading == SIZE_CONSISTENT or reading.startswith(DIRECTION_ONLY) for reading in readings):
+        return DIRECTION_ONLY
+    return "mixed" if any(reading != OPPOSITE for reading in readings) else OPPOSITE
+
+
 def verdict_counts(claims: pd.DataFrame) -> str:
-    """Counts of claim families, then of cells (not measured ones counted apart, last); post-hoc ones apart from the rest."""
+    """Counts of claim families, then of cells (not measured ones counted apart, last); post-hoc ones apart from the
+    rest; then how the families' effects compare with the papers' in size."""
     table = families(claims)
-    return f"{_counts(table, 'claim families')}; {_counts(claims, 'cells')}"
+    compared = table.loc[table["consistency"] != "", "consistency"].value_counts()
+    sizes = ", ".join(f"{compared.get(kind, 0)} {kind}" for kind in (SIZE_CONSISTENT, DIRECTION_ONLY, "mixed", OPPOSITE))
+    return (f"{_counts(table, 'claim families')}; {_counts(claims, 'cells')}; against the paper's effect, of "
+            f"{int(compared.sum())} families that give one on our scale: {sizes}")
 
 
 def _counts(rows: pd.DataFrame, noun: str) -> str:
@@ -300,6 +322,10 @@ def write_report(
         "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
         "family of such cells alone is not measured). Within a family, a cell's \"reproduced\" resting on a p-value must "
         "survive Holm's correction. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
+        "Beside a verdict, its size: *size consistent* if the paper's effect lies inside our interval, *direction only* "
+        "if it lies outside but our estimate has its sign (ours larger or smaller), as the Reproducibility Project reads "
+        "a replication; most families give no effect on our scale to compare. A family whose rule was amended after "
+        "results had been seen is marked with the amendment's id, for good (the record closes the report). "
         "Post-hoc families (rules changed after the "
         f"runs) are counted apart. Rules hash: {rules_hashes(claims)}. On another CPU model (or GPU) than the one the "
         "provenance names, the same code and seeds give other numbers (other kernels sum in another order), within the "

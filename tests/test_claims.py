@@ -185,3 +185,28 @@ def test_the_suite_elapsed_time_leaves_out_the_engine_benchmark(tmp_path):
 def test_claim_columns_are_all_documented():
     assert list(claims.CLAIM_COLUMN_MEANINGS) == claims.CLAIM_COLUMNS
     assert dataclasses.fields(claims.ClaimRow)
+
+
+def test_consistency_puts_our_effect_beside_the_papers():
+    base = claims.ClaimRow(paper="p", family="f", claim_id="c", statement="s", paper_value="-", our_value="-", test="t",
+                           verdict=REPRODUCED, rule="r", effect=1.0, effect_low=0.5, effect_high=1.5)  # fmt: skip
+    at = lambda paper_effect, **change: claims.consistency(dataclasses.replace(base, paper_effect=paper_effect, **change))  # noqa: E731
+    assert at(1.2) == claims.SIZE_CONSISTENT
+    assert at(0.2) == "direction only (ours larger)" and at(3.0) == "direction only (ours smaller)"
+    assert at(-1.0) == claims.OPPOSITE
+    assert at(float("nan")) == "" and at(1.2, verdict=NOT_MEASURED) == ""  # nothing to compare, or no measurement
+
+
+def test_family_consistency_and_the_summary_count_families_by_size():
+    import pandas as pd
+
+    from replications.report import family_consistency, verdict_counts
+
+    assert family_consistency(["size consistent", "", "size consistent"]) == "size consistent"
+    assert family_consistency(["size consistent", "direction only (ours larger)"]) == "direction only"
+    assert family_consistency(["size consistent", "opposite direction"]) == "mixed"
+    assert family_consistency(["", float("nan")]) == ""
+    cells = pd.DataFrame({"paper": "p", "family": ["a", "a", "b", "c"], "claim_id": ["a1", "a2", "b", "c"], "statement": "s",
+                          "verdict": REPRODUCED, "family_verdict": REPRODUCED, "post_hoc": False, "fragile": False,
+                          "consistency": ["size consistent", "size consistent", "direction only (ours larger)", ""], "amended": ""})  # fmt: skip
+    assert verdict_counts(cells).endswith("of 2 families that give one on our scale: 1 size consistent, 1 direction only, 0 mixed, 0 opposite direction")
