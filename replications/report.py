@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import datetime
 import json
+import re
 import os
 import platform
 from pathlib import Path
@@ -79,7 +80,7 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
     for (paper, family), cells in claims.groupby(["paper", "family"], sort=False):
         rows.append({
             "paper": paper, "family": family, "verdict": cells["family_verdict"].iloc[0],
-            "statement": cells["statement"].iloc[0] if len(cells) == 1 else family.replace("_", " "),
+            "statement": family_statement(cells["statement"]),
             "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
             "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
             "amended": _text(cells["amended"].iloc[0]) if "amended" in cells else "",
@@ -87,6 +88,45 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def family_statement(statements: pd.Series) -> str:
+    """A family's claim in plain words: its first cell's statement, without the setting ("F1: ") where its cells'
+    settings differ, and without a source in brackets at the end ("(Table 3, ...)") where it has several cells."""
+    text = str(statements.iloc[0])
+    if len(statements) == 1:
+        return text
+    settings = {match.group(0) if (match := re.match(r"^[\w.-]+: ", str(statement))) else "" for statement in statements}
+    if len(settings) > 1:
+        text = re.sub(r"^[\w.-]+: ", "", text)
+    return re.sub(r" \([^()]*\)$", "", text)
+
+
+def first_screen(claims: pd.DataFrame) -> list[str]:
+    """One sentence per paper, from its claims alone: its families by verdict, each with our effect beside the paper's
+    where the paper gives one on our scale (the first measured cell that compares)."""
+    lines = []
+    table = families(claims)
+    for paper, group in table.groupby("paper", sort=False):
+        parts = []
+        for verdict in VERDICTS:
+            chosen = group[group["verdict"] == verdict]
+            if len(chosen):
+                named = "; ".join(_family_with_numbers(family, claims[(claims["paper"] == paper) & (claims["family"] == family.family)])
+                                  for family in chosen.itertuples())  # fmt: skip
+                parts.append(f"{SYMBOLS[verdict]} {verdict}: {named}")
+        lines += [f"- **{paper}** ({len(group)} claims). " + ". ".join(parts) + "."]
+    return lines
+
+
+def _family_with_numbers(family, cells: pd.DataFrame) -> str:
+    compared = cells[(cells["verdict"] != NOT_MEASURED) & cells["paper_effect"].notna() & cells["effect"].notna()]
+    if compared.empty:
+        return family.statement
+    cell = compared.iloc[0]
+    unit = _text(cell["effect_unit"])
+    return (f"{family.statement} (`{cell['claim_id']}`: ours {_number(cell['effect'])}, paper {_number(cell['paper_effect'])}"
+            f"{' ' + unit if unit else ''}{'; ' + family.consistency if family.consistency else ''})")
 
 
 def family_consistency(cells: Iterable[Any]) -> str:
@@ -314,6 +354,12 @@ def write_report(
         f"This report was produced at the **{config['scale']}** scale"
         + (": small offline networks and data sets on a CPU, not the papers' setups (deviations per section)."
            if config["scale"] != "paper" else ": the papers' networks and data sets."),
+        "",
+        "## The papers in one sentence each",
+        "",
+        "From the claims below alone (each family's verdict; our effect beside the paper's where it gives one on our scale).",
+        "",
+        *first_screen(claims),
         "",
         f"## Summary ({verdict_counts(claims)})",
         "",

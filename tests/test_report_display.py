@@ -83,7 +83,7 @@ def test_the_summary_marks_not_measured_cells_and_draws_the_forest_plot(frame, t
     assert table["not_measured"].to_dict() == {"gap": 1, "mixed": 0, "reached": 1}
     summary = "\n".join(report.summary_markdown(frame, {"P": "p"}, tmp_path))
     assert "○ not measured" in summary and "✓ gap_clear ○ gap_invalid ✓ gap_huge" in summary and "○ reached_none" in summary
-    assert "| **reproduced** | gap holds |" not in summary  # a family of several cells is named by its family
+    assert "| **reproduced** | gap holds |" in summary  # a family of several cells is named by its plain statement
     assert summary.count("1 cell(s) not measured") == 2
     assert (tmp_path / "figures" / "forest_p.png").stat().st_size > 10_000
 
@@ -110,3 +110,14 @@ def test_the_html_colours_every_verdict_not_measured_grey(frame, tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert page.count('<tr class="not-measured">') == 3  # a family and two cells
     assert page.count('<tr class="reproduced">') == 4 and page.count('<tr class="inconclusive">') == 2
+
+
+def test_the_first_screen_reads_each_paper_from_its_claims(frame):
+    from replications.report import family_statement, first_screen
+
+    assert family_statement(pd.Series(["F1: LB is worse (Table 2)", "C1: LB is worse (Table 2)"])) == "LB is worse"
+    assert family_statement(pd.Series(["momentum: hybrid matches (Fig. 7)", "momentum: hybrid matches (Fig. 8)"])) == "momentum: hybrid matches"
+    assert family_statement(pd.Series(["F1: one cell (Fig. 4)"])) == "F1: one cell (Fig. 4)"
+    (line,) = first_screen(frame.assign(consistency="", amended=""))
+    assert line.startswith(f"- **{frame['paper'].iloc[0]}** (3 claims). ✓ reproduced: ")
+    assert "○ not measured: " in line and "? inconclusive: " in line and "✗" not in line
