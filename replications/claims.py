@@ -29,6 +29,8 @@ VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED)
 SIZE_CONSISTENT = "size consistent"  # the paper's effect lies inside our interval
 DIRECTION_ONLY = "direction only"  # our estimate has the paper's sign, but the paper's effect lies outside our interval
 OPPOSITE = "opposite direction"
+ONE_SIDED_T, TOST, TOST_PER_POINT, SPEARMAN, T_INTERVAL = "one-sided t", "TOST", "TOST per point", "Spearman", "t interval in a band"
+BEYOND_MARGIN = "beyond a margin (negative control)"
 UNDERPOWERED = "underpowered"
 WITHIN_MARGIN = "no effect within the margin"
 NAN = float("nan")
@@ -52,6 +54,8 @@ class ClaimRow:
     alpha: float = NAN  # the level of the test whose p-value decides "reproduced" (NaN: no p-value decides it)
     statistic: float = NAN
     p_value: float = NAN
+    p_against: float = NAN  # the p-value of the test whose rejection reads "not reproduced" (NaN: a rule with none)
+    test_kind: str = ""  # the decision's statistical form (TEST_KINDS), for its operating characteristics; '' a fixed rule
     effect: float = NAN  # the estimate the rule decides on
     effect_low: float = NAN  # its interval
     effect_high: float = NAN
@@ -99,6 +103,8 @@ CLAIM_COLUMN_MEANINGS = {
     "alpha": "the level of the test whose p-value decides 'reproduced' (empty: no p-value decides it)",
     "statistic": "the test statistic (t, rho, slope, ratio)",
     "p_value": "its p-value (one-sided, or TOST's larger one)",
+    "p_against": "the p-value of the test against the claim, whose rejection reads 'not reproduced' (empty: the rule has none)",
+    "test_kind": "the decision's statistical form: one-sided t, TOST, TOST per point, Spearman, t interval in a band; empty: a fixed rule with no sampling model",
     "effect": "the estimate the rule decides on, in effect_unit",
     "effect_low": "lower end of its interval (1 - 2 alpha, two-sided)",
     "effect_high": "upper end of its interval",
@@ -107,8 +113,8 @@ CLAIM_COLUMN_MEANINGS = {
     "effect_unit": "the unit of effect, threshold, paper_effect and mde",
     "mde": "smallest effect the test detects with the configured power at its n and alpha (interval rules: the half-width)",
     "n_needed": "seeds per group the test needs to detect the paper's effect (else the threshold) at the spread seen",
-    "p_holm": "Holm-adjusted p-value within the family",
-    "family_verdict": "the family's verdict over its validly measured cells: reproduced if every one is, not reproduced if any is not, else inconclusive; not measured if none is measured",
+    "p_holm": "Holm-adjusted p_against within the family: a cell's 'not reproduced' stands only if it is below alpha",
+    "family_verdict": "the family's verdict: reproduced if every decidable measured cell is (no correction: an intersection-union test), not reproduced if some cell's 'not reproduced' survives Holm, else inconclusive; not measured if no cell is measured",
     "inconclusive_kind": "for inconclusive cells: underpowered (MDE above the paper's effect or threshold) or no effect within the margin",
     "stability": "share of seed resamples (leave-one-out, bootstrap; the lower) giving the same verdict; empty for one seed",
     "fragile": "stability below the configured share",
@@ -142,6 +148,7 @@ def gap_row(
     test = statistics.estimate(a, b, paired)
     low, high = test.interval(alpha)
     p_value = test.p_greater()
+    p_against = test.p_less(min_effect) if max_effect is None else min(test.p_less(min_effect), test.p_greater(max_effect))
     shown = lambda value: f"{scale * value:.3g}{_unit(unit)}"  # noqa: E731
     if not np.isfinite(p_value):
         verdict, reason = INCONCLUSIVE, "the test is undefined (no spread in either group)"
@@ -159,7 +166,7 @@ def gap_row(
     return ClaimRow(
         **text, verdict=verdict, detail=reason + extra,
         rule=f"reproduced if p < {alpha}{bound}; not reproduced if the upper {confidence:.0f}% bound < {shown(min_effect)}; else inconclusive",
-        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_value,
+        n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_value, p_against=p_against, test_kind=ONE_SIDED_T,
         effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * min_effect,
         paper_effect=scale * paper_effect, effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power),
         n_needed=_needed(a, b, reference, alpha, power, paired),
@@ -184,6 +191,7 @@ def equivalence_row(
     return ClaimRow(
         **text, verdict=verdict, detail=reason, rule=_equivalence_rule(alpha, shown_margin, control, "the difference"),
         n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_beyond if control else p_equivalent,
+        p_against=p_equivalent if control else p_beyond, test_kind=BEYOND_MARGIN if control else TOST,
         effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
         effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power, two_one_sided=True),
         n_needed=_needed(a, b, margin, alpha, power, paired, two_one_sided=True),
@@ -215,6 +223,7 @@ def curve_equivalence_row(
         **text, verdict=verdict, detail=f"{reason}; largest mean difference at {differences.index.name or 'point'} {point}",
         rule=_equivalence_rule(alpha, f"±{scale * margin:g}{_unit(unit)}", control, "the difference at every point"),
         n_seeds=differences.shape[1], alpha=alpha, statistic=tests[worst].statistic, p_value=p_beyond if control else p_equivalent,
+        p_against=p_equivalent if control else p_beyond, test_kind=BEYOND_MARGIN if control else TOST_PER_POINT,
         effect=scale * tests[worst].difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
         effect_unit=unit, mde=scale * max(test.minimum_detectable(alpha, power, two_one_sided=True) for test in tests),
         n_needed=_needed(row_values, np.zeros_like(row_values), margin, alpha, power, True, two_one_sided=True),
@@ -264,15 +273,18 @@ def trend_row(x: Sequence[float], y: Sequence[float], *, sign: int, alpha: float
     return ClaimRow(
         **text, verdict=verdict, detail=reason,
         rule=f"reproduced if p < {alpha} in the claimed direction; not reproduced if p < {alpha} the other way; else inconclusive",
-        n_seeds=n_seeds, alpha=alpha, statistic=rho, p_value=p_value, effect=sign * rho if np.isfinite(rho) else NAN,
+        n_seeds=n_seeds, alpha=alpha, statistic=rho, p_value=p_value, p_against=p_opposite, test_kind=SPEARMAN, effect=sign * rho if np.isfinite(rho) else NAN,
         threshold=0.0, effect_unit="rho in the claimed direction", mde=statistics.spearman_minimum_detectable(len(x), alpha, power),
     )  # fmt: skip
 
 
-def interval_row(estimate: float, low: float, high: float, *, band: tuple[float, float], unit: str = "", **text: Any) -> ClaimRow:
+def interval_row(estimate: float, low: float, high: float, *, band: tuple[float, float], unit: str = "",
+                 alpha: float = NAN, degrees_of_freedom: float = NAN, **text: Any) -> ClaimRow:  # fmt: skip
     """Reproduced if the interval lies inside `band`, not reproduced if it lies wholly outside, else inconclusive.
 
     Its MDE is the interval's half-width: the resolution at which it can place the estimate in or out of the band.
+    A t interval (its `alpha`, each side, and `degrees_of_freedom` given) also yields the p-value against the claim:
+    that the quantity lies beyond the band's edge on the estimate's side (`p_against`), for Holm within the family.
     """
     band_low, band_high = band
     verdict = interval_verdict(low, high, band_low, band_high)
@@ -286,9 +298,23 @@ def interval_row(estimate: float, low: float, high: float, *, band: tuple[float,
     return ClaimRow(
         **text, verdict=verdict, detail=reason + extra,
         rule=f"reproduced if the interval lies within [{band_low:g}, {band_high:g}]; not reproduced if it lies outside; else inconclusive",
+        alpha=alpha, p_against=_p_beyond_band(low, high, alpha, degrees_of_freedom, band),
+        test_kind=T_INTERVAL if np.isfinite(degrees_of_freedom) else "",
         effect=estimate, effect_low=low, effect_high=high, threshold=edges[0] if len(edges) == 1 else NAN, effect_unit=unit,
         mde=(high - low) / 2 if np.isfinite(high - low) else NAN,
     )  # fmt: skip
+
+
+def _p_beyond_band(low: float, high: float, alpha: float, degrees_of_freedom: float, band: tuple[float, float]) -> float:
+    """From a (1 - 2 alpha) t interval: the one-sided p-value that the quantity lies beyond the band's nearer edge on
+    the interval's side (NaN without alpha and degrees of freedom, or for an interval that is not finite)."""
+    if not all(np.isfinite(value) for value in (low, high, alpha, degrees_of_freedom)) or degrees_of_freedom <= 0:
+        return NAN
+    test = statistics.Estimate((low + high) / 2, (high - low) / (2 * statistics.t_quantile(1 - alpha, degrees_of_freedom)), degrees_of_freedom)
+    band_low, band_high = band
+    candidates = [test.p_less(band_low) if np.isfinite(band_low) else NAN, test.p_greater(band_high) if np.isfinite(band_high) else NAN]
+    finite = [value for value in candidates if np.isfinite(value)]
+    return float(min(finite)) if finite else NAN
 
 
 def interval_verdict(low: float, high: float, band_low: float = -np.inf, band_high: float = np.inf) -> str:
@@ -326,36 +352,52 @@ def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
 # --- what every paper shares ------------------------------------------------------------------------------
 
 
-def family_verdict(verdicts: Sequence[str]) -> str:
-    """A claim holds where it is made, over the cells measured validly: reproduced if every such cell is, not
-    reproduced if any is not, else inconclusive; "not measured" cells count for neither ("not measured" if all are)."""
-    measured = [verdict for verdict in verdicts if verdict != NOT_MEASURED]
-    if not measured:
+def decidable(row: ClaimRow) -> bool:
+    """A measured cell whose test could run: it reached a verdict, or it has a p-value or a finite interval (an
+    inconclusive cell with none, e.g. too few seeds or no spread at all, decides nothing and binds no family)."""
+    if row.verdict == NOT_MEASURED:
+        return False
+    tested = np.isfinite(row.p_value) or np.isfinite(row.p_against) or bool(np.isfinite(row.effect_low) and np.isfinite(row.effect_high))
+    return row.verdict != INCONCLUSIVE or tested
+
+
+def family_verdict(verdicts: Sequence[str], decidable_cells: Sequence[bool] | None = None) -> str:
+    """The family rule, whose error rates hold under any dependence between cells (cells' "not reproduced" already
+    Holm-corrected by `apply_holm`): reproduced if every decidable cell is (an intersection-union test: each cell at
+    its own alpha, no correction), not reproduced if some cell is, else inconclusive; "not measured" cells count for
+    nothing, and a family with none measured is "not measured"."""
+    decidable_cells = [verdict != NOT_MEASURED for verdict in verdicts] if decidable_cells is None else decidable_cells
+    if all(verdict == NOT_MEASURED for verdict in verdicts):
         return NOT_MEASURED
-    if all(verdict == REPRODUCED for verdict in measured):
-        return REPRODUCED
-    if any(verdict == NOT_REPRODUCED for verdict in measured):
+    if any(verdict == NOT_REPRODUCED for verdict in verdicts):
         return NOT_REPRODUCED
+    deciding = [verdict for verdict, can in zip(verdicts, decidable_cells) if can]
+    if deciding and all(verdict == REPRODUCED for verdict in deciding):
+        return REPRODUCED
     return INCONCLUSIVE
 
 
 def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
-    """Holm within each family over its validly measured cells: a cell whose "reproduced" rests on p < alpha keeps it
-    only if its adjusted p is below alpha. A "not measured" cell is no test of the claim and takes no share of alpha."""
+    """Holm within each family over the tests against the claim (`p_against`) of its measured cells: a cell's "not
+    reproduced" stands only if its adjusted p is below its alpha (a rule with no p-value keeps its own reading). Its
+    "reproduced" needs no correction: the family is reproduced only if every decidable cell is. A "not measured" cell
+    is no test of the claim and takes no share of alpha. Then each family's verdict (`family_verdict`)."""
     measured = np.array([row.verdict != NOT_MEASURED for row in rows], dtype=bool)
-    frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_value for row in rows]})[measured]
+    frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_against for row in rows]})[measured]
     adjusted = np.full(len(rows), NAN)
     for _, group in frame.groupby("family", sort=False):
-        adjusted[group.index] = statistics.holm(group["p"].to_numpy(float))
+        adjusted[group.index] = statistics.holm(group["p"].fillna(1.0).to_numpy(float))  # no p-value: counted, never rejects
     result = []
     for row, p_holm in zip(rows, adjusted):
-        if row.verdict == REPRODUCED and np.isfinite(row.alpha) and np.isfinite(p_holm) and p_holm >= row.alpha:
-            row = dataclasses.replace(row, verdict=INCONCLUSIVE, detail=f"{row.detail}; Holm-adjusted p = {p_holm:.3g} >= {row.alpha} in its family")
+        p_holm = p_holm if np.isfinite(row.p_against) else NAN
+        if row.verdict == NOT_REPRODUCED and np.isfinite(row.alpha) and np.isfinite(p_holm) and p_holm >= row.alpha:
+            row = dataclasses.replace(row, verdict=INCONCLUSIVE, detail=f"{row.detail}; against the claim, Holm-adjusted p = {p_holm:.3g} >= {row.alpha} in its family")
         result.append(dataclasses.replace(row, p_holm=p_holm))
-    families = {}
+    families: dict[str, list[ClaimRow]] = {}
     for row in result:
-        families.setdefault(row.family, []).append(row.verdict)
-    return [dataclasses.replace(row, family_verdict=family_verdict(families[row.family])) for row in result]
+        families.setdefault(row.family, []).append(row)
+    verdicts = {family: family_verdict([row.verdict for row in cells], [decidable(row) for row in cells]) for family, cells in families.items()}
+    return [dataclasses.replace(row, family_verdict=verdicts[row.family]) for row in result]
 
 
 def seed_resamples(seeds: Sequence[int], bootstrap: int, rng_seed: int) -> list[list[int]]:

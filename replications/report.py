@@ -126,7 +126,7 @@ def _family_with_numbers(family, cells: pd.DataFrame) -> str:
     cell = compared.iloc[0]
     unit = _text(cell["effect_unit"])
     return (f"{family.statement} (`{cell['claim_id']}`: ours {_number(cell['effect'])}, paper {_number(cell['paper_effect'])}"
-            f"{' ' + unit if unit else ''}{'; ' + family.consistency if family.consistency else ''})")
+            f"{' ' + unit if unit else ''}{'; ' + _text(cell['consistency']) if _text(cell['consistency']) else ''})")
 
 
 def family_consistency(cells: Iterable[Any]) -> str:
@@ -309,10 +309,50 @@ def engine_benchmark_lines(engine: dict[str, Any]) -> list[str]:
     ]
 
 
+def operating_markdown(claims: pd.DataFrame, output_dir: Path) -> list[str]:
+    """The methods table: each family rule's error rates and power under the suite's n (`replications.operating`),
+    also written to tables/operating_characteristics.csv."""
+    from replications.operating import characteristics_table
+
+    table = characteristics_table(claims)
+    (output_dir / "tables").mkdir(parents=True, exist_ok=True)
+    table.to_csv(output_dir / "tables" / "operating_characteristics.csv", index=False)
+    shown = pd.DataFrame({
+        "paper": table["paper"], "family": table["family"], "decidable cells": table["decidable_cells"], "forms": table["forms"],
+        "false ✗ at the boundary": table["false_not_reproduced_at_boundary"],
+        "false ✓ at no effect": table["false_reproduced_at_no_effect"],
+        "power at the paper's effect": [
+            "-" if pd.isna(low) else f"{low:.2f}-{high:.2f}" for low, high in zip(table["power_low"], table["power_high"])
+        ],
+        "seeds needed (largest cell)": table["seeds_needed"].map(lambda value: "-" if pd.isna(value) else f"{value:.0f}"),
+    })  # fmt: skip
+    return [
+        "## How the verdicts are made: each family rule's operating characteristics",
+        "",
+        "False ✗ at the boundary: the chance the family reads \"not reproduced\" where the claim holds at its smallest "
+        "effect that counts in every cell; false ✓ at no effect: the chance it reads \"reproduced\" where the claim fails "
+        "in some cell. Both are bounds that hold under any dependence between cells (Holm; intersection-union), where "
+        "every decidable cell has a test with a sampling model; a fixed rule (e.g. throughput's slopes, with its sweeps' "
+        "agreement as its check) has none, and the table says so. Power at the paper's effect: the chance every "
+        "decidable cell reads ✓ if each cell's truth is the paper's claimed value (its effect, or the centre of an "
+        "equivalence margin or band), with each cell's spread at its upper 80% confidence limit: between the "
+        "Bonferroni bound and the weakest cell's power ('-' where some cell has no paper effect on our scale or no "
+        "sampling model). Seeds needed: the largest cell's seeds for 80% power at the paper's effect (else its "
+        "threshold). `tests/test_operating.py` simulates the rules with correlated cells and checks these numbers. "
+        "Table: `tables/operating_characteristics.csv`.",
+        "",
+        markdown_table(shown),
+        "",
+    ]
+
+
 def data_dictionary(sections: list[ModuleType]) -> list[str]:
     """What each column of each table under tables/ means, with its unit."""
     lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`.", "", "`claims.csv`", ""]
     lines += [f"- `{column}`: {meaning}" for column, meaning in CLAIM_COLUMN_MEANINGS.items()] + [""]
+    from replications.operating import COLUMNS as OPERATING_COLUMNS
+
+    lines += ["`operating_characteristics`", ""] + [f"- `{column}`: {meaning}" for column, meaning in OPERATING_COLUMNS.items()] + [""]
     for section in sections:
         for table, columns in section.TABLES.items():
             lines += [f"`{table}`", ""]
@@ -364,10 +404,12 @@ def write_report(
         f"## Summary ({verdict_counts(claims)})",
         "",
         "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
-        "reproduced if every measured cell is, not reproduced if any measured cell is not, else inconclusive. A cell whose measurement failed "
+        "reproduced if every decidable measured cell is (each at its own alpha: an intersection-union test needs no "
+        "correction), not reproduced if some cell's \"not reproduced\" survives Holm's correction within the family, "
+        "else inconclusive; both error rates then stay below alpha whatever the dependence between cells (the operating "
+        "characteristics below). A cell whose measurement failed "
         "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
-        "family of such cells alone is not measured). Within a family, a cell's \"reproduced\" resting on a p-value must "
-        "survive Holm's correction. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
+        "family of such cells alone is not measured). Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
         "Beside a verdict, its size: *size consistent* if the paper's effect lies inside our interval, *direction only* "
         "if it lies outside but our estimate has its sign (ours larger or smaller), as the Reproducibility Project reads "
         "a replication; most families give no effect on our scale to compare. A family whose rule was amended after "
@@ -379,6 +421,7 @@ def write_report(
         "(README, \"Other machines\", has a measured comparison; `benchmarks/compare_verdicts.py` compares two runs).",
         "",
         *summary_markdown(claims, paper_sections, output_dir),
+        *operating_markdown(claims, output_dir),
         "## Every claim cell",
         "",
         "Effect and interval in the unit the rule decides in; MDE: the smallest effect the test detects with "

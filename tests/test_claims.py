@@ -80,7 +80,7 @@ def test_a_failed_validity_check_is_never_a_finding(shift):
     valid = claims.gap_row(base + 0.05, base, paired=True, alpha=0.05, min_effect=0.01, power=0.8, claim_id="valid", **text)
     finalised = {row.claim_id: row for row in claims.apply_holm([invalid, claims.validated(valid, "the point is a minimum")])}
     assert finalised["invalid"].verdict == NOT_MEASURED and np.isnan(finalised["invalid"].p_holm)
-    assert finalised["valid"].p_holm == finalised["valid"].p_value  # alone among the measured cells: no correction
+    assert finalised["valid"].p_holm == finalised["valid"].p_against  # alone among the measured cells: no correction
     assert finalised["valid"].family_verdict == REPRODUCED
     assert claims.apply_holm([invalid])[0].family_verdict == NOT_MEASURED
     assert claims.family_verdict([NOT_MEASURED, NOT_REPRODUCED]) == NOT_REPRODUCED
@@ -97,14 +97,39 @@ def row(claim_id: str, verdict: str, family: str = "f", p_value: float = float("
     return claims.ClaimRow("p", family, claim_id, "s", "-", "-", "t", verdict, "r", alpha=0.05, p_value=p_value, n_seeds=5, **numbers)
 
 
-def test_holm_turns_a_marginal_cell_inconclusive_and_the_family_takes_one_verdict():
-    rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001), row("b", REPRODUCED, p_value=0.04), row("d", REPRODUCED, p_value=0.03),
-                              row("c", REPRODUCED, "g", 0.04)])  # fmt: skip
+def test_the_family_rule_needs_every_decidable_cell_and_a_not_reproduced_that_survives_holm():
+    # "reproduced" needs no correction: every decidable cell at its own alpha (an intersection-union test).
+    rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001), row("b", REPRODUCED, p_value=0.04), row("d", REPRODUCED, p_value=0.03)])
+    assert [item.verdict for item in rows] == [REPRODUCED] * 3 and {item.family_verdict for item in rows} == {REPRODUCED}
+    # A marginal "not reproduced" among three cells does not survive Holm (0.02 * 3 >= 0.05): the cell and family read "?".
+    rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001, p_against=0.9), row("b", NOT_REPRODUCED, p_against=0.02),
+                              row("c", REPRODUCED, p_value=0.01, p_against=0.8)])  # fmt: skip
     by_id = {item.claim_id: item for item in rows}
-    assert by_id["a"].verdict == REPRODUCED and by_id["b"].verdict == INCONCLUSIVE and "Holm" in by_id["b"].detail
-    assert by_id["c"].verdict == REPRODUCED  # alone in its family: no correction
-    assert by_id["a"].family_verdict == INCONCLUSIVE and by_id["c"].family_verdict == REPRODUCED
+    assert by_id["b"].verdict == INCONCLUSIVE and "Holm-adjusted p = 0.06" in by_id["b"].detail
+    assert by_id["a"].family_verdict == INCONCLUSIVE
+    # A clear one survives and decides the family whatever the other cells say.
+    rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001, p_against=0.9), row("b", NOT_REPRODUCED, p_against=0.001)])
+    assert [item.verdict for item in rows] == [REPRODUCED, NOT_REPRODUCED] and rows[0].family_verdict == NOT_REPRODUCED
+    # A rule with no p-value keeps its own "not reproduced".
+    assert claims.apply_holm([row("a", NOT_REPRODUCED), row("b", REPRODUCED, p_value=0.01)])[0].verdict == NOT_REPRODUCED
+    # An undecidable cell (no test could run) does not keep the family from reproducing; an inconclusive decidable one does.
+    undecidable = row("u", INCONCLUSIVE)
+    assert not claims.decidable(undecidable) and claims.decidable(row("i", INCONCLUSIVE, p_value=0.3))
+    assert claims.apply_holm([row("a", REPRODUCED, p_value=0.01), undecidable])[0].family_verdict == REPRODUCED
+    assert claims.apply_holm([row("a", REPRODUCED, p_value=0.01), row("i", INCONCLUSIVE, p_value=0.3)])[0].family_verdict == INCONCLUSIVE
+    assert claims.apply_holm([undecidable])[0].family_verdict == INCONCLUSIVE
     assert claims.family_verdict([REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE]) == NOT_REPRODUCED
+
+
+def test_interval_rows_from_a_t_interval_give_the_p_value_against_the_claim():
+    test = statistics.Estimate(2.0, 0.1, 4)
+    low, high = test.interval(0.05)
+    text = {"paper": "p", "family": "f", "claim_id": "c", "statement": "s", "paper_value": "-", "our_value": "-", "test": "t"}
+    beyond = claims.interval_row(2.0, low, high, band=(0.5, 1.5), alpha=0.05, degrees_of_freedom=4, **text)
+    assert beyond.verdict == NOT_REPRODUCED and beyond.p_against == pytest.approx(test.p_greater(1.5)) and beyond.p_against < 0.05
+    below = claims.interval_row(2.0, low, high, band=(2.5, np.inf), alpha=0.05, degrees_of_freedom=4, **text)
+    assert below.p_against == pytest.approx(test.p_less(2.5))
+    assert np.isnan(claims.interval_row(2.0, low, high, band=(0.5, 1.5), **text).p_against)  # no t interval: no p-value
 
 
 def test_inconclusive_cells_say_whether_they_were_underpowered():

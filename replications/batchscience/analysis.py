@@ -114,6 +114,7 @@ def spread_claims(spread: pd.DataFrame, rule: ClaimRule) -> list[claims.ClaimRow
         fit = measures.log_log_slope(group["batch_size"], group["standard_error"], rule.alpha)
         rows.append(claims.interval_row(
             fit.slope, fit.ci_low, fit.ci_high, band=(-0.5 - rule.tolerance, -0.5 + rule.tolerance), unit="log-log slope",
+            alpha=rule.alpha, degrees_of_freedom=len(group) - 2,
             paper=PAPER, family="gradient_noise_slope", claim_id=f"gradient_noise_slope_{'init' if epoch == 0 else 'trained'}",
             statement=f"The standard error of a minibatch gradient falls as 1/sqrt(m) ({point})", paper_value="slope -1/2 (seed 002)",
             our_value=f"slope {fit.slope:.3f} over m = {group['batch_size'].min()}..{group['batch_size'].max()} (R² {fit.r_squared:.3f})",
@@ -267,6 +268,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
     low, high = statistics.paired(equal_updates, small).interval(rule.alpha)
     rows = [claims.interval_row(
         100 * (equal_updates - small).mean(), 100 * low, 100 * high, band=(-100 * rule.margin, np.inf), unit="pp",
+        alpha=rule.alpha, degrees_of_freedom=len(finals) - 1,
         paper=PAPER, family="equal_updates_at_least_as_good", claim_id="equal_updates_at_least_as_good",
         statement="Trained for the same number of updates, the large batch is at least as good as the small one",
         paper_value="the gap comes from too few updates (Hoffer et al. 2017; seed 004)",

@@ -114,7 +114,8 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
             continue
         low, high = statistics.paired(group["full"], group["online"]).interval(rule.alpha)
         rows.append(claims.validated(claims.interval_row(
-            100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * rule.margin), unit="pp", **text,
+            100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * rule.margin), unit="pp", alpha=rule.alpha,
+            degrees_of_freedom=len(gain) - 1, **text,
         ), below_ceiling))  # fmt: skip
     return rows
 
@@ -147,7 +148,7 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame
         low, high = stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan)
         missed = cells.loc[~cells["reached"], "batch_size"].tolist()
         row = claims.interval_row(
-            float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=band,
+            float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=band, alpha=rule.alpha, degrees_of_freedom=len(slopes) - 1,
             unit="slope", paper=paper.PAPER, family="epochs_grow_linearly", claim_id=f"epochs_grow_linearly_{task}",
             statement=f"{task}: past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
             paper_value="roughly linear (the Digit endpoints do not apply: see the section)", n_seeds=len(slopes),
