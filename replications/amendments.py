@@ -40,8 +40,8 @@ def amended_families(section: str, entries: list[dict[str, Any]] | None = None) 
 
 def amendments_of(family: str, named: dict[str, list[str]]) -> str:
     """The ids of the amendments after results that bear on `family`, in the order made ('' if none)."""
-    ids = named.get("*", []) + named.get(family, [])
-    return " ".join(sorted(set(ids), key=ids.index))
+    ids = set(named.get("*", []) + named.get(family, []))
+    return " ".join(sorted(ids, key=lambda name: (int("".join(filter(str.isdigit, name)) or 0), name)))
 
 
 def _issue(entry: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from replications.typed_config import Workspace
 
 
 def sharpness_like_claims(frames):
-    """One paired cell in the family `sharper_minima` (amended after results by A1 and A3)."""
+    """One paired cell in the family `sharper_minima` (amended after results by A1 and A3, and A9 as every family)."""
     pairs = frames["runs"].pivot(index="seed", columns="run", values="value")
     return [claims.gap_row(pairs["LB"], pairs["SB"], paired=True, alpha=0.05, min_effect=0.0, power=0.8, paper="Keskar",
                            family="sharper_minima", claim_id="sharper_minima_x", statement="s", paper_value="-",
@@ -72,7 +72,7 @@ def test_an_amendment_after_results_stays_marked_when_the_claims_are_rerun(confi
     first = write(workspace, tmp_path / "first.csv")
     rerun = write(workspace, tmp_path / "rerun.csv")  # same rules, runs made under them: not post hoc
     for table in (first, rerun):
-        assert table["amended"].iloc[0] == "A1 A3" and not table["post_hoc"].iloc[0]
+        assert table["amended"].iloc[0] == "A1 A3 A9" and not table["post_hoc"].iloc[0]
 
 
 def test_amended_families_read_wildcards_and_skip_changes_made_before_results():
@@ -84,7 +84,7 @@ def test_amended_families_read_wildcards_and_skip_changes_made_before_results():
         {"id": "B5", "families": ["other.one"], "results_seen": True},
     ]
     named = amended_families("paper", entries)
-    assert amendments_of("one", named) == "B2 B3 B1" and amendments_of("two", named) == "B2 B3"
+    assert amendments_of("one", named) == "B1 B2 B3" and amendments_of("two", named) == "B2 B3"  # in the order made
     assert amendments_of("one", amended_families("third", entries)) == "B3"
 
 
@@ -103,7 +103,7 @@ def test_the_report_marks_amended_families(config, tmp_path):
 
     table = write(Workspace.from_config(config), tmp_path / "claims.csv")
     family = families(table.assign(paper="Keskar")).iloc[0]
-    assert family.amended == "A1 A3"
+    assert family.amended == "A1 A3 A9"
     row = dataclasses.replace(claims.ClaimRow(paper="p", family="f", claim_id="c", statement="s", paper_value="-",
                                               our_value="-", test="t", verdict=claims.REPRODUCED, rule="r"), amended="A2")  # fmt: skip
     from replications.report import _marks

@@ -290,10 +290,10 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         scaled = finals[name]
         gap = small.mean() - equal_epochs.mean()
         share = (scaled.mean() - equal_epochs.mean()) / gap if gap > 0 else float("nan")
+        cell = f"lr_scaling_{name.removeprefix('large_batch_')}"  # a family of its own: the two scalings are rival claims
         row = claims.gap_row(
             scaled - equal_epochs, rule.min_share_closed * (small - equal_epochs), paired=True, alpha=rule.alpha, min_effect=0.0,
-            power=power, scale=100, unit="pp",
-            paper=PAPER, family="lr_scaling", claim_id=f"lr_scaling_{name.removeprefix('large_batch_')}",
+            power=power, scale=100, unit="pp", paper=PAPER, family=cell, claim_id=cell,
             statement=f"Scaling the learning rate {label} with warm-up closes most of the large batch's gap",
             paper_value="CaffeNet: batch 1,024 at scaled lr 46.5% vs 47.1% at 256 (Mishkin et al.); ResNet-50 no loss at 8k (Goyal et al.)",
             our_value=(f"LB {100 * scaled.mean():.2f}% vs LB at the same lr {100 * equal_epochs.mean():.2f}%, SB {100 * small.mean():.2f}%: "
