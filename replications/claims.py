@@ -32,6 +32,7 @@ OPPOSITE = "opposite direction"
 ONE_SIDED_T, TOST, TOST_PER_POINT, SPEARMAN, T_INTERVAL = "one-sided t", "TOST", "TOST per point", "Spearman", "t interval in a band"
 BEYOND_MARGIN = "beyond a margin (negative control)"
 UNDERPOWERED = "underpowered"
+NO_TEST = "no test (too few seeds or no spread)"
 WITHIN_MARGIN = "no effect within the margin"
 NAN = float("nan")
 
@@ -115,7 +116,7 @@ CLAIM_COLUMN_MEANINGS = {
     "n_needed": "seeds per group the test needs to detect the paper's effect (else the threshold) at the spread seen",
     "p_holm": "Holm-adjusted p_against within the family: a cell's 'not reproduced' stands only if it is below alpha",
     "family_verdict": "the family's verdict: reproduced if every decidable measured cell is (no correction: an intersection-union test), not reproduced if some cell's 'not reproduced' survives Holm, else inconclusive; not measured if no cell is measured",
-    "inconclusive_kind": "for inconclusive cells: underpowered (MDE above the paper's effect or threshold) or no effect within the margin",
+    "inconclusive_kind": "for inconclusive cells: no test (too few seeds or no spread), underpowered (MDE above the paper's effect or threshold), or no effect within the margin",
     "stability": "share of seed resamples (leave-one-out, bootstrap; the lower) giving the same verdict; empty for one seed",
     "fragile": "stability below the configured share",
     "rules_hash": "hash of the rules in force (config verdicts + the paper's claims)",
@@ -453,9 +454,13 @@ def stabilities(
 
 
 def inconclusive_kind(row: ClaimRow) -> str:
-    """Underpowered if the test could not see the paper's effect (or the rule's threshold); else no effect within the margin."""
+    """Why an inconclusive cell decided nothing: no test could run (too few seeds, no spread); underpowered (the test
+    could not see the paper's effect, or the rule's threshold); else no effect within the margin. (A ceiling or any
+    other failed validity check reads "not measured", a verdict of its own.)"""
     if row.verdict != INCONCLUSIVE:
         return ""
+    if not decidable(row):
+        return NO_TEST
     reference = row.paper_effect if np.isfinite(row.paper_effect) else abs(row.threshold)
     if not np.isfinite(row.mde) or not np.isfinite(reference) or reference == 0 or row.mde > abs(reference):
         return UNDERPOWERED

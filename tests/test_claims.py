@@ -133,9 +133,9 @@ def test_interval_rows_from_a_t_interval_give_the_p_value_against_the_claim():
 
 
 def test_inconclusive_cells_say_whether_they_were_underpowered():
-    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=2.0, paper_effect=1.0)) == claims.UNDERPOWERED
-    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=0.5, paper_effect=1.0)) == claims.WITHIN_MARGIN
-    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, mde=0.5, threshold=1.0)) == claims.WITHIN_MARGIN
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, p_value=0.3, mde=2.0, paper_effect=1.0)) == claims.UNDERPOWERED
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, p_value=0.3, mde=0.5, paper_effect=1.0)) == claims.WITHIN_MARGIN
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, p_value=0.3, mde=0.5, threshold=1.0)) == claims.WITHIN_MARGIN
     assert claims.inconclusive_kind(row("a", REPRODUCED, mde=2.0, paper_effect=1.0)) == ""
 
 
@@ -235,3 +235,8 @@ def test_family_consistency_and_the_summary_count_families_by_size():
                           "verdict": REPRODUCED, "family_verdict": REPRODUCED, "post_hoc": False, "fragile": False,
                           "consistency": ["size consistent", "size consistent", "direction only (ours larger)", ""], "amended": ""})  # fmt: skip
     assert verdict_counts(cells).endswith("of 2 families that give one on our scale: 1 size consistent, 1 direction only, 0 mixed, 0 opposite direction")
+
+
+def test_an_inconclusive_cell_with_no_test_says_so():
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE)) == claims.NO_TEST  # no p-value, no interval: nothing ran
+    assert claims.inconclusive_kind(row("a", INCONCLUSIVE, p_value=0.3, mde=2.0, paper_effect=1.0)) == claims.UNDERPOWERED

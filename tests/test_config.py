@@ -136,3 +136,27 @@ def test_amendments_are_on_record_and_complete(tmp_path):
     broken.write_text("- {id: A1, date: 2026-12-03}\n")
     with pytest.raises(ValueError, match="lacks"):
         load_amendments(broken)
+
+
+def test_the_tests_the_config_names_are_the_tests_the_code_runs():
+    """Each test named in a paper's claim comments in base.yaml (Welch, paired, TOST, Spearman) is one its claim rows
+    report running (the committed quick report's claims.csv): a comment cannot name a test the code does not run."""
+    import pandas as pd
+    import yaml
+
+    base = Path(REPO) / "config" / "base.yaml"
+    claims_table = pd.read_csv(Path(REPO) / "reports" / "quick" / "claims.csv")
+    papers = {"keskar2017": "Keskar et al. 2017", "smith2018": "Smith et al. 2018", "wilson2003": "Wilson & Martinez 2003",
+              "batchscience": "Batch-size science"}  # fmt: skip
+    sections, current = {}, None
+    for line in base.read_text().splitlines():
+        if line and not line.startswith((" ", "#")):
+            current = line.split(":")[0]
+        elif current in papers and line.strip().startswith("#"):
+            sections.setdefault(current, []).append(line.lower())
+    assert set(yaml.safe_load(base.read_text())) >= set(papers)
+    for section, comments in sections.items():
+        tests_run = " ".join(claims_table.loc[claims_table["paper"] == papers[section], "test"]).lower()
+        for name in ("welch", "paired", "tost", "spearman"):
+            if any(name in comment for comment in comments):
+                assert name in tests_run, f"base.yaml's {section} comments name {name}; no claim of {papers[section]} runs it"
