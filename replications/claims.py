@@ -25,7 +25,9 @@ REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
 NOT_MEASURED = "not measured"  # the measurement failed its own validity check: never a finding
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED)
+NOT_A_CLAIM = "not a claim"  # the test cannot fail for a reason that bears on the claim (e.g. it follows from arithmetic)
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_MEASURED, NOT_A_CLAIM)
+NO_FINDING = (NOT_MEASURED, NOT_A_CLAIM)  # verdicts that count for no family and take no share of alpha
 SIZE_CONSISTENT = "size consistent"  # the paper's effect lies inside our interval
 DIRECTION_ONLY = "direction only"  # our estimate has the paper's sign, but the paper's effect lies outside our interval
 OPPOSITE = "opposite direction"
@@ -345,6 +347,13 @@ def validated(row: ClaimRow, check: str, failure: str = "") -> ClaimRow:
     return dataclasses.replace(row, verdict=NOT_MEASURED, validity_check=check, validity=failure, detail=f"NOT MEASURED: {failure}{reading}")
 
 
+def not_a_claim(row: ClaimRow, reason: str) -> ClaimRow:
+    """`row` read as what it is: a measurement whose outcome cannot bear on the claim (`reason`); its test's reading
+    stays in the details as a check of the measurement, and it counts for no family."""
+    reading = f"; the test's reading, a check of the measurement only: {row.detail}" if row.detail else ""
+    return dataclasses.replace(row, verdict=NOT_A_CLAIM, detail=f"NOT A CLAIM: {reason}{reading}")
+
+
 def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
     """A cell whose measurement failed its check before any test could run (e.g. a target no seed reached)."""
     return validated(ClaimRow(**text, verdict=INCONCLUSIVE, rule="no test: the measurement failed its validity check"), check, failure)
@@ -356,7 +365,7 @@ def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
 def decidable(row: ClaimRow) -> bool:
     """A measured cell whose test could run: it reached a verdict, or it has a p-value or a finite interval (an
     inconclusive cell with none, e.g. too few seeds or no spread at all, decides nothing and binds no family)."""
-    if row.verdict == NOT_MEASURED:
+    if row.verdict in NO_FINDING:
         return False
     tested = np.isfinite(row.p_value) or np.isfinite(row.p_against) or bool(np.isfinite(row.effect_low) and np.isfinite(row.effect_high))
     return row.verdict != INCONCLUSIVE or tested
@@ -367,9 +376,9 @@ def family_verdict(verdicts: Sequence[str], decidable_cells: Sequence[bool] | No
     Holm-corrected by `apply_holm`): reproduced if every decidable cell is (an intersection-union test: each cell at
     its own alpha, no correction), not reproduced if some cell is, else inconclusive; "not measured" cells count for
     nothing, and a family with none measured is "not measured"."""
-    decidable_cells = [verdict != NOT_MEASURED for verdict in verdicts] if decidable_cells is None else decidable_cells
-    if all(verdict == NOT_MEASURED for verdict in verdicts):
-        return NOT_MEASURED
+    decidable_cells = [verdict not in NO_FINDING for verdict in verdicts] if decidable_cells is None else decidable_cells
+    if all(verdict in NO_FINDING for verdict in verdicts):
+        return NOT_MEASURED if NOT_MEASURED in verdicts else NOT_A_CLAIM
     if any(verdict == NOT_REPRODUCED for verdict in verdicts):
         return NOT_REPRODUCED
     deciding = [verdict for verdict, can in zip(verdicts, decidable_cells) if can]
@@ -383,7 +392,7 @@ def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
     reproduced" stands only if its adjusted p is below its alpha (a rule with no p-value keeps its own reading). Its
     "reproduced" needs no correction: the family is reproduced only if every decidable cell is. A "not measured" cell
     is no test of the claim and takes no share of alpha. Then each family's verdict (`family_verdict`)."""
-    measured = np.array([row.verdict != NOT_MEASURED for row in rows], dtype=bool)
+    measured = np.array([row.verdict not in NO_FINDING for row in rows], dtype=bool)
     frame = pd.DataFrame({"family": [row.family for row in rows], "p": [row.p_against for row in rows]})[measured]
     adjusted = np.full(len(rows), NAN)
     for _, group in frame.groupby("family", sort=False):
@@ -472,7 +481,7 @@ def consistency(row: ClaimRow) -> str:
     our interval (size consistent), or only of the same sign as our estimate (direction only, ours larger or smaller)?
     '' where the paper gives no effect on our scale, there is no interval, or the cell is not measured."""
     values = (row.paper_effect, row.effect, row.effect_low, row.effect_high)
-    if row.verdict == NOT_MEASURED or not all(np.isfinite(value) for value in values):
+    if row.verdict in NO_FINDING or not all(np.isfinite(value) for value in values):
         return ""
     if row.effect_low <= row.paper_effect <= row.effect_high:
         return SIZE_CONSISTENT

@@ -26,7 +26,7 @@ code { background: #f5f5f5; padding: 0 0.2em; }
 tr.reproduced td:first-child { background: #d9f2d9; }
 tr.not-reproduced td:first-child { background: #f8d7d7; }
 tr.inconclusive td:first-child { background: #fff0c2; }
-tr.not-measured td:first-child { background: #e6e6e6; color: #5a5a5a; }
+tr.not-measured td:first-child, tr.not-a-claim td:first-child { background: #e6e6e6; color: #5a5a5a; }
 """
 
 

@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED  # noqa: E402
+from replications.claims import INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED  # noqa: E402
 
 STYLE = {
     "figure.dpi": 110,
@@ -47,7 +47,7 @@ def save(figure: plt.Figure, path: str | Path) -> None:
     plt.close(figure)
 
 
-VERDICT_COLORS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE: "#b8860b", NOT_MEASURED: "#8c8c8c"}
+VERDICT_COLORS = {REPRODUCED: "#2ca02c", NOT_REPRODUCED: "#d62728", INCONCLUSIVE: "#b8860b", NOT_MEASURED: "#8c8c8c", NOT_A_CLAIM: "#8c8c8c"}
 # The forest plot's x: effect / |MDE|, a unit every cell has, so one axis serves cells of any unit.
 FOREST_LINEAR = 1.0  # symlog: linear within +-1 MDE, where the tests decide; logarithmic beyond, so a large effect keeps the rest readable
 FOREST_CLIP = 1000.0  # beyond this (a tiny MDE from a near-constant measurement), drawn at the edge as an arrow
@@ -70,7 +70,7 @@ def forest_positions(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def _forest_label(row) -> str:
-    marks = [("not measured", row.verdict == NOT_MEASURED), ("fragile", _flag(row.fragile)), ("post hoc", _flag(row.post_hoc))]
+    marks = [("not measured", row.verdict == NOT_MEASURED), ("not a claim", row.verdict == NOT_A_CLAIM), ("fragile", _flag(row.fragile)), ("post hoc", _flag(row.post_hoc))]
     return row.claim_id + "".join(f" [{mark}]" for mark, present in marks if present)
 
 
@@ -87,7 +87,8 @@ def forest_figure(claims: pd.DataFrame, title: str) -> plt.Figure:
         _draw_cell(axis, y, cell)
     _forest_axis(axis, positions)
     unmeasured = int((positions["verdict"] == NOT_MEASURED).sum())
-    figure.suptitle(f"{title}: {len(positions)} cells, {unmeasured} not measured (grey, hollow)\n"
+    not_claims = int((positions["verdict"] == NOT_A_CLAIM).sum())
+    figure.suptitle(f"{title}: {len(positions)} cells, {unmeasured} not measured{f', {not_claims} not a claim' if not_claims else ''} (grey, hollow)\n"
                     "effect and interval (dot, line), rule threshold (dashed tick), paper's effect (diamond)", fontsize=8)  # fmt: skip
     figure.legend(handles=_forest_legend(positions), loc="outside lower center", ncol=6, fontsize=7)
     return figure
@@ -98,7 +99,7 @@ def _draw_cell(axis: plt.Axes, y: int, cell) -> None:
     if cell.missing:
         axis.text(0.005, y, cell.missing, transform=axis.get_yaxis_transform(), color=color, fontsize=7, style="italic", va="center")
         return
-    hollow = cell.verdict == NOT_MEASURED  # its numbers are a record of what was measured, not a finding
+    hollow = cell.verdict in NO_FINDING  # its numbers are a record of what was measured, not a finding
     if np.isfinite(cell.low) and np.isfinite(cell.high):
         axis.plot([cell.low, cell.high], [y, y], color=color, linewidth=1.5, linestyle=":" if hollow else "-")
     marker = ("<" if cell.x < 0 else ">") if cell.clipped else "o"
@@ -131,7 +132,7 @@ def _forest_axis(axis: plt.Axes, positions: pd.DataFrame) -> None:
 def _forest_legend(positions: pd.DataFrame) -> list[Line2D]:
     shown = [verdict for verdict in VERDICT_COLORS if verdict in set(positions["verdict"])]
     verdicts = [Line2D([], [], marker="o", linestyle="none", color=VERDICT_COLORS[verdict], label=verdict,
-                       markerfacecolor="white" if verdict == NOT_MEASURED else VERDICT_COLORS[verdict]) for verdict in shown]  # fmt: skip
+                       markerfacecolor="white" if verdict in NO_FINDING else VERDICT_COLORS[verdict]) for verdict in shown]  # fmt: skip
     return verdicts + [Line2D([], [], marker="D", linestyle="none", color="#333", markersize=4, label="paper's effect"),
                        Line2D([], [], linestyle="--", color="#555", label="rule threshold")]  # fmt: skip
 

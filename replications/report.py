@@ -26,7 +26,7 @@ import yaml
 from replications import job_clock
 from replications.amendments import AMENDMENTS_FILE, amendments_markdown, load_amendments
 from replications.claims import (
-    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, DIRECTION_ONLY, INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, OPPOSITE, REPRODUCED,
+    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, DIRECTION_ONLY, INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, OPPOSITE, REPRODUCED,
     SIZE_CONSISTENT, VERDICTS, ClaimRow,
 )
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
@@ -41,8 +41,8 @@ from replications.plots import forest_plot
 from replications.report_tools import markdown_table
 
 
-SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○"}
-CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured)"
+SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○", NOT_A_CLAIM: "–"}
+CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured, – not a claim)"
 
 
 def _number(value: float, digits: int = 3) -> str:
@@ -120,7 +120,7 @@ def first_screen(claims: pd.DataFrame) -> list[str]:
 
 
 def _family_with_numbers(family, cells: pd.DataFrame) -> str:
-    compared = cells[(cells["verdict"] != NOT_MEASURED) & cells["paper_effect"].notna() & cells["effect"].notna()]
+    compared = cells[~cells["verdict"].isin(NO_FINDING) & cells["paper_effect"].notna() & cells["effect"].notna()]
     if compared.empty:
         return family.statement
     cell = compared.iloc[0]
@@ -156,7 +156,8 @@ def _counts(rows: pd.DataFrame, noun: str) -> str:
     """'n noun: k reproduced, k not reproduced, k inconclusive, k not measured[; k post hoc (...)]' of `rows`' verdicts."""
     post_hoc = rows["post_hoc"].astype(bool)
     counted = rows[~post_hoc]["verdict"].value_counts()
-    text = ", ".join(f"{counted.get(verdict, 0)} {verdict}" for verdict in VERDICTS)
+    shown = [verdict for verdict in VERDICTS if verdict != NOT_A_CLAIM or counted.get(verdict, 0)]  # "not a claim" only where some are
+    text = ", ".join(f"{counted.get(verdict, 0)} {verdict}" for verdict in shown)
     if post_hoc.any():
         text += f"; {int(post_hoc.sum())} post hoc (" + ", ".join(f"{n} {v}" for v, n in rows[post_hoc]["verdict"].value_counts().items()) + ")"
     return f"{len(rows)} {noun}: {text}"
@@ -409,7 +410,8 @@ def write_report(
         "else inconclusive; both error rates then stay below alpha whatever the dependence between cells (the operating "
         "characteristics below). A cell whose measurement failed "
         "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
-        "family of such cells alone is not measured). Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
+        "family of such cells alone is not measured). A cell whose test cannot fail for a reason that bears on the claim "
+        "(its outcome follows from arithmetic) is *not a claim*, with the reason; it counts for nothing either. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
         "Beside a verdict, its size: *size consistent* if the paper's effect lies inside our interval, *direction only* "
         "if it lies outside but our estimate has its sign (ours larger or smaller), as the Reproducibility Project reads "
         "a replication; most families give no effect on our scale to compare. A family whose rule was amended after "

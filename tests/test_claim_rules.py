@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from replications import claims
 from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 ALL_THREE = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE)
@@ -385,7 +386,7 @@ def test_throughput_saturates_reaches_every_verdict(config):
     assert verdicts(rows) == list(ALL_THREE)
 
 
-def test_gradient_noise_slope_reaches_every_verdict(config):
+def test_gradient_noise_slope_check_reaches_every_reading_and_is_not_a_claim(config):
     from replications.batchscience import analysis
     from replications.batchscience.config import ScienceConfig
 
@@ -396,9 +397,12 @@ def test_gradient_noise_slope_reaches_every_verdict(config):
 
     def rows(case):
         spread = pd.DataFrame({"epoch": 0, "point": "initialisation", "batch_size": batches, "standard_error": errors[case], "draws": 8})
-        return analysis.spread_claims(spread, rule)
+        return analysis.spread_checks(spread, rule)
 
-    assert verdicts(rows) == list(ALL_THREE)
+    assert verdicts(rows) == list(ALL_THREE)  # the estimator's check can fail
+    spread = pd.DataFrame({"epoch": 0, "point": "initialisation", "batch_size": batches, "standard_error": errors["shown"], "draws": 8})
+    (row,) = analysis.spread_claims(spread, rule)
+    assert row.verdict == claims.NOT_A_CLAIM and "follows from arithmetic" in row.detail and "lies within" in row.detail
 
 
 def test_steps_to_target_rules_reach_every_verdict(config):

@@ -240,3 +240,12 @@ def test_family_consistency_and_the_summary_count_families_by_size():
 def test_an_inconclusive_cell_with_no_test_says_so():
     assert claims.inconclusive_kind(row("a", INCONCLUSIVE)) == claims.NO_TEST  # no p-value, no interval: nothing ran
     assert claims.inconclusive_kind(row("a", INCONCLUSIVE, p_value=0.3, mde=2.0, paper_effect=1.0)) == claims.UNDERPOWERED
+
+
+def test_a_cell_that_is_not_a_claim_counts_for_no_family():
+    check = row("n", REPRODUCED, p_value=0.001)
+    not_claim = claims.not_a_claim(check, "it follows from arithmetic")
+    assert not_claim.verdict == claims.NOT_A_CLAIM and not_claim.detail.startswith("NOT A CLAIM: it follows from arithmetic")
+    assert claims.apply_holm([not_claim])[0].family_verdict == claims.NOT_A_CLAIM
+    family = claims.apply_holm([not_claim, row("a", INCONCLUSIVE, p_value=0.3)])
+    assert family[0].family_verdict == INCONCLUSIVE and np.isnan(family[0].p_holm)  # it neither decides nor takes alpha
