@@ -60,9 +60,10 @@ class UnregisteredRule(ValueError):
 
 
 def claim_rule_hash(config: Mapping[str, Any], section: str, rule: str) -> str:
-    """The hash of one claim's rule: its config (`<section>.claims.<rule>`) and the core `verdicts` settings."""
-    rules = {"verdicts": config["verdicts"], "claim": config[section]["claims"][rule]}
-    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:12]
+    """The hash of one claim's rule: its config (`<section>.claims.<rule>`), the thresholds that decide its verdicts.
+    (The core `verdicts` settings only mark verdicts, fragile or not, and size their MDE: the paper's `rules_hash`,
+    which the runs record, covers them.)"""
+    return hashlib.sha256(json.dumps(config[section]["claims"][rule], sort_keys=True).encode()).hexdigest()[:12]
 
 
 def claim_rule_hashes(config: Mapping[str, Any], section: str) -> dict[str, str]:

@@ -35,8 +35,9 @@ def test_the_committed_configs_have_every_claim_rule_on_record():
     from replications.config import load_config
     from replications.papers import configured_papers
 
-    for scale in ("smoke", "quick", "paper"):
-        config = load_config(f"{AMENDMENTS_FILE.parent}/{scale}.yaml")
+    toy = AMENDMENTS_FILE.parent.parent / "tests" / "toy_paper" / "config.yaml"
+    for scale, extra in [(scale, extra) for scale in ("smoke", "quick", "paper") for extra in ([], [toy])]:
+        config = load_config(f"{AMENDMENTS_FILE.parent}/{scale}.yaml", *extra)
         for paper in configured_papers(config):
             assert unregistered_rules(paper.name, claim_rule_hashes(config, paper.name), paper.registry) == [], (scale, paper.name)
 

@@ -79,7 +79,7 @@ def test_smoke_workflow_writes_the_report(smoke_run):
         "distance_grows_with_log_updates",
         "toy_small_batch_better",
     ]
-    assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive", "not measured"}
+    assert set(claims["verdict"]) <= {"reproduced", "not reproduced", "inconclusive", "not measured", "not a claim"}
     # Every row: the rules' hash, the power, the stability (empty only for single-seed results) and the family.
     assert claims["rules_hash"].notna().all() and not claims["post_hoc"].any() and claims["family"].notna().all()
     assert claims["mde"].notna().sum() >= 25 and (claims["stability"].notna() | (claims["n_seeds"] < 2)).all()
@@ -265,16 +265,29 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     assert "## Batch-size science" in report and "gradient_noise_slope_init" in set(claims["claim_id"])
 
 
-def test_a_rule_changed_after_the_runs_marks_its_verdicts_post_hoc(smoke_run, tmp_path):
-    """Change one Wilson rule after the runs: its analysis reruns without retraining, and its verdicts say post hoc."""
+def test_a_rule_changed_after_the_runs_is_refused_until_on_record_then_marked_post_hoc(smoke_run, tmp_path):
+    """Change one Wilson rule after the runs: with no entry in its registry the claims step refuses, naming the rule;
+    recorded, its analysis reruns without retraining, and its verdicts say post hoc."""
+    from replications.config import load_config
+    from replications.preregistration import claim_rule_hashes, register
+
     copy = tmp_path / "run"
     shutil.copytree(smoke_run, copy)  # with .snakemake: its metadata records the params each output was made with
     changed = tmp_path / "changed.yaml"
     changed.write_text(yaml.safe_dump({"wilson2003": {"claims": {"no_accuracy_gain": {"alpha": 0.05, "margin": 0.02}}}}))
-    completed = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(copy), "--configfile", *SMOKE[1:], str(changed), "--cores", "2"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    command = [*SNAKEMAKE, "--directory", str(copy), "--configfile", *SMOKE[1:], str(changed), "--cores", "2"]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert refused.returncode != 0
+    log = (copy / "results" / "smoke" / "logs" / "wilson2003" / "analyse.log").read_text()
+    assert "wilson2003.no_accuracy_gain: its rule in force" in log and "keskar2017." not in log
+    registry = Path(REPO) / "replications" / "wilson2003" / "registered_rules.yaml"
+    original = registry.read_text()
+    try:  # on record (here as 'registered', a test's stand-in for an amendment), restored afterwards
+        hashes = claim_rule_hashes(load_config(*SMOKE[1:], str(changed)), "wilson2003")
+        register("wilson2003", hashes, registry, "registered", "test", "today", ["no_accuracy_gain"])
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    finally:
+        registry.write_text(original)
     assert completed.returncode == 0, completed.stderr[-3000:]
     log = completed.stdout + completed.stderr
     assert "wilson2003_analyse" in log and "wilson2003_train" not in log and "keskar2017_train" not in log
