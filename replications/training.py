@@ -27,7 +27,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -72,6 +72,7 @@ class RunSettingsMismatchError(ValueError):
 def run_fingerprint(
     dataset: Dataset, model_config: Mapping[str, Any], optimizer_config: Mapping[str, Any], schedule: Schedule, budget: Budget,
     seed: int, eval_batch_size: int, training_set_every_epoch: bool, several_epochs_per_call: bool = False,
+    snapshot_epochs: Sequence[int] = (),
 ) -> str:  # fmt: skip
     """A hash of everything a run's numbers depend on: a checkpoint resumes, and a finished run is reused, only under it."""
     step = max(1, len(dataset.x_train) // 256)  # a sample of the inputs and every label: cheap, and any other split differs
@@ -84,6 +85,8 @@ def run_fingerprint(
         "training_set_every_epoch": training_set_every_epoch, "engine": engine, "tensorflow": tf.__version__,
         # Epochs in one call sum the distance from x0 and the evaluation losses inside a larger graph (last bits).
         **({"several_epochs_per_call": True} if several_epochs_per_call else {}),
+        # A finished run is reused only if it kept the snapshots asked of it.
+        **({"snapshot_epochs": sorted(snapshot_epochs)} if snapshot_epochs else {}),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -361,6 +364,7 @@ def train(
     run_dir: str | Path | None = None,
     eval_batch_size: int = 4096,
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
+    callback_epochs: Sequence[int] | None = None,
     checkpoint_seconds: float = 0.0,
     strategy: tf.distribute.Strategy | None = None,
     training_set_every_epoch: bool = True,
@@ -376,7 +380,8 @@ def train(
     and the evaluation losses may differ in their last bits (XLA sums them inside a larger graph); a kill loses at
     most one call. A run that stops inside a call (patience, target, divergence) replays the call up to
     its last epoch, so it ends with that epoch's weights; an epoch that `max_updates` ends inside runs on its own.
-    Ignored under a strategy; not with `on_epoch_end` (it reads the model after every epoch).
+    Ignored under a strategy; with `on_epoch_end` only if it reads the model after `callback_epochs` alone (e.g.
+    snapshots): calls then end at those epochs.
 
     `trainer`: the compiled steps of this model, optimizer and data set from an earlier run (see `train_run`'s
     `reuse_compiled`); by default they are traced afresh.
@@ -396,8 +401,9 @@ def train(
     uninterrupted one exactly.
     """
     several_per_call = max_call_seconds > 0 and strategy is None  # MirroredStrategy's steps stay one epoch per call
-    if several_per_call and on_epoch_end is not None:
-        raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after every epoch")
+    if several_per_call and on_epoch_end is not None and callback_epochs is None:
+        raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after "
+                         "every epoch, unless callback_epochs says after which alone")
     trainer = trainer or Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     run_dir = Path(run_dir) if run_dir is not None else None
     state = _fresh_state(fingerprint)
@@ -422,7 +428,8 @@ def train(
         whole_epochs_left = math.inf if remaining is None else remaining // math.ceil(dataset.num_train / phase.batch_size)
         started = time.perf_counter()
         if several_per_call and whole_epochs_left >= 1:  # an epoch the update budget ends inside runs on its own
-            count = int(min(epochs_per_call, budget.max_epochs - epoch, schedule.next_change(epoch) - epoch, whole_epochs_left))
+            to_callback = min((stop - epoch for stop in callback_epochs or () if stop > epoch), default=math.inf)  # a call ends there
+            count = int(min(epochs_per_call, budget.max_epochs - epoch, schedule.next_change(epoch) - epoch, whole_epochs_left, to_callback))
             permutations = [_permutation(seed, epoch + offset, dataset.num_train) for offset in range(count)]
             before = [variable.numpy() for variable in (*model.variables, *optimizer.variables)] if count > 1 else []
             epochs = trainer.run_epochs(permutations, phase.batch_size, initial_float64, training_set_every_epoch)
@@ -664,6 +671,7 @@ def train_run(
 
     fingerprint = run_fingerprint(
         dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch, max_call_seconds > 0,
+        snapshot_epochs=tuple(snapshots or ()),
     )  # fmt: skip
     if (finished := finished_run(run_dir, fingerprint)) is not None:
         logger.info("already finished under the same settings, not retrained: %s", run_dir)
@@ -687,6 +695,7 @@ def train_run(
     result = train(
         model, optimizer, dataset, schedule, budget,
         seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot if snapshots else None,
+        callback_epochs=tuple(snapshots) if snapshots else None,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
         fingerprint=fingerprint, trainer=trainer, max_call_seconds=max_call_seconds,
     )  # fmt: skip

@@ -233,7 +233,8 @@ def wilson_runs(online_epochs, full_epochs, online_accuracy, full_accuracy, task
         for s in range(5):
             for label, batch, epochs, accuracy in (("1", 1, online_epochs[s], online_accuracy[s]), ("full", 100, full_epochs[s], full_accuracy[s])):
                 rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": s,
-                             "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_target": epochs, "target": 0.85})  # fmt: skip
+                             "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_target": epochs, "target": 0.85,
+                             "holdout_accuracy_at_budget": accuracy, "test_accuracy_at_budget": accuracy, "test_examples": 1000})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -277,6 +278,31 @@ def test_no_accuracy_gain_reaches_every_verdict_and_sets_the_ceiling_aside(confi
     # Full batch at 100% and online below it: a gain can show, so it is tested.
     (row,) = analysis.no_gain_claims(wilson, wilson_runs(epochs, epochs, np.full(5, 0.9) + NOISE, np.ones(5)))
     assert row.verdict == NOT_REPRODUCED
+    # A small test set: the margin is at least two test examples' worth (30 examples: 6.7 pp), so a 5 pp gain is none.
+    small = wilson_runs(epochs, epochs, online, online + 0.05 + NOISE).assign(test_examples=30)
+    (row,) = analysis.no_gain_claims(wilson, small)
+    assert row.threshold == pytest.approx(100 * 2 / 30) and row.verdict == REPRODUCED and "margin 6.67 pp" in row.our_value
+
+
+def test_no_accuracy_gain_chooses_on_the_holdout_and_reports_on_the_test_set(config):
+    """The learning rate is the one with the best hold-out accuracy after the budget, whatever the test set says."""
+    from replications.wilson2003 import analysis
+    from replications.wilson2003.config import WilsonConfig
+
+    wilson = WilsonConfig.from_config(config)
+    epochs = np.full(5, 10)
+    chosen = wilson_runs(epochs, epochs, 0.85 + NOISE, 0.85 + NOISE)  # lr 0.1: the best on the hold-out, no gain on test
+    tempting = wilson_runs(epochs, epochs, 0.85 + NOISE, 0.95 + NOISE).assign(learning_rate=0.01, holdout_accuracy_at_budget=0.5)
+    (row,) = analysis.no_gain_claims(wilson, pd.concat([chosen, tempting], ignore_index=True))
+    assert abs(row.effect) < 1 and row.verdict == REPRODUCED  # lr 0.01's 10 pp test gain was never a candidate
+
+
+def test_the_equal_budget_must_fit_both_sides(config):
+    from replications.config import ConfigError, validate_config
+
+    config["wilson2003"]["claims"]["no_accuracy_gain"]["budget_epochs"] = 10**6
+    with pytest.raises(ConfigError, match="budget_epochs: 1000000 exceeds the max_epochs of batch"):
+        validate_config(config)
 
 
 def grid_runs(epochs_by_task: dict[str, dict[int, np.ndarray]]) -> pd.DataFrame:

@@ -298,3 +298,19 @@ def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_p
         pd.testing.assert_frame_equal(histories[True, rate, seed], histories[False, rate, seed], check_exact=True)
     assert not histories[True, 0.05, 0].equals(histories[True, 0.05, 1])  # the seeds differ: nothing carried over
     assert len(training._compiled) == 1
+
+
+def test_several_epochs_per_call_end_a_call_at_each_callback_epoch(tiny_mnist1d):
+    """A snapshot after epoch 3 of a run whose calls span many epochs: the call ends there, so the callback reads the
+    weights of epoch 3, to the bit those of a run of one epoch per call."""
+    seen = {}
+    for max_call_seconds in (0.0, 1e9):
+        model, optimizer = fresh(tiny_mnist1d, optimizer="sgd", learning_rate=0.05)
+
+        def keep(row, model=model, key=max_call_seconds):
+            if row["epoch"] == 3:
+                seen[key] = [weights.numpy() for weights in model.weights]
+
+        train(model, optimizer, tiny_mnist1d, Schedule.constant(0.05, 100), Budget(max_epochs=8), seed=1,
+              max_call_seconds=max_call_seconds, on_epoch_end=keep, callback_epochs=(3,))  # fmt: skip
+    assert all(np.array_equal(a, b) for a, b in zip(seen[0.0], seen[1e9]))

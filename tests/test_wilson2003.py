@@ -60,6 +60,8 @@ def test_claims_from_a_hand_made_grid(config):
             for batch, label, epochs, accuracy in ((1, "1", 10, 0.90), (10, "10", 30, 0.90), (100, "100", 300, 0.895), (1000, "full", 2900, 0.89)):
                 rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": seed,
                              "majority_rate": 0.3, "diverged": False, "best_holdout_accuracy": accuracy + 0.001 * seed,
+                             "holdout_accuracy_at_budget": accuracy + 0.001 * seed, "test_accuracy_at_budget": accuracy + 0.001 * seed,
+                             "test_examples": 1000,
                              "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})  # fmt: skip
     runs = pd.DataFrame(rows).assign(target=0.85, epochs_to_target=lambda frame: frame["epochs_to_best"].astype(float),
                                       final_train_loss=0.1, no_information_loss=1.0)

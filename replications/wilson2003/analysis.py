@@ -88,25 +88,33 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
 
 
 def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claim 2, per task: full batch gains no hold-out accuracy over online (the paired gain's upper bound below a margin),
-    each side at its most accurate learning rate.
+    """Claim 2, per task: full batch gains no accuracy over online, on an equal budget (`budget_epochs` each) and
+    disjoint splits: each side's learning rate is the one with the best mean hold-out accuracy after the budget (the
+    selection split); the gain is measured on the task's own test set (the reported split) with the weights of that
+    epoch. Reproduced if the paired gain's upper bound lies below the margin, at least `min_margin_examples` test
+    examples' worth; not reproduced if its lower bound lies above it.
 
-    A task where online training is at 100% for every seed leaves no room for a gain: reported, not tested.
+    Validity: online below 100% test accuracy on some seed (at the ceiling no gain can show).
     """
     rule = wilson.claims.no_accuracy_gain
-    pairs = _seed_pairs(runs, most_accurate_per_batch(runs), "best_holdout_accuracy")
+    pairs = _seed_pairs(runs, most_accurate_per_batch(runs), "test_accuracy_at_budget")
+    examples = runs.groupby("task")["test_examples"].max()
     rows = []
     for task, group in pairs.groupby("task"):
+        group = group.dropna(subset=["online", "full"])
         gain = (group["full"] - group["online"]).to_numpy(float)
+        margin = max(rule.margin, rule.min_margin_examples / examples[task]) if examples[task] else rule.margin
         text = {
             "paper": paper.PAPER, "family": "batch_no_accuracy_gain", "claim_id": f"batch_no_accuracy_gain_{task}",
-            "statement": f"{task}: full-batch training gains no hold-out accuracy over online training",
+            "statement": f"{task}: full-batch training gains no accuracy over online training",
             "paper_value": "no gain in accuracy", "n_seeds": len(gain),
-            "our_value": f"full {100 * group['full'].mean():.2f}% vs online {100 * group['online'].mean():.2f}%",
-            "test": "paired t interval of the gain (full - online) over seeds, each at its most accurate learning rate",
+            "our_value": (f"test accuracy after {rule.budget_epochs} epochs: full {100 * group['full'].mean():.2f}% vs "
+                          f"online {100 * group['online'].mean():.2f}% ({examples[task]} test examples; margin {100 * margin:.2f} pp)"),
+            "test": (f"paired t interval of the gain (full - online) over seeds on the task's test set after {rule.budget_epochs} "
+                     "epochs each, each side at the learning rate with the best mean hold-out accuracy then"),
         }  # fmt: skip
-        below_ceiling = "online training below 100% hold-out accuracy on some seed: room for a gain"
-        if (group["online"] >= 1.0).all():
+        below_ceiling = "online training below 100% test accuracy on some seed: room for a gain"
+        if len(gain) and (group["online"] >= 1.0).all():
             rows.append(claims.not_measured_row(below_ceiling, "online training at 100% for every seed: the ceiling leaves no room for a gain", **text))
             continue
         if len(gain) < 2:
@@ -114,7 +122,7 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
             continue
         low, high = statistics.paired(group["full"], group["online"]).interval(rule.alpha)
         rows.append(claims.validated(claims.interval_row(
-            100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * rule.margin), unit="pp", alpha=rule.alpha,
+            100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * margin), unit="pp", alpha=rule.alpha,
             degrees_of_freedom=len(gain) - 1, **text,
         ), below_ceiling))  # fmt: skip
     return rows

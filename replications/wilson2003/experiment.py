@@ -22,12 +22,19 @@ def resolve_batch_size(label: str, num_train: int) -> int:
     return num_train if label == layout.FULL else int(label)
 
 
-def holdout_dataset(wilson: WilsonConfig, task: str):
-    """The task's training data split into training and hold-out parts (the test set is not used)."""
+def task_datasets(wilson: WilsonConfig, task: str):
+    """The task's data set, and its training data split into training and hold-out parts: the hold-out chooses (the
+    learning rate, the target), the test set only reports claim 2's accuracies."""
     from replications.data import dataset_from_config, holdout_split
 
     data = wilson.tasks[task].data
-    return holdout_split(dataset_from_config(data), wilson.holdout_fraction, seed=data.get("split_seed", 0))
+    whole = dataset_from_config(data)
+    return whole, holdout_split(whole, wilson.holdout_fraction, seed=data.get("split_seed", 0))
+
+
+def holdout_dataset(wilson: WilsonConfig, task: str):
+    """The task's training data split into training and hold-out parts."""
+    return task_datasets(wilson, task)[1]
 
 
 def epochs_to_best(accuracy: pd.Series) -> tuple[float, int]:
@@ -68,8 +75,10 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     from replications.training import configure_runtime, train_run
 
     configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
-    dataset = holdout_dataset(wilson, task)
+    whole, dataset = task_datasets(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
+    budget_epochs = wilson.claims.no_accuracy_gain.budget_epochs
+    reader = AccuracyAtBudget(wilson, dataset, whole) if label in ("1", layout.FULL) else None
     max_epochs = wilson.max_epochs[label]
     majority_rate = float(np.bincount(dataset.y_test).max() / len(dataset.y_test))
     baseline_loss = no_information_loss(dataset.y_train)
@@ -77,17 +86,47 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     for learning_rate in wilson.learning_rates:
         for seed in wilson.seeds:
             summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
+            run_dir = layout.run_dir(workspace.results_dir, task, label, learning_rate, seed)
+            snapshot = f"{run_dir}/epoch{budget_epochs}.weights.h5"
             result = train_run(
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
-                run_dir=layout.run_dir(workspace.results_dir, task, label, learning_rate, seed),
+                run_dir=run_dir, snapshots={budget_epochs: snapshot} if reader else None,
                 eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
                 training_set_every_epoch=wilson.training_set_every_epoch,
                 record=workspace.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=workspace.runtime.max_call_seconds,
             )  # fmt: skip
-            rows.append(summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss))
+            row = summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss)
+            rows.append({**row, **(reader.read(result.history, snapshot, budget_epochs) if reader else AccuracyAtBudget.NONE)})
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
     return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
+
+
+class AccuracyAtBudget:
+    """Claim 2's numbers of a run: its hold-out accuracy after the equal budget (the selection split) and its accuracy on
+    the task's own test set with the weights of that epoch (the reported split). NaN where the run diverged first."""
+
+    NONE = {"holdout_accuracy_at_budget": float("nan"), "test_accuracy_at_budget": float("nan"), "test_examples": 0}
+
+    def __init__(self, wilson: WilsonConfig, dataset, whole) -> None:
+        import keras
+
+        from replications.models import build_model
+
+        keras.utils.set_random_seed(0)  # the weights are loaded over it
+        self.model = build_model(wilson.model, dataset.input_shape, dataset.num_classes)
+        self.x_test, self.y_test = whole.x_test, whole.y_test
+
+    def read(self, history: pd.DataFrame, snapshot: str, epoch: int) -> dict[str, float]:
+        from pathlib import Path
+
+        at_budget = history[history["epoch"] == epoch]
+        if at_budget.empty or not Path(snapshot).exists():
+            return {**self.NONE, "test_examples": len(self.y_test)}
+        self.model.load_weights(snapshot)
+        predicted = np.argmax(self.model(self.x_test, training=False), axis=-1)
+        return {"holdout_accuracy_at_budget": float(at_budget["test_accuracy"].iloc[0]),
+                "test_accuracy_at_budget": float(np.mean(predicted == self.y_test)), "test_examples": len(self.y_test)}  # fmt: skip
 
 
 RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]
@@ -132,13 +171,14 @@ def fastest_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def most_accurate_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task and batch size: the learning rate with the best mean hold-out accuracy (the accuracy claim's choice)."""
+    """Per task and batch size: the learning rate with the best mean hold-out accuracy after the equal budget (claim 2's
+    choice, on the selection split; runs that diverged before it count for none)."""
     means = (
-        runs[~runs["diverged"]].groupby(["task", "batch_label", "batch_size", "learning_rate"])
-        .agg(best_holdout_accuracy=("best_holdout_accuracy", "mean"), n_seeds=("seed", "size"))
+        runs.dropna(subset=["holdout_accuracy_at_budget"]).groupby(["task", "batch_label", "batch_size", "learning_rate"])
+        .agg(holdout_accuracy_at_budget=("holdout_accuracy_at_budget", "mean"), n_seeds=("seed", "size"))
         .reset_index()
     )  # fmt: skip
-    ordered = means.sort_values(["best_holdout_accuracy", "learning_rate"], ascending=[False, False])
+    ordered = means.sort_values(["holdout_accuracy_at_budget", "learning_rate"], ascending=[False, False])
     return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
 
 
