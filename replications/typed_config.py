@@ -67,7 +67,6 @@ class ClaimRule:
     sweep_agreement: float | None = None  # throughput: the share of sweeps that must give the verdict for it to stand
     max_first_order_share_of_paper: float | None = None  # sharpness validity: first-order rise <= this x the paper's SB phi
     min_margin_examples: int | None = None  # a margin is at least this many test examples' worth
-    budget_epochs: int | None = None  # both sides of a comparison after this many epochs (an equal budget)
 
 
 @dataclasses.dataclass(frozen=True)

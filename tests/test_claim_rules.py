@@ -300,8 +300,8 @@ def test_no_accuracy_gain_chooses_on_the_holdout_and_reports_on_the_test_set(con
 def test_the_equal_budget_must_fit_both_sides(config):
     from replications.config import ConfigError, validate_config
 
-    config["wilson2003"]["claims"]["no_accuracy_gain"]["budget_epochs"] = 10**6
-    with pytest.raises(ConfigError, match="budget_epochs: 1000000 exceeds the max_epochs of batch"):
+    config["wilson2003"]["equal_budget_epochs"] = 10**6
+    with pytest.raises(ConfigError, match="equal_budget_epochs: 1000000 exceeds the max_epochs of batch"):
         validate_config(config)
 
 

@@ -88,7 +88,7 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
 
 
 def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.ClaimRow]:
-    """Claim 2, per task: full batch gains no accuracy over online, on an equal budget (`budget_epochs` each) and
+    """Claim 2, per task: full batch gains no accuracy over online, on an equal budget (`equal_budget_epochs` each) and
     disjoint splits: each side's learning rate is the one with the best mean hold-out accuracy after the budget (the
     selection split); the gain is measured on the task's own test set (the reported split) with the weights of that
     epoch. Reproduced if the paired gain's upper bound lies below the margin, at least `min_margin_examples` test
@@ -108,9 +108,9 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
             "paper": paper.PAPER, "family": "batch_no_accuracy_gain", "claim_id": f"batch_no_accuracy_gain_{task}",
             "statement": f"{task}: full-batch training gains no accuracy over online training",
             "paper_value": "no gain in accuracy", "n_seeds": len(gain),
-            "our_value": (f"test accuracy after {rule.budget_epochs} epochs: full {100 * group['full'].mean():.2f}% vs "
+            "our_value": (f"test accuracy after {wilson.equal_budget_epochs} epochs: full {100 * group['full'].mean():.2f}% vs "
                           f"online {100 * group['online'].mean():.2f}% ({examples[task]} test examples; margin {100 * margin:.2f} pp)"),
-            "test": (f"paired t interval of the gain (full - online) over seeds on the task's test set after {rule.budget_epochs} "
+            "test": (f"paired t interval of the gain (full - online) over seeds on the task's test set after {wilson.equal_budget_epochs} "
                      "epochs each, each side at the learning rate with the best mean hold-out accuracy then"),
         }  # fmt: skip
         below_ceiling = "online training below 100% test accuracy on some seed: room for a gain"

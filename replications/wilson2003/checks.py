@@ -15,7 +15,7 @@ def check(section: dict[str, Any]) -> list[str]:
     budgets = {str(size) for size in section["batch_sizes"]} | {"full"}
     if missing := sorted(budgets - set(section["max_epochs"])):
         errors.append(f"max_epochs: no budget for batch size(s) {missing}")
-    gain = section["claims"]["no_accuracy_gain"]["budget_epochs"]
-    if short := sorted(label for label in ("1", "full") if section["max_epochs"].get(label, gain) < gain):
-        errors.append(f"claims.no_accuracy_gain.budget_epochs: {gain} exceeds the max_epochs of batch {short} (both sides must reach it)")
+    budget = section["equal_budget_epochs"]
+    if short := sorted(label for label in ("1", "full") if section["max_epochs"].get(label, budget) < budget):
+        errors.append(f"equal_budget_epochs: {budget} exceeds the max_epochs of batch {short} (both sides must reach it)")
     return errors

@@ -44,6 +44,7 @@ class WilsonConfig:
     checkpoint_seconds: float
     claims: ClaimRules
     training_set_every_epoch: bool = True
+    equal_budget_epochs: int = 200  # claim 2: online and full batch compared after this many epochs each
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "WilsonConfig":

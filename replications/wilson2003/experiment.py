@@ -77,7 +77,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
     whole, dataset = task_datasets(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
-    budget_epochs = wilson.claims.no_accuracy_gain.budget_epochs
+    budget_epochs = wilson.equal_budget_epochs
     reader = AccuracyAtBudget(wilson, dataset, whole) if label in ("1", layout.FULL) else None
     max_epochs = wilson.max_epochs[label]
     majority_rate = float(np.bincount(dataset.y_test).max() / len(dataset.y_test))

@@ -68,7 +68,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         f"{max(wilson.learning_rates):g} so that training can become unstable, with stability judged by the training loss "
         f"(below {wilson.claims.stable_loss_share:g} x the loss of predicting the class frequencies), not by accuracy (the "
         "stable-rate row says how many cells stay stable even at the top of the grid); and the no-gain "
-        f"claim compares both sides after the same {wilson.claims.no_accuracy_gain.budget_epochs} epochs, each at the "
+        f"claim compares both sides after the same {wilson.equal_budget_epochs} epochs, each at the "
         "learning rate with the best mean hold-out accuracy then, on the task's own test set, which chose nothing (a "
         "maximum over epochs on the split that also chose would favour whichever side has more epochs and rates to "
         "pick from), with a margin of at least "
