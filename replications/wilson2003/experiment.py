@@ -32,11 +32,6 @@ def task_datasets(wilson: WilsonConfig, task: str):
     return whole, holdout_split(whole, wilson.holdout_fraction, seed=data.get("split_seed", 0))
 
 
-def holdout_dataset(wilson: WilsonConfig, task: str):
-    """The task's training data split into training and hold-out parts."""
-    return task_datasets(wilson, task)[1]
-
-
 def epochs_to_best(accuracy: pd.Series) -> tuple[float, int]:
     """The best hold-out accuracy and the first epoch (1-based) that reached it."""
     values = accuracy.to_numpy()
