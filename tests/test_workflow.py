@@ -18,6 +18,7 @@ from snakemake import cli as snakemake_cli
 
 from conftest import REPO
 from replications.config import compose
+from replications.html import VERDICT_CLASSES
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", f"{REPO}/Snakefile"]
 # The smoke scale with the test paper plugged in through its config overlay (no core file names it).
@@ -321,10 +322,11 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
         pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
     page = (smoke_run / "results" / "smoke" / "report" / "report.html").read_text()
     assert "src=\"figures/" not in page  # every figure is embedded
+    verdict_rows = ", ".join(f"tr.{css_class}" for css_class in VERDICT_CLASSES.values())  # every reading, "not a claim" too
     probe = (
         "<script>window.addEventListener('load', () => { const images = [...document.images];"
         " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
-        " + '; verdict rows ' + document.querySelectorAll('tr.reproduced, tr.inconclusive, tr.not-reproduced, tr.not-measured').length"
+        f" + '; verdict rows ' + document.querySelectorAll('{verdict_rows}').length"
         " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1).length"
         " + '; summary ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('Summary')); });</script>"
     )
