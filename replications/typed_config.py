@@ -63,7 +63,8 @@ class ClaimRule:
     min_share_closed: float | None = None  # the share of a gap that counts as "most of it"
     min_r_squared: float | None = None  # the least R² of a fit that counts
     max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored
-    min_growth_slope: float | None = None  # throughput: growing above this log-log slope at small batches
+    min_speedup: float | None = None  # throughput: batching pays if the peak is at least this many times the smallest batch's
+    linear_slope: float | None = None  # throughput: still scaling near-linearly at the largest batches at or above this slope
     sweep_agreement: float | None = None  # throughput: the share of sweeps that must give the verdict for it to stand
     max_first_order_share_of_paper: float | None = None  # sharpness validity: first-order rise <= this x the paper's SB phi
     min_margin_examples: int | None = None  # a margin is at least this many test examples' worth

@@ -31,19 +31,30 @@ def test_noise_scale_estimator_recovers_a_known_covariance_and_gradient():
         measures.noise_scale([1.0], [1.0], 8, 8)
 
 
+THROUGHPUT_RULE = ClaimRule(within=0.1, max_final_slope=0.2, min_speedup=2.0, linear_slope=0.8, sweep_agreement=1.0)
+BATCH_SIZES = np.array([1, 4, 16, 64, 256, 1024])
+
+
+def cpu_curve(overhead_seconds, seconds_per_example):
+    """Samples/s of a device whose update costs a fixed overhead plus a cost per example (Amdahl's shape: a CPU)."""
+    return BATCH_SIZES / (overhead_seconds + seconds_per_example * BATCH_SIZES)
+
+
+def gpu_curve(overhead_seconds, seconds_per_full_batch, capacity):
+    """Samples/s of a device that runs up to `capacity` examples at once in the same time; more take proportionally longer."""
+    return BATCH_SIZES / (overhead_seconds + seconds_per_full_batch * np.maximum(1, BATCH_SIZES / capacity))
+
+
 def test_saturation_is_the_smallest_batch_near_the_peak():
-    batch_sizes = [1, 4, 16, 64, 256, 1024]
     throughput = [100, 390, 1500, 4000, 4500, 4600]  # linear growth, then flat from 256
-    assert measures.saturation_batch_size(batch_sizes, throughput, within=0.1) == 256
-    assert measures.saturation_batch_size(batch_sizes, throughput, within=0.2) == 64
-    assert measures.saturation_batch_size(batch_sizes[::-1], throughput[::-1], within=0.1) == 256  # order does not matter
+    assert measures.saturation_batch_size(BATCH_SIZES, throughput, within=0.1) == 256
+    assert measures.saturation_batch_size(BATCH_SIZES, throughput, within=0.2) == 64
+    assert measures.saturation_batch_size(BATCH_SIZES[::-1], throughput[::-1], within=0.1) == 256  # order does not matter
     growing = [2**k for k in range(6)]
-    assert measures.saturation_batch_size(batch_sizes, growing, within=0.1) == 1024  # never saturates: the largest
-    rule = ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5, sweep_agreement=1.0)
-    assert throughput_verdict([throughput] * 3, rule) == REPRODUCED
-    summary = analysis.throughput_summary(sweeps(batch_sizes, [throughput] * 3), 0.1)
+    assert measures.saturation_batch_size(BATCH_SIZES, growing, within=0.1) == 1024  # never saturates: the largest
+    summary = analysis.throughput_summary(sweeps(BATCH_SIZES, [throughput] * 3), 0.1)
     assert summary["final_slope"].iloc[0] == pytest.approx(np.log(4600 / 4500) / np.log(4)) and summary["sweeps"].iloc[0] == 3
-    assert throughput_verdict([growing] * 3, rule) == INCONCLUSIVE
+    assert summary["speedup_peak_over_smallest"].iloc[0] == pytest.approx(46.0)
 
 
 def sweeps(batch_sizes, curves):
@@ -54,22 +65,46 @@ def sweeps(batch_sizes, curves):
     ])  # fmt: skip
 
 
-def throughput_verdict(curves, rule, batch_sizes=(1, 4, 16, 64, 256, 1024)):
+def throughput_verdict(curves, rule=THROUGHPUT_RULE, batch_sizes=BATCH_SIZES):
     table = sweeps(batch_sizes, curves)
     summary, per_sweep = analysis.throughput_summary(table, rule.within), analysis.sweep_summaries(table, rule.within)
     return analysis.throughput_claims(summary, per_sweep, rule, "test CPU")[0].verdict
 
 
+@pytest.mark.parametrize(
+    "device, expected",
+    [
+        # Our 2-core CPU on the quick F1 (measured: 4,200 samples/s at batch 1, flat from 256 near 35,000).
+        (cpu_curve(2.0e-4, 2.7e-5), REPRODUCED),
+        # A GPU that runs 64 examples at once (the seed's own example), and one that runs 128.
+        (gpu_curve(1.0e-4, 1.0e-3, capacity=64), REPRODUCED),
+        (gpu_curve(1.0e-4, 1.0e-3, capacity=128), REPRODUCED),
+        # A large GPU on a small network: 1,024 examples still fit at once, so throughput grows linearly throughout.
+        (gpu_curve(1.0e-4, 1.0e-3, capacity=8192), NOT_REPRODUCED),
+        # A CPU on a network of large layers: one example already keeps it busy, batching gains 1.1x.
+        (cpu_curve(1.0e-5, 1.0e-4), NOT_REPRODUCED),
+        # Growth slowing but not flat by 1,024: a CPU whose overhead is worth 400 examples (last slope 0.44), a GPU
+        # that runs 512 at once (0.53).
+        (cpu_curve(1.6e-3, 4.0e-6), INCONCLUSIVE),
+        (gpu_curve(1.0e-4, 1.0e-3, capacity=512), INCONCLUSIVE),
+    ],
+    ids=["cpu-small-network", "gpu-capacity-64", "gpu-capacity-128", "gpu-beyond-range", "cpu-busy-at-one", "cpu-slowing", "gpu-capacity-512"],
+)
+def test_throughput_rule_reads_the_curves_real_devices_give(device, expected):
+    """Five sweeps of each device with 3% timing noise: the rule's three outcomes all occur on real devices' shapes."""
+    noise = np.random.default_rng(0).lognormal(0.0, 0.03, size=(5, len(BATCH_SIZES)))
+    assert throughput_verdict(list(device * noise)) == expected
+
+
 def test_a_throughput_verdict_stands_only_if_the_sweeps_give_it_too():
     flat = [100, 390, 1500, 4000, 4500, 4600]
-    late_growth = [100, 390, 1500, 4000, 4500, 6500]  # last slope log(6500 / 4500) / log(4) = 0.27: still growing
-    rule = ClaimRule(within=0.1, max_final_slope=0.2, min_growth_slope=0.5, sweep_agreement=1.0)
+    late_growth = [100, 390, 1500, 4000, 4500, 6500]  # last slope log(6500 / 4500) / log(4) = 0.27: slowing, not flat
     # The median curve is flat at the top; one sweep of five that is not makes it "not measured" under "every sweep".
-    assert throughput_verdict([flat] * 5, rule) == REPRODUCED
-    assert throughput_verdict([flat] * 4 + [late_growth], rule) == NOT_MEASURED
-    assert throughput_verdict([flat] * 4 + [late_growth], dataclasses.replace(rule, sweep_agreement=0.8)) == REPRODUCED
-    no_growth = [100, 101, 100, 99, 100, 100]
-    assert throughput_verdict([no_growth] * 4 + [flat], rule) == NOT_MEASURED  # not reproduced by 4 of 5 only
+    assert throughput_verdict([flat] * 5) == REPRODUCED
+    assert throughput_verdict([flat] * 4 + [late_growth]) == NOT_MEASURED
+    assert throughput_verdict([flat] * 4 + [late_growth], dataclasses.replace(THROUGHPUT_RULE, sweep_agreement=0.8)) == REPRODUCED
+    no_gain = [100, 101, 100, 99, 100, 100]
+    assert throughput_verdict([no_gain] * 4 + [flat]) == NOT_MEASURED  # not reproduced by 4 of 5 only
 
 
 def test_steps_to_target_interpolates_between_epochs_in_log_updates():

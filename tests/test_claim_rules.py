@@ -401,7 +401,8 @@ def test_throughput_saturates_reaches_every_verdict(config):
 
     rule = ScienceConfig.from_config(config).claims["throughput_saturates"]
     batches = [1, 2, 4, 8, 16]
-    curves = {"shown": [100, 190, 350, 360, 362], "contradicted": [100, 101, 100, 99, 100], "open": [100, 200, 400, 800, 1600]}
+    # Flat at the top; batching gains nothing; growth slowing (last slope 0.5), not flat.
+    curves = {"shown": [100, 190, 350, 360, 362], "contradicted": [100, 101, 100, 99, 100], "open": [100, 200, 400, 800, 1131]}
 
     def rows(case):
         curve = {"batch_size": batches, "samples_per_second": curves[case], "seconds_per_update": np.divide(batches, curves[case])}
