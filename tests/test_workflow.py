@@ -328,6 +328,7 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
         " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
         f" + '; verdict rows ' + document.querySelectorAll('{verdict_rows}').length"
         " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1).length"
+        " + '; first screen ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('The papers in one sentence'))"
         " + '; summary ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('Summary')); });</script>"
     )
     checked = tmp_path / "report-check.html"
@@ -336,13 +337,13 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
              "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]  # fmt: skip
     dom = subprocess.run([chromium, *flags, "--window-size=1400,2400", "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
-    pattern = r"loaded (\d+) of (\d+); verdict rows (\d+); overflowing tables (\d+); summary (-?\d+)"
-    loaded, total, rows, overflowing, summary = map(int, re.fullmatch(pattern, title).groups())
+    pattern = r"loaded (\d+) of (\d+); verdict rows (\d+); overflowing tables (\d+); first screen (-?\d+); summary (-?\d+)"
+    loaded, total, rows, overflowing, first_screen, summary = map(int, re.fullmatch(pattern, title).groups())
     assert total >= 12 and loaded == total  # the papers' figures and one forest plot per paper
     claims = pd.read_csv(smoke_run / "results" / "smoke" / "report" / "claims.csv")
     assert rows == len(claims) + claims["family"].nunique()  # a coloured row per cell, and per family in the summary
     assert overflowing == 0  # every table fits the page at 1400 px: no horizontal scrolling
-    assert summary == 0  # the report opens with the summary
+    assert (first_screen, summary) == (0, 1)  # the report opens with one sentence per paper, then the summary
     artifacts = Path(REPO) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],
