@@ -6,7 +6,7 @@ import dataclasses
 from typing import Sequence
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +100,23 @@ def seeds_needed(a: Sequence[float], b: Sequence[float], effect: float, alpha: f
     detectable = (stats.t.ppf(1 - alpha, degrees_of_freedom) + stats.t.ppf(beta_quantile, degrees_of_freedom)) * standard_error
     enough = np.flatnonzero(detectable <= effect)
     return int(n[enough[0]]) if len(enough) else None
+
+
+def small_telescope_effect(sd_a: float, sd_b: float, n_a: int, n_b: int, alpha: float = 0.05, power: float = 1 / 3) -> float:
+    """The difference of means an original study could just see: Simonsohn's (2015) small telescopes, the effect its own
+    two-sided two-sample t-test at `alpha` (Welch's standard error and degrees of freedom, from its SDs and n) detects
+    with `power` (33%). An effect smaller than this is one the original study could not have seen."""
+    variance = sd_a**2 / n_a + sd_b**2 / n_b
+    if variance <= 0:
+        raise ValueError("the original study's SDs must not both be 0")
+    df = variance**2 / ((sd_a**2 / n_a) ** 2 / (n_a - 1) + (sd_b**2 / n_b) ** 2 / (n_b - 1))
+    critical = stats.t.ppf(1 - alpha / 2, df)
+
+    def shortfall(noncentrality: float) -> float:
+        wrong_sign = np.nan_to_num(stats.nct.cdf(-critical, df, noncentrality))  # scipy gives NaN where it is ~0
+        return stats.nct.sf(critical, df, noncentrality) + wrong_sign - power
+
+    return float(optimize.brentq(shortfall, 0.0, 10.0) * np.sqrt(variance))  # power ~1 at 10: the root lies below
 
 
 def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: str, resamples: int = 9999) -> tuple[float, float]:

@@ -469,7 +469,7 @@ def train(
             last_checkpoint = time.perf_counter()
 
     history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
-    return RunResult(history=history, metrics=_final_metrics(state, history))
+    return RunResult(history=history, metrics=_final_metrics(state, history, dataset))
 
 
 def _permutation(seed: int, epoch: int, num_train: int) -> np.ndarray:
@@ -551,7 +551,7 @@ def _distance(weights: list[np.ndarray], initial: list[np.ndarray]) -> float:
     return math.sqrt(squared)
 
 
-def _final_metrics(state: dict[str, Any], history: pd.DataFrame) -> dict[str, Any]:
+def _final_metrics(state: dict[str, Any], history: pd.DataFrame, dataset: Dataset) -> dict[str, Any]:
     last = history.iloc[-1]
     metrics = {
         "diverged": state["stop_reason"] == "diverged",
@@ -564,6 +564,9 @@ def _final_metrics(state: dict[str, Any], history: pd.DataFrame) -> dict[str, An
         **{key: _finite_or_none(last[key]) for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")},
         "best_test_accuracy": _finite_or_none(history["test_accuracy"].max()),
         "distance_from_init": _finite_or_none(last["distance_from_init"]),
+        # The sizes the accuracies are fractions of: one test example is 1 / test_examples (a claim's resolution).
+        "train_examples": int(dataset.num_train),
+        "test_examples": int(len(dataset.y_test)),
     }
     return metrics
 

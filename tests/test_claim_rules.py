@@ -32,10 +32,10 @@ def test_generalization_gap_reaches_every_verdict(config):
 
     def rows(case):
         runs = pd.DataFrame(
-            [{"network": "F1", "paper_row": "F1", "run": "SB", "seed": s, "diverged": False, "train_accuracy": 0.99, "test_accuracy": 0.80}
-             for s in range(5)]
+            [{"network": "F1", "paper_row": "F1", "run": "SB", "seed": s, "diverged": False, "train_accuracy": 0.99, "test_accuracy": 0.80,
+              "test_examples": 1000} for s in range(5)]
             + [{"network": "F1", "paper_row": "F1", "run": "LB", "seed": s, "diverged": False, "train_accuracy": 0.99,
-                "test_accuracy": 0.80 - gaps[case][s]} for s in range(5)]
+                "test_accuracy": 0.80 - gaps[case][s], "test_examples": 1000} for s in range(5)]
         )  # fmt: skip
         return experiment.generalization_gap_claims(keskar, runs, power=0.8)
 

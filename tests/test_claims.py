@@ -38,6 +38,30 @@ def test_minimum_detectable_effect_has_the_stated_power():
     assert statistics.seeds_needed(*first, effect=float("nan"), alpha=alpha, power=0.8, is_paired=False) is None
 
 
+def test_small_telescope_effect_is_what_the_original_study_sees_a_third_of_the_time():
+    """Keskar's C1 (Table 2: SDs 0.12 and 0.42 pp, 5 trials each): simulated studies of that design, at the returned
+    difference, reach p < 0.05 (two-sided Welch) a third of the time."""
+    effect = statistics.small_telescope_effect(0.12, 0.42, 5, 5)
+    rng = np.random.default_rng(0)
+    first, second = rng.normal(effect, 0.12, (20_000, 5)), rng.normal(0.0, 0.42, (20_000, 5))
+    detected = np.mean(stats.ttest_ind(first, second, axis=1, equal_var=False).pvalue < 0.05)
+    assert detected == pytest.approx(1 / 3, abs=0.015)
+    assert statistics.small_telescope_effect(0.07, 0.07, 5, 5) < statistics.small_telescope_effect(0.07, 0.07, 3, 3)
+    with pytest.raises(ValueError, match="SDs"):
+        statistics.small_telescope_effect(0.0, 0.0, 5, 5)
+
+
+def test_a_gap_cell_counts_from_the_larger_of_the_papers_telescope_and_two_test_examples():
+    from replications.keskar2017 import experiment, paper
+
+    c1, f1 = paper.TABLE2["C1"], paper.TABLE2["F1"]
+    telescope = statistics.small_telescope_effect(0.12, 0.42, 5, 5) / 100
+    gap, why = experiment.smallest_gap_that_counts(c1, 10_000, 2)  # 2 of 10,000 examples (0.02 pp) below the telescope
+    assert gap == pytest.approx(telescope) and "the paper's 5 + 5 trials could just see (0.37 pp" in why
+    gap, why = experiment.smallest_gap_that_counts(f1, 360, 2)  # F1's telescope 0.08 pp, below 2 of 360 examples (0.56 pp)
+    assert gap == pytest.approx(2 / 360) and "2 of our 360 test examples" in why
+
+
 def test_holm_adjusts_step_down_and_keeps_nan():
     adjusted = statistics.holm([0.01, 0.04, 0.03, float("nan")])
     assert adjusted[:3] == pytest.approx([0.03, 0.06, 0.06]) and np.isnan(adjusted[3])

@@ -26,7 +26,7 @@ def write_runs(config, accuracies):
             folder = Path(layout.run_dir(config["results_dir"], "F1", regime, seed))
             folder.mkdir(parents=True)
             metrics = {"diverged": diverged, "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-                       "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100}  # fmt: skip
+                       "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100, "test_examples": 200}  # fmt: skip
             (folder / "metrics.json").write_text(json.dumps(metrics))
 
 

@@ -49,6 +49,7 @@ def test_history_has_every_column_and_counts_updates_with_a_remainder_batch(tiny
     assert history[["train_loss", "test_loss", "train_accuracy", "test_accuracy"]].notna().all().all()
     assert history["wall_seconds"].is_monotonic_increasing
     assert result.metrics["stop_reason"] == "max_epochs" and result.metrics["diverged"] is False
+    assert (result.metrics["train_examples"], result.metrics["test_examples"]) == (480, len(tiny_mnist1d.y_test))  # the accuracies' units
     assert int(optimizer.iterations.numpy()) == 15
 
 

@@ -330,7 +330,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         + ("the networks are trained until the loss stops improving, not to a fixed budget that favours one side; "
            if keskar.budget.get("patience") else "")
         + "each test says *not reproduced* when its confidence bound excludes the smallest effect "
-        f"fixed in the config ({keskar.claims['generalization_gap'].min_effect:.1%} test accuracy for the gap, LB "
+        "fixed in the config (for the gap, per network the larger of the gap the paper's own trials could just see and "
+        f"{keskar.claims['generalization_gap'].min_margin_examples} test examples; LB "
         f"{np.exp(keskar.claims['sharper_minima'].min_effect):.1f}x as sharp for the minima). "
         + ("Where a network is the paper's own on real MNIST digits (the deviations below say which), a failure there "
            "cannot be blamed on a stand-in. " if any(spec.data["name"] in ("mnist", "mnist5000") for spec in keskar.networks.values()) else ""),
