@@ -73,3 +73,19 @@ def test_claims_from_a_hand_made_grid(config):
     assert by_id["epochs_grow_linearly_a"].verdict == "reproduced"  # 30 -> 300 -> 2900 (+1 per seed): slope ~ 0.99
     assert by_id["larger_sets_slower"].verdict == "inconclusive"  # every task has the same training-set size
     assert by_id["stable_rate_falls"].verdict == "not measured"  # one learning rate, the grid's top: censored
+
+
+def test_each_seed_is_tested_at_the_rate_the_other_seeds_chose():
+    """Seed 0 alone makes rate 1.0 the fastest over all seeds (1 epoch against the others' 6; rate 0.1 takes 5 on
+    every seed): chosen on the other seeds, seed 0 is tested at 0.1, so its lucky run chooses nothing it tests."""
+    epochs = {(1.0, 0): 1, (1.0, 1): 6, (1.0, 2): 6, (0.1, 0): 5, (0.1, 1): 5, (0.1, 2): 5}
+    runs = pd.DataFrame([
+        {"task": "t", "batch_label": "10", "batch_size": 10, "learning_rate": rate, "seed": seed, "epochs_to_target": float(value),
+         "best_holdout_accuracy": 0.9, "target": 0.8}
+        for (rate, seed), value in epochs.items()
+    ])  # fmt: skip
+    assert experiment.fastest_per_batch(runs)["learning_rate"].tolist() == [1.0]  # on every seed at once
+    picked = experiment.cross_fitted(runs).set_index("seed")
+    assert picked["learning_rate"].to_dict() == {0: 0.1, 1: 1.0, 2: 1.0}
+    assert picked["epochs_to_target"].to_dict() == {0: 5.0, 1: 6.0, 2: 6.0} and picked["reached"].all()
+    assert experiment.cross_fitted(runs[runs["seed"] == 0]).empty  # one seed: no other seed to choose for it

@@ -165,6 +165,24 @@ def fastest_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
     return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
 
 
+def cross_fitted(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per task, batch size and seed: that seed's run at the learning rate `fastest_per_batch` chooses on the *other*
+    seeds (amendment A16), so no seed's epochs both choose the rate and test the claim; `reached`: this run reached the
+    common target. A seed with no other seed beside it has no rate chosen for it and is left out."""
+    picks = []
+    for seed in sorted(runs["seed"].unique()):
+        others = runs[runs["seed"] != seed]
+        if others.empty:
+            continue
+        chosen = fastest_per_batch(others)[["task", "batch_label", "learning_rate"]]
+        picks.append(runs[runs["seed"] == seed].merge(chosen, on=["task", "batch_label", "learning_rate"]))
+    columns = [*runs.columns, "reached"]
+    if not picks:
+        return pd.DataFrame(columns=columns)
+    picked = pd.concat(picks, ignore_index=True)
+    return picked.assign(reached=picked["epochs_to_target"].notna()).sort_values(["task", "batch_size", "seed"]).reset_index(drop=True)
+
+
 def most_accurate_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
     """Per task and batch size: the learning rate with the best mean hold-out accuracy after the equal budget (claim 2's
     choice, on the selection split; runs that diverged before it count for none)."""

@@ -60,7 +60,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         f"in the paper. The measure: epochs until a common target on the hold-out set ({wilson.holdout_fraction:.0%} of the "
         f"training data held out): {wilson.claims.target_fraction:.0%} of the best mean hold-out accuracy any batch size and "
         f"learning rate reaches on the task, the same for every setting; within an epoch budget per batch size "
-        f"{wilson.max_epochs}. Each batch size is compared at its fastest learning rate to the target.",
+        f"{wilson.max_epochs}. Each batch size is compared at its fastest learning rate to the target; in the claims' tests, each seed at the rate "
+        "fastest on the other seeds (cross-fitted), so no seed both chooses the rate and tests the claim.",
         "",
         "Why these tests could have failed: the target is one accuracy per task, so both sides are timed to the same "
         "point (epochs to each run's own best favoured the shorter budget); a full batch that never reaches the target "
