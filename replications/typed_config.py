@@ -54,6 +54,7 @@ class ClaimRule:
     margin: float | None = None  # equivalence, no-gain and non-inferiority margins, in the claim's unit
     tolerance: float | None = None  # how far a fitted slope may lie from the claimed one
     min_batch_size: int | None = None  # the smallest batch size a fit uses
+    min_points: int | None = None  # the fewest points (batch sizes) a fit may rest on
     within: float | None = None  # throughput: saturated within this share of the peak
     max_final_slope: float | None = None  # throughput: flat below this log-log slope
     agreement_factor: float | None = None  # two estimates agree within this factor

@@ -39,12 +39,48 @@ rule wilson2003_train:
         " --batch {wildcards.batch} --runs {output.runs} --histories {output.histories} > {log} 2>&1"
 
 
+def wilson2003_crossing_settings(wildcards) -> dict:
+    """What one task's crossing probes depend on: its runs' settings, the probes, and what picks the runs they refine."""
+    reads = {"claims": {key: WILSON["claims"][key] for key in ("target_fraction", "linear_growth")}}
+    probes = {key: WILSON.get(key) for key in ("crossing_probes", "refine_within_epochs")}
+    return {**wilson2003_settings(wildcards), **probes, **reads}
+
+
+def wilson2003_task_files(wildcards) -> list[str]:
+    """The runs and histories of every batch size of one task: the common target and the rates chosen come from all."""
+    groups = [label for task, label in WILSON_GRID if task == wildcards.task]
+    return [path(RESULTS, wildcards.task, label) for label in groups for path in (wilson2003_layout.runs_file, wilson2003_layout.histories_file)]
+
+
+rule wilson2003_crossings:
+    input:
+        config=ancient(CONFIG_FILE),
+        groups=wilson2003_task_files,
+    output:
+        crossings=wilson2003_layout.crossings_file(RESULTS, "{task}"),
+    log:
+        log_path("wilson2003/crossings_{task}"),
+    benchmark:
+        benchmark_path("wilson2003_crossings/{task}")
+    wildcard_constraints:
+        task=r"[a-z0-9_]+",
+    params:
+        settings=wilson2003_crossing_settings,
+    threads: THREADS
+    conda:
+        CONDA_ENV
+    shell:
+        "{LAUNCH} replications.wilson2003 --merged-config {input.config} crossings --task {wildcards.task}"
+        " --output {output.crossings} > {log} 2>&1"
+
+
 rule wilson2003_analyse:
     input:
         config=ancient(CONFIG_FILE),
         rules_on_record=RULES_ON_RECORD["wilson2003"],
         runs=[wilson2003_layout.runs_file(RESULTS, task, label) for task, label in WILSON_GRID],
         histories=[wilson2003_layout.histories_file(RESULTS, task, label) for task, label in WILSON_GRID],
+        crossings=[wilson2003_layout.crossings_file(RESULTS, task) for task in WILSON["tasks"]],
     output:
         tables=report_tables(wilson2003_layout, wilson2003_layout.TABLES, "captions/wilson2003.rst", "Wilson 2003"),
         **report_figures(wilson2003_layout, wilson2003_layout.FIGURES, "captions/wilson2003.rst", "Wilson 2003"),

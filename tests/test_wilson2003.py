@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from replications.typed_config import Workspace
 from replications.wilson2003 import analysis, experiment, layout
@@ -89,3 +90,49 @@ def test_each_seed_is_tested_at_the_rate_the_other_seeds_chose():
     assert picked["learning_rate"].to_dict() == {0: 0.1, 1: 1.0, 2: 1.0}
     assert picked["epochs_to_target"].to_dict() == {0: 5.0, 1: 6.0, 2: 6.0} and picked["reached"].all()
     assert experiment.cross_fitted(runs[runs["seed"] == 0]).empty  # one seed: no other seed to choose for it
+
+
+def test_a_crossing_is_refined_below_an_epoch_by_probes_that_retrace_the_run(config):
+    """iris at batch 10 (10 updates an epoch): every run the linear-growth claim reads is retrained to points within
+    its crossing epoch; a probe at the epoch's end gives exactly the accuracy the run recorded (one probe per epoch),
+    and with 8 probes the crossing lies inside that epoch."""
+    section = config["wilson2003"]
+    section.update(learning_rates=[1.0, 0.1], seeds=[0, 1, 2], model={"name": "shallow", "hidden_units": 8, "activation": "sigmoid"})
+    section["max_epochs"]["10"] = 20
+    workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
+    runs, histories = experiment.run_group(workspace, wilson, "iris", "10")
+    section["crossing_probes"] = 1  # the epoch's end only: the probe must retrace the run to the bit
+    whole_epochs = experiment.refine_crossings(workspace, WilsonConfig.from_config(config), "iris", runs, histories)
+    assert len(whole_epochs) == 3 and (whole_epochs["end_probe_accuracy"] == whole_epochs["recorded_accuracy"]).all()
+    assert (whole_epochs["epochs_to_target_refined"] == whole_epochs["crossing_epoch"]).all()
+    refined = experiment.refine_crossings(workspace, wilson, "iris", runs, histories)  # 8 probes an epoch
+    assert refined[experiment.RUN_KEYS].equals(whole_epochs[experiment.RUN_KEYS])
+    inside = (refined["epochs_to_target_refined"] > refined["crossing_epoch"] - 1) & (refined["epochs_to_target_refined"] <= refined["crossing_epoch"])
+    assert inside.all() and (refined["updates_to_target"] == refined["epochs_to_target_refined"] * 10).all()
+    ended = refined["end_probe_accuracy"].notna()
+    assert (refined.loc[ended, "end_probe_accuracy"] == refined.loc[ended, "recorded_accuracy"]).all()
+    assert experiment.probe_points(10, 8) == [2, 3, 4, 5, 7, 8, 9, 10] and experiment.probe_points(3, 8) == [1, 2, 3]
+
+
+def test_a_linear_growth_fit_needs_enough_batch_sizes_and_probes_that_retraced(config):
+    """Three batch sizes with crossings refined below an epoch give a measured slope; two batch sizes, or a probe that
+    did not retrace its run, give "not measured"."""
+    config["wilson2003"]["claims"]["linear_growth"].update(min_batch_size=10, min_points=3)
+    wilson = WilsonConfig.from_config(config)
+    picked = pd.DataFrame([
+        {"task": "a", "batch_label": str(batch), "batch_size": batch, "learning_rate": 0.1, "seed": seed, "reached": True,
+         "epochs_to_target": float(np.ceil(batch / 100 * (1 + 0.05 * seed)))}
+        for batch in (10, 30, 100) for seed in range(4)
+    ])  # fmt: skip
+    crossings = picked.assign(crossing_epoch=picked["epochs_to_target"], epochs_to_target_refined=picked["batch_size"] / 100 * (1 + 0.05 * picked["seed"]),
+                              at_first_probe=False, end_probe_accuracy=np.nan, recorded_accuracy=0.9)  # fmt: skip
+    crossings = crossings.assign(updates_to_target=0)[[*experiment.RUN_KEYS, *experiment.CROSSING_COLUMNS]]
+    (row,) = analysis.slope_claims(wilson, picked, picked, crossings)
+    assert row.verdict == "reproduced" and row.effect == pytest.approx(1.0) and "12 of 12 crossings resolved" in row.our_value
+    (whole,) = analysis.slope_claims(wilson, picked, picked)  # whole epochs: 1, 1, 1 -> no growth at all
+    assert whole.effect < 0.5
+    (two,) = analysis.slope_claims(wilson, picked, picked[picked["batch_size"] < 100], crossings)
+    assert two.verdict == "not measured" and "a fit needs 3" in two.validity
+    broken = crossings.assign(end_probe_accuracy=0.5)  # a probe at the epoch's end that did not give the recorded 0.9
+    (row,) = analysis.slope_claims(wilson, picked, picked, broken)
+    assert row.verdict == "not measured" and "did not give the accuracy" in row.validity

@@ -1,12 +1,15 @@
 """Command line of the Wilson & Martinez 2003 replication; the Snakemake rules call these steps.
 
   python -m replications.wilson2003 --config config/quick.yaml train --task iris --batch 10 --runs runs.csv --histories histories.csv
+  python -m replications.wilson2003 --config config/quick.yaml crossings --task iris --output crossings.csv
   python -m replications.wilson2003 --config config/quick.yaml analyse --table-dir DIR --figure-dir DIR --claims CLAIMS.csv
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 from replications.typed_config import Workspace
@@ -22,14 +25,23 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--batch", required=True, help="a batch size of the config, or 'full'")
     train.add_argument("--runs", required=True, help="CSV: one summary row per run")
     train.add_argument("--histories", required=True, help="CSV: the per-epoch history of every run")
+    crossings = steps.add_parser("crossings", help="claim 3's crossings of the target refined below an epoch, for one task")
+    crossings.add_argument("--task", required=True)
+    crossings.add_argument("--output", required=True, help="CSV: one row per refined run")
     add_analyse_step(steps, "tables, figures and claim rows from the whole grid")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
     workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
 
+    if arguments.step in ("train", "crossings") and arguments.task not in wilson.tasks:
+        parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(wilson.tasks)}")
+    if arguments.step == "crossings":
+        runs, histories = experiment.collect(workspace, wilson, tasks=[arguments.task])
+        refined = experiment.refine_crossings(workspace, wilson, arguments.task, runs, histories)
+        Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
+        refined.to_csv(arguments.output, index=False)
+        return
     if arguments.step == "train":
-        if arguments.task not in wilson.tasks:
-            parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(wilson.tasks)}")
         runs, histories = experiment.run_group(workspace, wilson, arguments.task, arguments.batch)
         for frame, path in ((runs, arguments.runs), (histories, arguments.histories)):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -37,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     runs, histories = experiment.collect(workspace, wilson)
     runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
+    crossings = pd.concat([pd.read_csv(layout.crossings_file(workspace.results_dir, task), dtype={"batch_label": str}) for task in wilson.tasks],
+                          ignore_index=True)  # fmt: skip
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
     analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)
@@ -46,8 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     from replications import claims
 
     claims.write_claims(
-        arguments.claims, lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power),
-        {"runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+        arguments.claims, lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power, frames["crossings"]),
+        {"runs": runs, "crossings": crossings}, workspace, layout.NAME, recorded_from=["runs"],
     )  # fmt: skip
 
 

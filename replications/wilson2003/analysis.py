@@ -137,56 +137,95 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
 
 def _seed_slope(group: pd.DataFrame) -> float:
     """One seed's log-log least-squares slope of epochs to the target against batch size."""
-    return float(stats.linregress(np.log10(group["batch_size"]), np.log10(group["epochs_to_target"].clip(lower=1))).slope)
+    return float(stats.linregress(np.log10(group["batch_size"]), np.log10(group["epochs_to_target"])).slope)
 
 
-def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, picked: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
+def with_refined_crossings(points: pd.DataFrame, crossings: pd.DataFrame | None) -> pd.DataFrame:
+    """`points` with each refined run's fractional epochs to the target (`experiment.refine_crossings`) in place of its
+    whole epochs; `floor`: reached at the first probe (an upper bound); `retraced`: False where a probe that ended at
+    the crossing epoch's end did not give the accuracy the run recorded."""
+    if crossings is None or crossings.empty:
+        return points.assign(floor=False, retraced=True, refined=False)
+    keys = ["task", "batch_label", "learning_rate", "seed"]
+    refined = points.merge(crossings, on=keys, how="left", validate="one_to_one")
+    known = refined["epochs_to_target_refined"].notna()
+    mismatch = (refined["end_probe_accuracy"] - refined["recorded_accuracy"]).abs() > 1e-9
+    return refined.assign(
+        epochs_to_target=refined["epochs_to_target_refined"].where(known, refined["epochs_to_target"]),
+        floor=refined["at_first_probe"].astype("boolean").fillna(False).astype(bool), retraced=~mismatch, refined=known,
+    )  # fmt: skip
+
+
+def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, picked: pd.DataFrame | None = None,
+                 crossings: pd.DataFrame | None = None) -> list[claims.ClaimRow]:  # fmt: skip
     """Claim 3, per task: past small batches, epochs to the target grow about linearly with batch size (log-log slope
     ~ 1). Each seed's slope over the batch sizes >= min_batch_size, each at the learning rate fastest on the other seeds
-    (`cross_fitted`); a t interval over the seeds.
+    (`cross_fitted`), its epochs resolved below an epoch where the crossing comes early (`crossings`, amendment A17); a
+    t interval over the seeds.
 
-    Validity: every batch size reaches the target on every seed. Where the largest batch sizes miss it, their epochs
-    are censored: counted at the budget, the slope is a lower bound, which can still show growth steeper than linear
-    (the interval above the band: "not reproduced", measured); any other reading of a censored cell is not measured.
+    Validity: each fit rests on at least `min_points` batch sizes; every probe retraced its run; every batch size reaches
+    the target on every seed, after the first probe. Where the largest batch sizes miss it (censored: counted at the
+    budget) or the smallest reach it at the first probe (an upper bound), the slope is a lower bound, which can still
+    show growth steeper than linear (the interval above the band: "not reproduced", measured); any other reading of such
+    a cell is not measured.
     """
     rule = wilson.claims.linear_growth
     picked = cross_fitted(runs) if picked is None else picked
-    points = picked[picked["batch_size"] >= rule.min_batch_size]
+    points = with_refined_crossings(picked[picked["batch_size"] >= rule.min_batch_size], crossings)
     points = points.assign(epochs_to_target=points["epochs_to_target"].fillna(points["batch_label"].map(wilson.max_epochs).astype(float)))
     band = (1 - rule.tolerance, 1 + rule.tolerance)
-    check = f"every batch size >= {rule.min_batch_size} reaches the common target on every seed (censored epochs: only a slope above the band reads)"
+    check = (f"each seed's fit over at least {rule.min_points} batch sizes >= {rule.min_batch_size}, every one reaching the common "
+             "target on every seed after the first probe, and every probe retracing its run (censored or floored epochs: only a "
+             "slope above the band reads)")  # fmt: skip
     rows = []
     for task, seeds in points.groupby("task"):
-        cells = seeds.groupby("batch_size", as_index=False)["reached"].all()
+        cells = seeds.groupby("batch_size", as_index=False).agg(reached=("reached", "all"), floor=("floor", "any"))
         slopes = np.array([_seed_slope(group) for _, group in seeds.groupby("seed") if group["batch_size"].nunique() >= 2])
         low, high = stats.ttest_1samp(slopes, 1.0).confidence_interval(1 - 2 * rule.alpha) if len(slopes) >= 2 else (np.nan, np.nan)
         missed = cells.loc[~cells["reached"], "batch_size"].tolist()
+        floored = cells.loc[cells["floor"], "batch_size"].tolist()
         row = claims.interval_row(
             float(slopes.mean()) if len(slopes) else float("nan"), low, high, band=band, alpha=rule.alpha, degrees_of_freedom=len(slopes) - 1,
             unit="slope", paper=paper.PAPER, family="epochs_grow_linearly", claim_id=f"epochs_grow_linearly_{task}",
             statement=f"{task}: past small batches (>= {rule.min_batch_size}), the epochs needed grow roughly linearly with batch size",
             paper_value="roughly linear (the Digit endpoints do not apply: see the section)", n_seeds=len(slopes),
-            our_value=(f"log-log slope {slopes.mean():.2f}{' (a lower bound)' if missed else ''} over batch sizes "
-                       f"{sorted(seeds['batch_size'].unique().tolist())}") if len(slopes) else f"fewer than 2 batch sizes >= {rule.min_batch_size}",
+            our_value=(f"log-log slope {slopes.mean():.2f}{' (a lower bound)' if missed or floored else ''} over batch sizes "
+                       f"{sorted(seeds['batch_size'].unique().tolist())}; {int(seeds['refined'].sum())} of {len(seeds)} crossings "
+                       "resolved below an epoch") if len(slopes) else f"fewer than 2 batch sizes >= {rule.min_batch_size}",
             test=(f"log-log least squares per seed (per batch size the learning rate fastest on the other seeds; a missed target "
-                  "counts the budget), "
-                  f"{100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds"),
+                  f"counts the budget; a crossing within the first {wilson.refine_within_epochs} epochs resolved to 1/{wilson.crossing_probes} "
+                  f"of an epoch), {100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds"),
         )  # fmt: skip
-        rows.append(claims.validated(row, check, _censoring_failure(missed, cells, row, len(slopes), band[1])))
+        failure = _fit_failure(seeds, rule.min_points) or _bound_failure(missed, floored, cells, row, len(slopes), band[1])
+        rows.append(claims.validated(row, check, failure))
     return rows
 
 
-def _censoring_failure(missed: list[int], cells: pd.DataFrame, row: claims.ClaimRow, num_slopes: int, band_high: float) -> str:
-    """Why a linear-growth cell is not measured ('' if it is): too few seeds, or censored epochs that the verdict
-    leans on (a lower bound shows only a slope above the band, and only if the censored batch sizes are the largest)."""
+def _fit_failure(seeds: pd.DataFrame, min_points: int) -> str:
+    """Why a task's fits cannot be read at all ('' if they can): too few batch sizes, or a probe that did not retrace its run."""
+    sizes = seeds["batch_size"].nunique()
+    if sizes < min_points:
+        return f"{sizes} batch size(s) >= the smallest the claim reads, below the training-set size: a fit needs {min_points}"
+    if not seeds["retraced"].all():
+        return "a probe that ended at the crossing epoch's end did not give the accuracy its run recorded"
+    return ""
+
+
+def _bound_failure(missed: list[int], floored: list[int], cells: pd.DataFrame, row: claims.ClaimRow, num_slopes: int, band_high: float) -> str:
+    """Why a linear-growth cell is not measured ('' if it is): too few seeds, or bounded epochs that the verdict leans on.
+    Censored epochs at the largest batch sizes (too few) and floored ones at the smallest (too many) both make the
+    slope a lower bound, which shows only a slope above the band."""
     if num_slopes < 2:
         return "fewer than 2 seeds with a slope over 2 or more batch sizes"
-    if not missed:
+    if not missed and not floored:
         return ""
-    largest = min(missed) > cells.loc[cells["reached"], "batch_size"].max()
-    if largest and row.effect_low > band_high:  # even the lower bound grows faster than linear: a valid "not reproduced"
+    exact = cells.loc[cells["reached"] & ~cells["floor"], "batch_size"]
+    at_the_ends = (not missed or min(missed) > exact.max()) and (not floored or max(floored) < exact.min()) if len(exact) else False
+    if at_the_ends and row.effect_low > band_high:  # even the lower bound grows faster than linear: a valid "not reproduced"
         return ""
-    return f"batch size(s) {missed} missed the target within the budget on some seed: their epochs are censored"
+    bounded = [f"batch size(s) {missed} missed the target within the budget on some seed (censored)"] if missed else []
+    bounded += [f"batch size(s) {floored} reached it at the first probe on some seed (floored)"] if floored else []
+    return "; ".join(bounded) + ": their epochs are bounds"
 
 
 def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float, picked: pd.DataFrame | None = None) -> claims.ClaimRow:
@@ -202,7 +241,7 @@ def larger_sets_claim(wilson: WilsonConfig, runs: pd.DataFrame, power: float, pi
     online = picked[picked["batch_label"] == "1"].groupby("task").agg(epochs=("epochs_to_target", "mean"), reached=("reached", "all"))
     full = (picked[picked["batch_label"] == FULL].assign(epochs=lambda frame: frame["epochs_to_target"].fillna(wilson.max_epochs[FULL]))
             .groupby("task").agg(epochs=("epochs", "mean"), size=("batch_size", "first")))  # fmt: skip
-    sides = online[online["reached"]].join(full, lsuffix="_online", rsuffix="_full", how="inner")
+    sides = online[online["reached"]].merge(full, left_index=True, right_index=True, suffixes=("_online", "_full"))
     ratio = np.log(sides["epochs_full"] / sides["epochs_online"].clip(lower=1))
     sizes = sides["size"]
     shown = ", ".join(f"{task} ({size}): x{np.exp(value):.0f}" for task, size, value in zip(sides.index, sizes, ratio))
@@ -246,13 +285,13 @@ def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float)
     return claims.validated(claims.trend_row(known["batch_size"], known["largest_stable_learning_rate"], sign=-1, alpha=rule.alpha, power=power, **text), uncensored)
 
 
-def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
+def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, crossings: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Every claim row, from runs that carry their epochs to the common target (experiment.with_epochs_to_target).
 
     The learning rates chosen per seed on the other seeds are found once and shared: the claims run again on every seed
     resample."""
     picked = cross_fitted(runs)
-    return [*fewer_epochs_claims(wilson, runs, power, picked), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs, picked),
+    return [*fewer_epochs_claims(wilson, runs, power, picked), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs, picked, crossings),
             stable_rate_claim(wilson, summary_table(wilson, runs), power), larger_sets_claim(wilson, runs, power, picked)]  # fmt: skip
 
 

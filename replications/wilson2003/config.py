@@ -45,6 +45,8 @@ class WilsonConfig:
     claims: ClaimRules
     training_set_every_epoch: bool = True
     equal_budget_epochs: int = 200  # claim 2: online and full batch compared after this many epochs each
+    crossing_probes: int = 8  # claim 3: a crossing within the first refine_within_epochs epochs is refined to 1/this of an epoch
+    refine_within_epochs: int = 8
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "WilsonConfig":

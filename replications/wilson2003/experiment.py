@@ -8,6 +8,8 @@ over the batch) runs at learning rate x batch size.
 
 from __future__ import annotations
 
+import math
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,11 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
     }  # fmt: skip
 
 
+def _summed_rate(learning_rate: float, batch_size: int) -> float:
+    """The sum of per-example updates at `learning_rate`, on the engine's mean loss (the paper's batch update)."""
+    return learning_rate * batch_size
+
+
 def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up):
     a summary row per run, and the per-epoch histories of all of them."""
@@ -80,7 +87,7 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     rows, histories = [], []
     for learning_rate in wilson.learning_rates:
         for seed in wilson.seeds:
-            summed = learning_rate * batch_size  # the sum of per-example updates, on the engine's mean loss
+            summed = _summed_rate(learning_rate, batch_size)
             run_dir = layout.run_dir(workspace.results_dir, task, label, learning_rate, seed)
             snapshot = f"{run_dir}/epoch{budget_epochs}.weights.h5"
             result = train_run(
@@ -95,6 +102,64 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
             rows.append({**row, **(reader.read(result.history, snapshot, budget_epochs) if reader else AccuracyAtBudget.NONE)})
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
     return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
+
+
+CROSSING_COLUMNS = ["crossing_epoch", "updates_to_target", "epochs_to_target_refined", "at_first_probe", "end_probe_accuracy",
+                    "recorded_accuracy"]  # fmt: skip
+
+
+def probe_points(updates_per_epoch: int, probes: int) -> list[int]:
+    """`probes` evenly spaced update counts within an epoch, at least one update apart, the epoch's end last."""
+    return sorted({math.ceil(index * updates_per_epoch / probes) for index in range(1, probes + 1)})
+
+
+def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
+    """Claim 3's epochs to the target below an epoch (amendment A17), for the runs it reads (`cross_fitted`, batch sizes
+    >= min_batch_size) that first reach the common target within `refine_within_epochs` epochs: that epoch is retrained
+    from the run's seed, stopping at `probe_points` updates into it, and the first point whose hold-out accuracy reaches
+    the target gives the fractional epochs. The engine is deterministic, so a probe retraces the run: a probe that ends
+    at the epoch's end must give the accuracy the run recorded (`end_probe_accuracy` vs `recorded_accuracy`, the
+    refinement's validity check). `at_first_probe`: reached at the first point already (an upper bound)."""
+    from replications.schedules import Budget, Schedule
+    from replications.training import configure_runtime, train_run
+
+    runs = with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
+    picked = cross_fitted(runs)
+    read = picked[(picked["batch_size"] >= wilson.claims.linear_growth.min_batch_size) & picked["reached"]
+                  & (picked["epochs_to_target"] <= wilson.refine_within_epochs)]  # fmt: skip
+    if read.empty:
+        return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
+    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
+    _, dataset = task_datasets(wilson, task)
+    recorded = histories.set_index([*RUN_KEYS, "epoch"])["test_accuracy"]
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+
+        def holdout_accuracy_after(run: Any, updates: int) -> float:
+            summed = _summed_rate(run.learning_rate, run.batch_size)
+            result = train_run(
+                dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
+                schedule=Schedule.constant(summed, run.batch_size), budget=Budget(max_epochs=int(run.epochs_to_target), max_updates=updates),
+                seed=run.seed, run_dir=f"{scratch}/{len(rows)}-{updates}", eval_batch_size=workspace.runtime.eval_batch_size,
+                training_set_every_epoch=False, reuse_compiled=True, max_call_seconds=workspace.runtime.max_call_seconds,
+            )  # fmt: skip
+            return float(result.history["test_accuracy"].iloc[-1])
+
+        for run in read.itertuples():
+            per_epoch, crossing = math.ceil(dataset.num_train / run.batch_size), int(run.epochs_to_target)
+            points = probe_points(per_epoch, wilson.crossing_probes)
+            for within in points:
+                accuracy = holdout_accuracy_after(run, (crossing - 1) * per_epoch + within)
+                if accuracy >= run.target:
+                    break
+            rows.append({
+                **{key: getattr(run, key) for key in RUN_KEYS}, "crossing_epoch": crossing,
+                "updates_to_target": (crossing - 1) * per_epoch + within, "epochs_to_target_refined": crossing - 1 + within / per_epoch,
+                "at_first_probe": crossing == 1 and within == points[0],
+                "end_probe_accuracy": accuracy if within == points[-1] else float("nan"),
+                "recorded_accuracy": float(recorded[(run.task, run.batch_label, run.learning_rate, run.seed, crossing)]),
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=[*RUN_KEYS, *CROSSING_COLUMNS])
 
 
 class AccuracyAtBudget:
@@ -127,9 +192,9 @@ class AccuracyAtBudget:
 RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]
 
 
-def collect(workspace: Workspace, wilson: WilsonConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every run's summary row and every run's per-epoch history, over the whole grid."""
-    grid = layout.grid(wilson)
+def collect(workspace: Workspace, wilson: WilsonConfig, tasks: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every run's summary row and every run's per-epoch history, over the whole grid (or the grid of `tasks`)."""
+    grid = [(task, label) for task, label in layout.grid(wilson) if tasks is None or task in tasks]
     runs, histories = (
         pd.concat([pd.read_csv(path(workspace.results_dir, task, label), dtype={"batch_label": str}) for task, label in grid], ignore_index=True)
         for path in (layout.runs_file, layout.histories_file)

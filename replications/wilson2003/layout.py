@@ -34,6 +34,11 @@ def histories_file(results_dir: str, task: str, label: str) -> str:
     return f"{group_dir(results_dir, task, label)}/histories.csv"
 
 
+def crossings_file(results_dir: str, task: str) -> str:
+    """Claim 3's crossings of the target refined below an epoch, for the runs it reads (one row per run)."""
+    return f"{results_dir}/{NAME}/{task}/crossings.csv"
+
+
 def run_dir(results_dir: str, task: str, label: str, learning_rate: float, seed: int) -> str:
     return f"{group_dir(results_dir, task, label)}/lr{learning_rate:g}/seed{seed}"
 
