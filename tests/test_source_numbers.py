@@ -335,7 +335,7 @@ def test_wilson_linear_growth_does_not_apply_to_the_sources_two_numbers(wilson, 
 
     The source's only numbers are 27 epochs at batch 1 and ~8,343 at batch 20,000. They do NOT pass the rule, and the
     rule is not weakened to make them: (1) only one of the two batch sizes is >= 10, so the rule has no slope to fit
-    and the cell is "not measured"; (2) the slope through the two numbers, log(8343/27)/log(20000) = 0.58, lies outside
+    (it needs 3 batch sizes) and the cell is "not measured"; (2) the slope through the two numbers, log(8343/27)/log(20000) = 0.58, lies outside
     [0.7, 1.3]: if batch 1 were admitted, the rule would say "not reproduced". The two numbers span batch 1 to 20,000,
     where Wilson & Martinez's claim of roughly linear growth is about semi-batch sizes past small batches; the
     intermediate batch sizes (10, 100, 1,000) that would test it are not in the quoted source."""
@@ -348,7 +348,7 @@ def test_wilson_linear_growth_does_not_apply_to_the_sources_two_numbers(wilson, 
 
     (row,) = analysis.slope_claims(wilson, runs)
     assert row.verdict == NOT_MEASURED
-    assert row.n_seeds == 0 and "fewer than 2 seeds with a slope" in row.validity
+    assert row.n_seeds == 0 and f"a fit needs {rule.min_points}" in row.validity
     assert sorted(runs.loc[runs["batch_size"] >= rule.min_batch_size, "batch_size"].unique()) == [20_000]  # one batch size
 
     slope = np.log(8_343 / 27) / np.log(20_000 / 1)
@@ -357,7 +357,7 @@ def test_wilson_linear_growth_does_not_apply_to_the_sources_two_numbers(wilson, 
 
     # Documentation only, not the suite's rule: the same rule code with batch 1 admitted returns "not reproduced".
     admitted = copy.deepcopy(suite_config)
-    admitted["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 1
+    admitted["wilson2003"]["claims"]["linear_growth"].update(min_batch_size=1, min_points=2)
     (counterfactual,) = analysis.slope_claims(type(wilson).from_config(admitted), runs)
     assert counterfactual.verdict == NOT_REPRODUCED, counterfactual.detail
     assert counterfactual.effect == pytest.approx(slope, abs=1e-3) and counterfactual.effect_high < band[0]
