@@ -5,13 +5,15 @@ from replications.wilson2003 import layout as wilson2003_layout
 from replications.wilson2003.config import WilsonConfig
 
 WILSON = config["wilson2003"]
-WILSON_GRID = wilson2003_layout.grid(WilsonConfig.from_config(config))
+WILSON_TYPED = WilsonConfig.from_config(config)
+WILSON_GRID = wilson2003_layout.grid(WILSON_TYPED)
 
 
 def wilson2003_settings(wildcards) -> dict:
     """What one (task, batch) job depends on."""
     keys = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "checkpoint_seconds", "training_set_every_epoch")
-    return {"task": WILSON["tasks"][wildcards.task], **{key: WILSON[key] for key in keys}, **SEVERAL_EPOCHS_PER_CALL}
+    task = {"data": dict(WILSON_TYPED.task(wildcards.task).data)}  # a task of the grid or a member of the size series
+    return {"task": task, **{key: WILSON[key] for key in keys}, **SEVERAL_EPOCHS_PER_CALL}
 
 
 rule wilson2003_train:

@@ -19,7 +19,9 @@ def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
     config["wilson2003"]["max_epochs"].update({"100": 5, "1000": 5})
     grid = layout.grid(WilsonConfig.from_config(config))
     # iris: 150 -> 120 train -> 96 after the hold-out; wine: 178 -> 142 -> 113
-    assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full")]
+    assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full"),
+                    ("wine_n60", "1"), ("wine_n60", "full")]  # the size series: online and full batch of wine's first 60
+    assert layout.task_train_size(WilsonConfig.from_config(config), "wine_n60") == 48  # 60 - 20% hold-out
     assert experiment.resolve_batch_size("full", 96) == 96 and experiment.resolve_batch_size("10", 96) == 10
 
 
@@ -72,7 +74,7 @@ def test_claims_from_a_hand_made_grid(config):
     assert by_id["online_fewer_epochs_a"].verdict == "reproduced" and by_id["online_fewer_epochs_a"].family == "online_fewer_epochs"
     assert by_id["batch_no_accuracy_gain_a"].verdict == "reproduced"  # full batch is 1 pp worse
     assert by_id["epochs_grow_linearly_a"].verdict == "reproduced"  # 30 -> 300 -> 2900 (+1 per seed): slope ~ 0.99
-    assert by_id["larger_sets_slower"].verdict == "inconclusive"  # every task has the same training-set size
+    assert by_id["larger_sets_slower"].verdict == "not measured"  # no size series passed: claim 5 reads only that
     assert by_id["stable_rate_falls"].verdict == "not measured"  # one learning rate, the grid's top: censored
 
 
@@ -136,3 +138,14 @@ def test_a_linear_growth_fit_needs_enough_batch_sizes_and_probes_that_retraced(c
     broken = crossings.assign(end_probe_accuracy=0.5)  # a probe at the epoch's end that did not give the recorded 0.9
     (row,) = analysis.slope_claims(wilson, picked, picked, broken)
     assert row.verdict == "not measured" and "did not give the accuracy" in row.validity
+
+
+def test_a_size_series_must_shrink_a_task_of_the_grid(config):
+    from replications.config import ConfigError, validate_config
+
+    config["wilson2003"]["size_series"] = {"task": "wine", "max_train_examples": [60, 500]}
+    with pytest.raises(ConfigError, match=r"size_series.max_train_examples: \[500\] not below the task's own 142"):
+        validate_config(config)
+    config["wilson2003"]["size_series"] = {"task": "letters", "max_train_examples": [60]}
+    with pytest.raises(ConfigError, match="size_series.task: 'letters' is not one of wilson2003.tasks"):
+        validate_config(config)

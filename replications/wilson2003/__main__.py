@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     config = load_checked_config(arguments)
     workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
 
-    if arguments.step in ("train", "crossings") and arguments.task not in wilson.tasks:
-        parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(wilson.tasks)}")
+    known = wilson.tasks if arguments.step == "crossings" else {**wilson.tasks, **wilson.series_tasks()}
+    if arguments.step in ("train", "crossings") and arguments.task not in known:
+        parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(known)}")
     if arguments.step == "crossings":
         runs, histories = experiment.collect(workspace, wilson, tasks=[arguments.task])
         refined = experiment.refine_crossings(workspace, wilson, arguments.task, runs, histories)
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     runs, histories = experiment.collect(workspace, wilson)
     runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
+    series = runs[runs["task"].isin(list(wilson.series_tasks()))]  # claim 5's sizes (the largest is a task of the grid too)
+    runs = runs[runs["task"].isin(list(wilson.tasks))]
     crossings = pd.concat([pd.read_csv(layout.crossings_file(workspace.results_dir, task), dtype={"batch_label": str}) for task in wilson.tasks],
                           ignore_index=True)  # fmt: skip
     tables, figures = arguments.table_dir, arguments.figure_dir
@@ -60,8 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     from replications import claims
 
     claims.write_claims(
-        arguments.claims, lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power, frames["crossings"]),
-        {"runs": runs, "crossings": crossings}, workspace, layout.NAME, recorded_from=["runs"],
+        arguments.claims,
+        lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power, frames["crossings"], frames["series"]),
+        {"runs": runs, "crossings": crossings, "series": series}, workspace, layout.NAME, recorded_from=["runs", "series"],
     )  # fmt: skip
 
 

@@ -17,6 +17,18 @@ class Task:
 
 
 @dataclasses.dataclass(frozen=True)
+class SizeSeries:
+    """Claim 5's task at several training-set sizes: the task itself and its first `max_train_examples` examples
+    (before the hold-out split), each trained online and full batch only."""
+
+    task: str
+    max_train_examples: tuple[int, ...]
+
+    def member(self, size: int) -> str:
+        return f"{self.task}_n{size}"
+
+
+@dataclasses.dataclass(frozen=True)
 class ClaimRules:
     """The claim rules; the common target that epochs are counted to; what makes a run stable."""
 
@@ -45,8 +57,25 @@ class WilsonConfig:
     claims: ClaimRules
     training_set_every_epoch: bool = True
     equal_budget_epochs: int = 200  # claim 2: online and full batch compared after this many epochs each
+    size_series: SizeSeries | None = None
     crossing_probes: int = 8  # claim 3: a crossing within the first refine_within_epochs epochs is refined to 1/this of an epoch
     refine_within_epochs: int = 8
+
+    def series_tasks(self) -> dict[str, Task]:
+        """The size series' members by name, smallest first, the task itself (at its own size) last; {} if none."""
+        if self.size_series is None:
+            return {}
+        base = self.tasks[self.size_series.task]
+        members = {self.size_series.member(size): Task(data={**base.data, "max_train_examples": size}, description=f"first {size} examples")
+                   for size in sorted(self.size_series.max_train_examples)}  # fmt: skip
+        return {**members, self.size_series.task: base}
+
+    def task(self, name: str) -> Task:
+        """A task of the grid or a member of the size series."""
+        found = {**self.tasks, **self.series_tasks()}.get(name)
+        if found is None:
+            raise ValueError(f"task {name!r} is neither in wilson2003.tasks {sorted(self.tasks)} nor in its size series")
+        return found
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "WilsonConfig":

@@ -29,7 +29,7 @@ def task_datasets(wilson: WilsonConfig, task: str):
     learning rate, the target), the test set only reports claim 2's accuracies."""
     from replications.data import dataset_from_config, holdout_split
 
-    data = wilson.tasks[task].data
+    data = wilson.task(task).data
     whole = dataset_from_config(data)
     return whole, holdout_split(whole, wilson.holdout_fraction, seed=data.get("split_seed", 0))
 

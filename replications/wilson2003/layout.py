@@ -55,9 +55,11 @@ def batch_labels(wilson: WilsonConfig, num_train: int) -> list[str]:
 def task_train_size(wilson: WilsonConfig, task: str) -> int:
     from replications.data import train_size
 
-    return train_size(wilson.tasks[task].data, wilson.holdout_fraction)
+    return train_size(wilson.task(task).data, wilson.holdout_fraction)
 
 
 def grid(wilson: WilsonConfig) -> list[tuple[str, str]]:
-    """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out."""
-    return [(task, label) for task in wilson.tasks for label in batch_labels(wilson, task_train_size(wilson, task))]
+    """(task, batch label) of every job; batch sizes at or above a task's training-set size are left out. Then the size
+    series' smaller members, online and full batch only (its largest member is the task itself, in the grid already)."""
+    tasks = [(task, label) for task in wilson.tasks for label in batch_labels(wilson, task_train_size(wilson, task))]
+    return tasks + [(member, label) for member in wilson.series_tasks() if member not in wilson.tasks for label in ("1", FULL)]
