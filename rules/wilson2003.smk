@@ -43,7 +43,7 @@ rule wilson2003_train:
 
 def wilson2003_crossing_settings(wildcards) -> dict:
     """What one task's crossing probes depend on: its runs' settings, the probes, and what picks the runs they refine."""
-    reads = {"claims": {key: WILSON["claims"][key] for key in ("target_fraction", "linear_growth")}}
+    reads = {"target_fraction": WILSON["claims"]["target_fraction"], "min_batch_size": WILSON["claims"]["linear_growth"]["min_batch_size"]}
     probes = {key: WILSON.get(key) for key in ("crossing_probes", "refine_within_epochs")}
     return {**wilson2003_settings(wildcards), **probes, **reads}
 
@@ -57,6 +57,7 @@ def wilson2003_task_files(wildcards) -> list[str]:
 rule wilson2003_crossings:
     input:
         config=ancient(CONFIG_FILE),
+        data=DATA_READY,
         groups=wilson2003_task_files,
     output:
         crossings=wilson2003_layout.crossings_file(RESULTS, "{task}"),

@@ -379,6 +379,15 @@ def test_larger_sets_slower_reaches_every_verdict(config):
     row = analysis.larger_sets_claim(wilson, missed, power=0.8)
     assert row.verdict == NOT_MEASURED and "online training missed the target at size(s) [300]" in row.validity
     assert analysis.larger_sets_claim(wilson, series("shown").iloc[:0], power=0.8).verdict == NOT_MEASURED  # no series
+    # Online at the one-epoch floor understates that size's ratio: at the largest size a lower bound that still shows
+    # growth; at the smallest it could fake growth, so it is not measured.
+    floored = series("shown")
+    floored.loc[(floored["task"] == "n10000") & (floored["batch_size"] == 1), "epochs_to_target"] = 1.0
+    assert analysis.larger_sets_claim(wilson, floored, power=0.8).verdict == REPRODUCED
+    floored = series("shown")
+    floored.loc[(floored["task"] == "n100") & (floored["batch_size"] == 1), "epochs_to_target"] = 1.0
+    row = analysis.larger_sets_claim(wilson, floored, power=0.8)
+    assert row.verdict == NOT_MEASURED and "within one epoch" in row.validity
 
 
 def test_stable_rate_falls_reaches_every_verdict(config):

@@ -229,7 +229,8 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     section["parametric"].update(points=7, batch_norm_examples=40)
     wilson = config["wilson2003"]
     wilson["tasks"] = {name: {"data": {"name": name}} for name in ("iris", "wine")}  # ucimlrepo would download
-    wilson.update(large_task="wine", batch_sizes=[1], learning_rates=[0.1], seeds=[0, 1], max_epochs={"1": 2, "full": 3}, equal_budget_epochs=2)
+    wilson.update(large_task="wine", batch_sizes=[1], learning_rates=[0.1], seeds=[0, 1], max_epochs={"1": 2, "full": 3}, equal_budget_epochs=2,
+                  size_series={"task": "wine", "max_train_examples": [60]})  # fmt: skip
     smith = config["smith2018"]
     smith["data"]["max_train_examples"] = smith["data"]["max_test_examples"] = 40
     smith.update(seeds=[0, 1], epochs=3, step_epochs=[1, 2], initial_batch_size=4, max_batch_size=20, variants={})

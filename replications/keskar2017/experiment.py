@@ -136,6 +136,9 @@ def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: f
     """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy (SB and LB of a seed share its
     initialisation). Not reproduced below each cell's own smallest gap of interest (`smallest_gap_that_counts`)."""
     rule = keskar.claims["generalization_gap"]
+    if "test_examples" not in runs.columns:
+        raise ValueError("the runs do not record test_examples (trained before it was recorded): retrain them, e.g. "
+                         "`snakemake --forcerun keskar2017_train`")
     rows = []
     for network, group in runs.groupby("network", sort=False):
         test, train = (seed_pairs(group, column, "SB", "LB") for column in ("test_accuracy", "train_accuracy"))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 from replications.typed_config import Workspace
 from replications.wilson2003 import analysis, experiment, layout
@@ -49,11 +47,10 @@ def main(argv: list[str] | None = None) -> None:
             frame.to_csv(path, index=False)
         return
     runs, histories = experiment.collect(workspace, wilson)
+    series = experiment.series_runs(wilson, runs, histories)  # claim 5's sizes, each with a target from its own runs
     runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
-    series = runs[runs["task"].isin(list(wilson.series_tasks()))]  # claim 5's sizes (the largest is a task of the grid too)
     runs = runs[runs["task"].isin(list(wilson.tasks))]
-    crossings = pd.concat([pd.read_csv(layout.crossings_file(workspace.results_dir, task), dtype={"batch_label": str}) for task in wilson.tasks],
-                          ignore_index=True)  # fmt: skip
+    crossings = experiment.read_crossings([layout.crossings_file(workspace.results_dir, task) for task in wilson.tasks])
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
     analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)

@@ -113,13 +113,33 @@ def probe_points(updates_per_epoch: int, probes: int) -> list[int]:
     return sorted({math.ceil(index * updates_per_epoch / probes) for index in range(1, probes + 1)})
 
 
+def read_crossings(paths: list[str]) -> pd.DataFrame:
+    """The tasks' refined crossings in one frame (a task with none wrote only a header), with their columns' types."""
+    frames = [frame for frame in (pd.read_csv(path, dtype={"batch_label": str}) for path in paths) if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
+    crossings = pd.concat(frames, ignore_index=True)
+    return crossings.astype({"epochs_to_target_refined": float, "end_probe_accuracy": float, "recorded_accuracy": float, "at_first_probe": bool})
+
+
+def series_runs(wilson: WilsonConfig, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
+    """Claim 5's runs: every size of the size series, online and full batch, each size's common target from these runs
+    alone (the largest size is a task of the grid, whose other batch sizes would otherwise set its target: the size
+    would then not be the only thing that changes)."""
+    members = list(wilson.series_tasks())
+    chosen = runs["task"].isin(members) & runs["batch_label"].isin(["1", layout.FULL])
+    keys = runs.loc[chosen, RUN_KEYS]
+    return with_epochs_to_target(runs[chosen], histories.merge(keys, on=RUN_KEYS), wilson.claims.target_fraction)
+
+
 def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
     """Claim 3's epochs to the target below an epoch (amendment A17), for the runs it reads (`cross_fitted`, batch sizes
     >= min_batch_size) that first reach the common target within `refine_within_epochs` epochs: that epoch is retrained
     from the run's seed, stopping at `probe_points` updates into it, and the first point whose hold-out accuracy reaches
-    the target gives the fractional epochs. The engine is deterministic, so a probe retraces the run: a probe that ends
-    at the epoch's end must give the accuracy the run recorded (`end_probe_accuracy` vs `recorded_accuracy`, the
-    refinement's validity check). `at_first_probe`: reached at the first point already (an upper bound)."""
+    the target gives the fractional epochs (in examples seen). The engine is deterministic, so a probe retraces the run:
+    the probe at the epoch's end, run for every refined run, must give the accuracy the run recorded
+    (`end_probe_accuracy` vs `recorded_accuracy`, the refinement's validity check). `at_first_probe`: reached at the
+    first point, more than one update in (an upper bound)."""
     from replications.schedules import Budget, Schedule
     from replications.training import configure_runtime, train_run
 
@@ -147,16 +167,16 @@ def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs
 
         for run in read.itertuples():
             per_epoch, crossing = math.ceil(dataset.num_train / run.batch_size), int(run.epochs_to_target)
+            before = (crossing - 1) * per_epoch
             points = probe_points(per_epoch, wilson.crossing_probes)
-            for within in points:
-                accuracy = holdout_accuracy_after(run, (crossing - 1) * per_epoch + within)
-                if accuracy >= run.target:
-                    break
+            end_accuracy = holdout_accuracy_after(run, before + points[-1])  # the check: it must retrace the run
+            within = next((point for point in points[:-1] if holdout_accuracy_after(run, before + point) >= run.target), points[-1])
             rows.append({
-                **{key: getattr(run, key) for key in RUN_KEYS}, "crossing_epoch": crossing,
-                "updates_to_target": (crossing - 1) * per_epoch + within, "epochs_to_target_refined": crossing - 1 + within / per_epoch,
-                "at_first_probe": crossing == 1 and within == points[0],
-                "end_probe_accuracy": accuracy if within == points[-1] else float("nan"),
+                **{key: getattr(run, key) for key in RUN_KEYS}, "crossing_epoch": crossing, "updates_to_target": before + within,
+                # in examples seen, as the engine counts an epoch (its last batch may be partial)
+                "epochs_to_target_refined": crossing - 1 + min(within * run.batch_size, dataset.num_train) / dataset.num_train,
+                "at_first_probe": crossing == 1 and within == points[0] and points[0] > 1,  # one update: exact, not a bound
+                "end_probe_accuracy": end_accuracy,
                 "recorded_accuracy": float(recorded[(run.task, run.batch_label, run.learning_rate, run.seed, crossing)]),
             })  # fmt: skip
     return pd.DataFrame(rows, columns=[*RUN_KEYS, *CROSSING_COLUMNS])
