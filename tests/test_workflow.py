@@ -92,7 +92,8 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert report.index("\n## Summary") < report.index("\n## Every claim cell") < report.index("\n## Keskar")
     assert "generalization_gap_F1" in report and "## Provenance" in report
     assert "config/smoke.yaml" in report and "keskar2017_train | 9 |" in report  # 4 Table 2 + 3 sweep + 2 warm start (k = 0 is the LB run)
-    assert "wilson2003_train | 6 |" in report  # (iris, wine) x (1, 10, full)
+    assert "wilson2003_train | 8 |" in report  # (iris, wine) x (1, 10, full), and wine's first 60 examples x (1, full): the size series
+    assert "wilson2003_crossings | 2 |" in report  # one per task: claim 3's crossings below an epoch
     assert "smith2018_train | 8 |" in report  # 3 momentum schedules + the control, 2 Adam, 2 variants: both seeds in one job
     for name in ("schedules", "schedules_momentum", "optimizers", "variants"):
         assert f"figures/smith2018_{name}.png" in report and (report_dir / "figures" / f"smith2018_{name}.png").exists()
