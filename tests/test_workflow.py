@@ -148,7 +148,9 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
     # Table 2: 5 networks x 2 regimes x 5 seeds; sweep: 6 batch sizes x 3 seeds; warm start: 4 k > 0 x 3 seeds (C1;
     # k = 0 is Table 2's LB run)
     assert re.search(r"keskar2017_train\s+80\b", output), output[-2000:]
-    assert re.search(r"wilson2003_train\s+26\b", output)  # 5 tasks x their batch sizes below the training-set size
+    # 6 tasks x their batch sizes below the training-set size (iris 4, wine 5, breast cancer 6, the others 7), and the
+    # size series' 3 smaller sizes x (1, full); one crossings job per task
+    assert re.search(r"wilson2003_train\s+42\b", output) and re.search(r"wilson2003_crossings\s+6\b", output)
     assert re.search(r"smith2018_train\s+36\b", output)  # (3 + control + 2 + 2 + 2 optimizer-schedule pairs, 2 variants) x 3 seeds
     assert re.search(r"batchscience_throughput\s+3\b", output) and re.search(r"batchscience_steps\s+6\b", output)
 
