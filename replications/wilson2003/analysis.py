@@ -318,7 +318,7 @@ def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, crossings
     resample."""
     picked = cross_fitted(runs)
     return [*fewer_epochs_claims(wilson, runs, power, picked), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs, picked, crossings),
-            stable_rate_claim(wilson, summary_table(wilson, runs), power), larger_sets_claim(wilson, pd.DataFrame() if series is None else series, power)]  # fmt: skip
+            stable_rate_claim(wilson, largest_stable_learning_rates(runs, wilson.claims.stable_loss_share).sort_values(["task", "batch_size"]), power), larger_sets_claim(wilson, pd.DataFrame() if series is None else series, power)]  # fmt: skip
 
 
 def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:

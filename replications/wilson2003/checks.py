@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from replications.wilson2003.config import SizeSeries
+
 
 def check(section: dict[str, Any]) -> list[str]:
     """Error messages (each starting with the key it is about); empty if the section is consistent."""
@@ -24,7 +26,8 @@ def check(section: dict[str, Any]) -> list[str]:
             own = train_size(section["tasks"][series["task"]]["data"])
             if larger := sorted(size for size in series["max_train_examples"] if size >= own):
                 errors.append(f"size_series.max_train_examples: {larger} not below the task's own {own} training examples")
-            if taken := sorted(f"{series['task']}_n{size}" for size in series["max_train_examples"] if f"{series['task']}_n{size}" in section["tasks"]):
+            names = [SizeSeries(series["task"], tuple(series["max_train_examples"])).member(size) for size in series["max_train_examples"]]
+            if taken := sorted(name for name in names if name in section["tasks"]):
                 errors.append(f"size_series: its members' names {taken} are tasks of the grid already")
     budget = section["equal_budget_epochs"]
     if short := sorted(label for label in ("1", "full") if section["max_epochs"].get(label, budget) < budget):
