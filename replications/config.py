@@ -71,7 +71,7 @@ def full_schema(config: dict[str, Any]) -> dict[str, Any]:
     """The core schema with every listed paper's fragment as the schema of its section."""
     schema = load_yaml(SCHEMA_PATH.read_text())
     for paper in configured_papers(config):
-        schema["properties"][paper.name] = load_yaml(paper.schema.read_text())
+        schema["properties"][paper.name] = paper.schema()
         schema["required"].append(paper.name)
     return schema
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
+import importlib.util
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
+
+from replications.typed_config import json_schema
 
 # Where the suite's own papers keep their rules (a paper elsewhere, like the test paper, names its own).
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -27,7 +30,9 @@ class Paper:
     name: its config section, the prefix of its rules, tables and figures, and its folder under results/.
     package: the import path of its package; `python -m <package> <step>` runs its steps.
     rules: its Snakemake rules; they define a rule called `name` that asks for every file the report reads.
-    schema: the JSON Schema of its config section (it may use the `$defs` of config/schema.yaml).
+    config: the typed model of its config section (a frozen dataclass of `typed_config.key` fields, with its
+        claim rules): the one declaration its JSON Schema is written from (it may use the `$defs` of
+        config/schema.yaml) and that its steps parse the section into.
     claims_files: the claim tables its rules write, in report order, from the whole config.
     check: checks across keys of its section that JSON Schema cannot express; returns error messages.
     """
@@ -35,7 +40,7 @@ class Paper:
     name: str
     package: str
     rules: Path
-    schema: Path
+    config: type
     claims_files: Callable[[dict[str, Any]], list[str]]
     check: Callable[[dict[str, Any]], list[str]] = lambda section: []
 
@@ -44,10 +49,14 @@ class Paper:
         (the data dictionary: table -> column -> meaning); optionally `speed_lines(report_dir) -> list[str]`."""
         return importlib.import_module(f"{self.package}.section")
 
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of its config section, written from its config model."""
+        return json_schema(self.config)
+
     @property
     def registry(self) -> Path:
-        """Its claim rules on record (`replications.preregistration`): registered_rules.yaml beside its schema."""
-        return self.schema.parent / "registered_rules.yaml"
+        """Its claim rules on record (`replications.preregistration`): registered_rules.yaml in its package."""
+        return Path(importlib.util.find_spec(self.package).submodule_search_locations[0]) / "registered_rules.yaml"
 
 
 def table_file(paper: str, table_dir: str, name: str) -> str:

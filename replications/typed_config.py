@@ -6,6 +6,7 @@ object on; data, model and optimizer blocks stay mappings, the keyword arguments
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import os
 import types
@@ -40,35 +41,83 @@ def _convert(kind: Any, value: Any) -> Any:
     return value
 
 
+def key(meaning: str = "", *, default: Any = dataclasses.MISSING, fill: bool = True, **schema: Any) -> Any:
+    """A config key declared once: its meaning, its default and the JSON Schema keywords its type does not
+    say (bounds, `$ref` to a shared definition, `minItems`, ...; `items` and `additionalProperties` refine the
+    schema of the elements). `json_schema` writes the schema from it; `parse` reads the section into it.
+
+    A default is written into the schema, so validation fills it into the config and a job that depends on the
+    key sees it; `fill=False` leaves it out of the config (keys whose default was never written there: filling
+    it now would rerun the jobs whose params carry the key)."""
+    metadata = {"schema": {**schema, **({"description": meaning} if meaning else {})}, "fill": fill}
+    if isinstance(default, dict):  # a fresh copy per instance
+        return dataclasses.field(default_factory=lambda: dict(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def json_schema(kind: type) -> dict[str, Any]:
+    """The JSON Schema of a config dataclass: an object of its fields, each required unless it has a default
+    (a default other than None is written into the schema, so validation fills it in the config). The first
+    paragraph of its docstring describes it."""
+    hints = typing.get_type_hints(kind)
+    properties, required = {}, []
+    for field in dataclasses.fields(kind):
+        schema = _with(_type_schema(hints[field.name]), field.metadata.get("schema", {}))
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
+            required.append(field.name)
+        elif field.default not in (None, dataclasses.MISSING) and field.metadata.get("fill", True):
+            schema["default"] = list(field.default) if isinstance(field.default, tuple) else field.default
+        properties[field.name] = schema
+    schema = {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+    return {**schema, "description": " ".join(kind.__doc__.split("\n\n")[0].split())} if kind.__doc__ else schema
+
+
+def _type_schema(kind: Any) -> dict[str, Any]:
+    origin, arguments = typing.get_origin(kind), typing.get_args(kind)
+    if dataclasses.is_dataclass(kind):
+        return json_schema(kind)
+    if origin in (typing.Union, types.UnionType):
+        return _type_schema(next(option for option in arguments if option is not type(None)))
+    if origin is typing.Literal:
+        return {"enum": list(arguments)}
+    if origin is tuple:
+        return {"type": "array", "items": _type_schema(arguments[0])}
+    if origin in (dict, collections.abc.Mapping):
+        return {"type": "object", "additionalProperties": _type_schema(arguments[1])} if arguments[1] is not Any else {"type": "object"}
+    return {int: {"type": "integer"}, float: {"type": "number"}, bool: {"type": "boolean"}, str: {"type": "string"}}.get(kind, {})
+
+
+def _with(schema: dict[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
+    """The type's schema refined by a key's declared keywords; a `$ref` replaces the type's own."""
+    if "$ref" in declared:
+        return dict(declared)
+    merged = dict(schema)
+    for name, value in declared.items():
+        inner = schema.get(name)
+        merged[name] = _with(inner, value) if isinstance(inner, dict) and isinstance(value, Mapping) else value
+    return merged
+
+
 @dataclasses.dataclass(frozen=True)
 class ClaimRule:
-    """A claim's decision rule, fixed in the config before the runs: the thresholds its test compares with.
+    """A claim's decision rule, fixed in the config before the runs. Each kind of claim declares its own
+    thresholds in a subclass (in its paper's package); the core reads none of them."""
 
-    Each claim uses the fields its paper's schema requires (and documents); the others stay None.
-    """
 
-    alpha: float | None = None  # significance level of the test
-    min_effect: float | None = None  # the smallest effect that counts; a CI wholly below it is "not reproduced"
-    max_effect: float | None = None  # the largest effect that counts ("a little"); a CI wholly above it is "not reproduced"
-    max_train_accuracy_difference: float | None = None  # compare models of similar training accuracy only
-    margin: float | None = None  # equivalence, no-gain and non-inferiority margins, in the claim's unit
-    tolerance: float | None = None  # how far a fitted slope may lie from the claimed one
-    min_batch_size: int | None = None  # the smallest batch size a fit uses
-    min_points: int | None = None  # the fewest points (batch sizes) a fit may rest on
-    within: float | None = None  # throughput: saturated within this share of the peak
-    max_final_slope: float | None = None  # throughput: flat below this log-log slope
-    agreement_factor: float | None = None  # two estimates agree within this factor
-    scaling_slope: float | None = None  # steps to target: perfect scaling at or below this slope
-    saturation_slope: float | None = None  # steps to target: saturation at or above this slope
-    artefact_slope: float | None = None  # steps to target: a slope below this is steeper than perfect scaling can be
-    min_share_closed: float | None = None  # the share of a gap that counts as "most of it"
-    min_r_squared: float | None = None  # the least R² of a fit that counts
-    max_censored_share: float | None = None  # a trend is tested only if at most this share of its cells is censored
-    min_speedup: float | None = None  # throughput: batching pays if the peak is at least this many times the smallest batch's
-    linear_slope: float | None = None  # throughput: still scaling near-linearly at the largest batches at or above this slope
-    sweep_agreement: float | None = None  # throughput: the share of sweeps that must give the verdict for it to stand
-    max_first_order_share_of_paper: float | None = None  # sharpness validity: first-order rise <= this x the paper's SB phi
-    min_margin_examples: int | None = None  # a margin is at least this many test examples' worth
+@dataclasses.dataclass(frozen=True)
+class OneSidedRule(ClaimRule):
+    """A one-sided test against no effect, with the smallest effect that counts."""
+
+    alpha: float = key("significance level of the test", **{"$ref": "#/$defs/fraction"})
+    min_effect: float = key("smallest effect that counts (same unit as the claim); below it the claim is not reproduced", minimum=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class EquivalenceRule(ClaimRule):
+    """Two one-sided tests: no difference beyond a margin."""
+
+    alpha: float = key("significance level of each one-sided test", **{"$ref": "#/$defs/fraction"})
+    margin: float = key("the largest difference that counts as none", exclusiveMinimum=0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 
 from replications.batchscience import analysis, experiment, layout, measures
-from replications.batchscience.config import ScienceConfig
-from replications.typed_config import ClaimRule
+from replications.batchscience.config import ScienceConfig, ThroughputRule
 from replications.claims import INCONCLUSIVE, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 
@@ -31,7 +30,7 @@ def test_noise_scale_estimator_recovers_a_known_covariance_and_gradient():
         measures.noise_scale([1.0], [1.0], 8, 8)
 
 
-THROUGHPUT_RULE = ClaimRule(within=0.1, max_final_slope=0.2, min_speedup=2.0, linear_slope=0.8, sweep_agreement=1.0)
+THROUGHPUT_RULE = ThroughputRule(within=0.1, max_final_slope=0.2, min_speedup=2.0, linear_slope=0.8, sweep_agreement=1.0)
 BATCH_SIZES = np.array([1, 4, 16, 64, 256, 1024])
 
 

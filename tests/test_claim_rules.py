@@ -420,7 +420,7 @@ def test_throughput_saturates_reaches_every_verdict(config):
     from replications.batchscience import analysis
     from replications.batchscience.config import ScienceConfig
 
-    rule = ScienceConfig.from_config(config).claims["throughput_saturates"]
+    rule = ScienceConfig.from_config(config).claims.throughput_saturates
     batches = [1, 2, 4, 8, 16]
     # Flat at the top; batching gains nothing; growth slowing (last slope 0.5), not flat.
     curves = {"shown": [100, 190, 350, 360, 362], "contradicted": [100, 101, 100, 99, 100], "open": [100, 200, 400, 800, 1131]}
@@ -438,7 +438,7 @@ def test_gradient_noise_slope_check_reaches_every_reading_and_is_not_a_claim(con
     from replications.batchscience import analysis
     from replications.batchscience.config import ScienceConfig
 
-    rule = ScienceConfig.from_config(config).claims["noise_slope"]
+    rule = ScienceConfig.from_config(config).claims.noise_slope
     batches = np.array([1, 2, 4, 8, 16, 32])
     wobble = np.exp(np.array([0.0, 0.3, -0.3, 0.3, -0.3, 0.0]))
     errors = {"shown": batches**-0.5, "contradicted": batches**-1.0, "open": batches**-0.58 * wobble}
@@ -521,7 +521,7 @@ def test_distance_grows_with_log_updates_reaches_every_verdict(config):
     from replications.batchscience import analysis
     from replications.batchscience.config import ScienceConfig
 
-    rule = ScienceConfig.from_config(config).claims["distance_log_updates"]
+    rule = ScienceConfig.from_config(config).claims.distance_log_updates
     updates = np.array([10, 30, 100, 300, 1000, 3000])
     log, sqrt = np.log(updates), np.sqrt(updates)
     curves = {"shown": (log, log), "contradicted": (sqrt, sqrt), "open": (log, sqrt)}  # (small batch, large batch)
@@ -551,3 +551,7 @@ def test_the_toy_papers_rule_reaches_every_verdict(config):
         return toy_claims(toy, runs, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
+    # Its own kind's validity check (min_seeds: 3), which no core rule knows of.
+    two_seeds = toy_claims(toy, pd.DataFrame([{"batch_size": size, "seed": s, "test_accuracy": 0.8 + 0.01 * s}
+                                              for size in (toy.small_batch, toy.large_batch) for s in range(2)]), power=0.8)  # fmt: skip
+    assert [row.verdict for row in two_seeds] == [NOT_MEASURED] and "2 paired seeds" in two_seeds[0].validity

@@ -105,7 +105,7 @@ def table2_gap_row(keskar, power, network: str, lb_z: np.ndarray) -> claims.Clai
     """experiment.generalization_gap_claims' call of the rule, on Table 2's test accuracies (5 trials per regime)."""
     from replications.keskar2017 import experiment
 
-    rule = keskar.claims["generalization_gap"]
+    rule = keskar.claims.generalization_gap
     published = keskar_paper.TABLE2[network]
     sb, lb = trials(*published["test_SB"]) / 100, trials(*published["test_LB"], z=lb_z) / 100
     smallest_gap, _ = experiment.smallest_gap_that_counts(published, PAPER_TEST_EXAMPLES, rule.min_margin_examples)
@@ -117,7 +117,7 @@ def table2_gap_row(keskar, power, network: str, lb_z: np.ndarray) -> claims.Clai
 
 @pytest.mark.parametrize("network", TABLE2_NETWORKS)
 def test_keskar_table2_gap_is_reproduced_on_the_papers_numbers(keskar, power, network):
-    rule = keskar.claims["generalization_gap"]
+    rule = keskar.claims.generalization_gap
     published = keskar_paper.TABLE2[network]
     row = table2_gap_row(keskar, power, network, lb_z=Z_OTHER)  # independent-looking pairs (stated substitute)
     assert row.verdict == REPRODUCED, row.detail
@@ -169,7 +169,7 @@ SHARPNESS_CELLS = [(network, space, epsilon) for network, cells in keskar_paper.
 def sharpness_row(keskar, power, network: str, space: str, epsilon: float, lb_z: np.ndarray) -> claims.ClaimRow:
     """minima.sharpness_claims' call of the rule: a paired test on log(phi_LB / phi_SB), on the tables' mean +- std
     of phi over 5 trials (the published spread is of phi, so the logs are taken of the built values)."""
-    rule = keskar.claims["sharper_minima"]
+    rule = keskar.claims.sharper_minima
     published = keskar_paper.SHARPNESS[network][(space, epsilon)]
     sb, lb = trials(*published["SB"]), trials(*published["LB"], z=lb_z)
     assert (sb > 0).all() and (lb > 0).all()  # phi >= 0: the built values are valid sharpness values
@@ -182,7 +182,7 @@ def sharpness_row(keskar, power, network: str, space: str, epsilon: float, lb_z:
 
 @pytest.mark.parametrize(("network", "space", "epsilon"), SHARPNESS_CELLS)
 def test_keskar_tables_3_4_lb_is_sharper_on_the_papers_numbers(keskar, power, network, space, epsilon):
-    rule = keskar.claims["sharper_minima"]
+    rule = keskar.claims.sharper_minima
     published = keskar_paper.SHARPNESS[network][(space, epsilon)]
     row = sharpness_row(keskar, power, network, space, epsilon, lb_z=Z_OTHER)  # independent-looking pairs (substitute)
     assert row.verdict == REPRODUCED, row.detail
@@ -236,7 +236,7 @@ def test_smith_momentum_cost_a_little_is_reproduced_on_the_papers_numbers(smith,
     """"Raising the momentum costs a little accuracy": 94.5% (increased lr) vs 93.3% (increased momentum), 1.2 pp."""
     from replications.smith2018 import analysis, paper
 
-    rule, n = smith.claims["momentum_cost"], len(smith.seeds)
+    rule, n = smith.claims.momentum_cost, len(smith.seeds)
     higher, lower = paper.ACCURACY["increased_learning_rate"], paper.ACCURACY["increased_momentum"]
     assert (higher, lower) == (94.5, 93.3)
     published = {"increased_learning_rate": higher, "increased_momentum": lower}
@@ -265,7 +265,7 @@ def test_smith_momentum_cost_a_little_is_reproduced_on_the_papers_numbers(smith,
 def test_smith_equivalent_accuracy_is_reproduced_on_the_papers_numbers(smith, power, candidate, reference):
     from replications.smith2018 import analysis, paper
 
-    rule, n = smith.claims["equivalence"], len(smith.seeds)
+    rule, n = smith.claims.equivalence, len(smith.seeds)
     schedule = lambda name: name.split("-", 1)[-1]  # noqa: E731  the paper's numbers are keyed by schedule or variant
     assert reference.split("-")[0] == analysis.main_optimizer(smith) == "momentum"
     published = {candidate: paper.ACCURACY[schedule(candidate)], reference: paper.ACCURACY[schedule(reference)]}
@@ -380,10 +380,10 @@ def test_gradient_noise_slope_is_reproduced_on_the_sources_law(science):
     batches = np.array(science.gradient_noise.batch_sizes, dtype=float)
     spread = pd.DataFrame({"epoch": 0, "point": "initialisation", "batch_size": batches, "standard_error": batches**-0.5,
                            "draws": science.gradient_noise.draws})  # fmt: skip
-    (row,) = analysis.spread_checks(spread, science.claims["noise_slope"])
+    (row,) = analysis.spread_checks(spread, science.claims.noise_slope)
     assert row.verdict == REPRODUCED, row.detail  # the estimator's check passes the source's law
     assert row.effect == pytest.approx(-0.5)
-    (claim,) = analysis.spread_claims(spread, science.claims["noise_slope"])
+    (claim,) = analysis.spread_claims(spread, science.claims.noise_slope)
     assert claim.verdict == claims.NOT_A_CLAIM  # with replacement the law is arithmetic: no evidence for the seed
 
 
@@ -395,7 +395,7 @@ def test_mishkin_lr_scaling_needs_a_number_the_source_does_not_give(science, pow
     Mishkin's numbers hangs on that number: "reproduced" iff it is below 47.1 - 0.6 / (1 - 0.5) = 45.9%.
 
     STATED SUBSTITUTE for the demonstration: 5 seeds, 0.2 pp seed-to-seed std per regime, independent-looking."""
-    rule = science.claims["lr_scaling"]
+    rule = science.claims.lr_scaling
     small_batch, scaled = 47.1, 46.5
     threshold = small_batch - (small_batch - scaled) / (1 - rule.min_share_closed)
     assert threshold == pytest.approx(45.9)

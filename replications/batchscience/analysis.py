@@ -210,7 +210,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
                                     paper_value="McCandlish et al.", our_value=measured, test="fit"),
         ]  # fmt: skip
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
-    rule = rules["diminishing_returns"]
+    rule = rules.diminishing_returns
     first, last = float(slopes[0]), float(slopes[-1])
     artefacts = [f"{low}->{high}: {slope:.2f}" for low, high, slope in zip(best["batch_size"], best["batch_size"][1:], slopes) if slope < rule.artefact_slope]
     if artefacts:
@@ -236,7 +236,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
     ), reached)]  # fmt: skip
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
-    factor = rules["critical_batch"].agreement_factor
+    factor = rules.critical_batch.agreement_factor
     measured_range = (best["batch_size"].min(), best["batch_size"].max())
     if not measured_range[0] <= fit["critical_batch"] <= measured_range[1]:
         verdict, why = claims.INCONCLUSIVE, f"B_crit {fit['critical_batch']:.0f} lies outside the batch sizes measured {measured_range}: an extrapolation"
@@ -291,7 +291,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         return [_row("equal_updates_at_least_as_good", "equal_updates_at_least_as_good", "regimes", "", "", "", claims.INCONCLUSIVE, "",
                      "fewer than 2 seeds finished every regime")]  # fmt: skip
     small, equal_epochs, equal_updates = finals["small_batch"], finals["large_batch_equal_epochs"], finals["large_batch_equal_updates"]
-    rule = rules["equal_updates"]
+    rule = rules.equal_updates
     low, high = statistics.paired(equal_updates, small).interval(rule.alpha)
     rows = [claims.interval_row(
         100 * (equal_updates - small).mean(), 100 * low, 100 * high, band=(-100 * rule.margin, np.inf), unit="pp",
@@ -303,7 +303,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         test=f"non-inferiority: paired {100 * (1 - 2 * rule.alpha):.0f}% interval of LB (equal updates) - SB over seeds",
         n_seeds=len(finals),
     )]  # fmt: skip
-    rule = rules["gap_shrinks"]
+    rule = rules.gap_shrinks
     rows.append(claims.gap_row(
         equal_updates, equal_epochs, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, scale=100, unit="pp",
         paper=PAPER, family="gap_shrinks_at_equal_updates", claim_id="gap_shrinks_at_equal_updates",
@@ -312,7 +312,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         our_value=f"LB {100 * equal_epochs.mean():.2f}% (equal epochs) -> {100 * equal_updates.mean():.2f}% (equal updates); SB {100 * small.mean():.2f}%",
         test="paired t-test over seeds, one-sided (equal updates > equal epochs)",
     ))  # fmt: skip
-    rule = rules["lr_scaling"]
+    rule = rules.lr_scaling
     for name, label in (("large_batch_linear_lr", "linearly (Goyal et al.)"), ("large_batch_sqrt_lr", "by sqrt(B) (Hoffer et al.)")):
         scaled = finals[name]
         gap = small.mean() - equal_epochs.mean()
@@ -330,7 +330,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         )  # fmt: skip
         no_gap = "" if gap > 0 else "no gap to close: the large batch at the same learning rate is not worse"
         rows.append(claims.validated(row, "a gap to close: SB better than LB at the same learning rate (mean over seeds)", no_gap))
-    rows.append(distance_claim(histories, rules["distance_log_updates"]))
+    rows.append(distance_claim(histories, rules.distance_log_updates))
     return rows
 
 
@@ -462,11 +462,11 @@ def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.D
 
 def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: float) -> list[claims.ClaimRow]:
     """Every claim from the results; `results` may be a seed resample (only the regimes have several seeds)."""
-    rule = science.claims["throughput_saturates"]
+    rule = science.claims.throughput_saturates
     device = results["throughput"]["device"].iloc[0]  # where the throughput was measured
     return [
         *throughput_claims(throughput_summary(results["throughput"], rule.within), sweep_summaries(results["throughput"], rule.within), rule, device),
-        *spread_claims(results["spread"], science.claims["noise_slope"]),
+        *spread_claims(results["spread"], science.claims.noise_slope),
         *steps_claims(best_steps(results["steps_tuning"], results["steps"]), results["noise_scale"], science),
         *regime_claims(results["regimes"], science, power),
     ]
@@ -475,7 +475,7 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: 
 def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
     results = read_results(workspace, science)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
-    within = science.claims["throughput_saturates"].within
+    within = science.claims.throughput_saturates.within
     summary = throughput_summary(results["throughput"], within)
     best = best_steps(results["steps_tuning"], results["steps"])
     tables = {

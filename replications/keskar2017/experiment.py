@@ -135,7 +135,7 @@ def smallest_gap_that_counts(published: dict[str, tuple[float, float]], test_exa
 def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
     """Claim: LB test accuracy is lower than SB test accuracy at similar training accuracy (SB and LB of a seed share its
     initialisation). Not reproduced below each cell's own smallest gap of interest (`smallest_gap_that_counts`)."""
-    rule = keskar.claims["generalization_gap"]
+    rule = keskar.claims.generalization_gap
     if "test_examples" not in runs.columns:
         raise ValueError("the runs do not record test_examples (trained before it was recorded): retrain them, e.g. "
                          "`snakemake --forcerun keskar2017_train`")

@@ -119,7 +119,7 @@ def first_order_limit(keskar: KeskarConfig, network: str, space: str, epsilon: f
     published = paper.SHARPNESS.get(keskar.networks[network].paper_row, {}).get((space, epsilon))
     if published is None:
         raise ValueError(f"the paper gives no SB sharpness for {network} ({space}, eps = {epsilon:g}): no validity limit for it")
-    return keskar.claims["sharper_minima"].max_first_order_share_of_paper * published["SB"][0]
+    return keskar.claims.sharper_minima.max_first_order_share_of_paper * published["SB"][0]
 
 
 def minimum_failures(group: pd.DataFrame, limit: float) -> list[str]:
@@ -215,7 +215,7 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float)
     """Claim: LB minima are sharper than SB minima. One family; a cell per network, space and epsilon, each a paired
     t-test on log(phi_LB / phi_SB) over seeds (SB and LB of a seed share the subspace and the initialisation). A cell
     whose points are not all minima at its epsilon (`minimum_failures`) is not measured."""
-    rule = keskar.claims["sharper_minima"]
+    rule = keskar.claims.sharper_minima
     rows = []
     for (network, space, epsilon), group in measured.groupby(["network", "space", "epsilon"], sort=False):
         pairs = seed_pairs(group.assign(log_sharpness=np.log(group["sharpness"].clip(lower=1e-12))), "log_sharpness", "SB", "LB")
@@ -296,7 +296,7 @@ def steepness(curve: pd.DataFrame, offset: float) -> tuple[float, float]:
 def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
     """Claim (Fig. 3): the training loss rises more steeply around x_LB than around x_SB (paired over seeds)."""
     parametric = keskar.parametric
-    rule = keskar.claims["steeper_around_large_batch"]
+    rule = keskar.claims.steeper_around_large_batch
     rows = []
     for network, group in curves.groupby("network", sort=False):
         rises = np.array([steepness(curve, parametric.offset) for _, curve in group.groupby("seed")])

@@ -202,7 +202,7 @@ def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
            "stationary point of f (the accuracies of Table 2 are the runs' own). " if metric.settle.epochs else "")
         + "Validity, judged from the gradient alone (not from φ, the outcome): a point is a minimum at ε if the rise a "
         "linear model of f reaches on the box (100 Σ|(Aᵀg)ᵢ| hᵢ / (1 + f(x))) is at most "
-        f"{keskar.claims['sharper_minima'].max_first_order_share_of_paper:g} x the paper's SB φ in the same cell (the "
+        f"{keskar.claims.sharper_minima.max_first_order_share_of_paper:g} x the paper's SB φ in the same cell (the "
         "smallest sharpness the claim compares: a slope that alone reached it could fake or hide it); a cell with any point "
         "that is not reads **not measured**, and the table says by how much the gradient would have to fall for it to "
         "pass. Beside φ: φ as "
@@ -331,8 +331,8 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
            if keskar.budget.get("patience") else "")
         + "each test says *not reproduced* when its confidence bound excludes the smallest effect "
         "fixed in the config (for the gap, per network the larger of the gap the paper's own trials could just see and "
-        f"{keskar.claims['generalization_gap'].min_margin_examples} test examples; LB "
-        f"{np.exp(keskar.claims['sharper_minima'].min_effect):.1f}x as sharp for the minima). "
+        f"{keskar.claims.generalization_gap.min_margin_examples} test examples; LB "
+        f"{np.exp(keskar.claims.sharper_minima.min_effect):.1f}x as sharp for the minima). "
         + ("Where a network is the paper's own on real MNIST digits (the deviations below say which), a failure there "
            "cannot be blamed on a stand-in. " if any(spec.data["name"] in ("mnist", "mnist5000") for spec in keskar.networks.values()) else ""),
         "",

@@ -58,7 +58,7 @@ def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame
 
 def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
     """Fig. 4: test accuracy falls and sharpness rises with the batch size (Spearman over every finished run)."""
-    rule = keskar.claims["batch_size_trend"]
+    rule = keskar.claims.batch_size_trend
     rows = []
     for network, group in table.groupby("network", sort=False):
         finished = group[~group["diverged"]]
@@ -80,7 +80,7 @@ def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> lis
 def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
     """Claims: with the longest SB warm-up, LB ends with higher test accuracy and lower sharpness than LB from scratch
     (paired over seeds: a seed's runs share the initialisation and the first epochs' data order)."""
-    rule = keskar.claims["warm_start"]
+    rule = keskar.claims.warm_start
     rows = []
     for network, group in table.groupby("network", sort=False):
         longest = group.loc[~group["diverged"], "warm_start_epochs"].max()

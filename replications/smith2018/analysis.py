@@ -115,7 +115,7 @@ def too_few_row(pairs: pd.DataFrame, **text) -> claims.ClaimRow:
 def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, power: float, family: str, claim_id: str, statement: str,
                       paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
     """Paired TOST of the final test accuracy of `candidate` against `reference` (`control`: see claims.equivalence_row)."""
-    rule = smith.claims["equivalence"]
+    rule = smith.claims.equivalence
     pairs = _paired_accuracies(finals, candidate, reference)
     text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
             "test": f"paired TOST over seeds ({candidate} - {reference})"}  # fmt: skip
@@ -152,7 +152,7 @@ def curve_claim(smith: SmithConfig, histories: pd.DataFrame, power: float, kind:
                 statement: str, paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
     """The `kind` curve (see CURVES) of `candidate` equivalent to `reference`'s at every epoch after the first step."""
     column, transform, scale, unit, label = CURVES[kind]
-    rule = smith.claims[kind]
+    rule = getattr(smith.claims, kind)
     differences = paired_curves(smith, histories, column, transform, candidate, reference)
     text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
             "test": f"paired TOST at every epoch after epoch {smith.step_epochs[0]} ({label}, {candidate} - {reference})"}  # fmt: skip
@@ -173,7 +173,7 @@ def updates_text(updates: pd.Series, reference: str, candidate: str) -> str:
 
 def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame, power: float) -> claims.ClaimRow:
     """Raising the momentum costs "a little" accuracy: a gap above min_effect and below max_effect (paired over seeds)."""
-    rule = smith.claims["momentum_cost"]
+    rule = smith.claims.momentum_cost
     pairs = _paired_accuracies(finals, "increased_learning_rate", "increased_momentum")
     text = {
         "paper": paper.PAPER, "family": "momentum_costs_accuracy", "claim_id": "momentum_costs_accuracy",

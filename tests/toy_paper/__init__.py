@@ -12,6 +12,6 @@ from tests.toy_paper import layout
 _HERE = Path(__file__).resolve().parent
 
 PAPER = Paper(
-    name=layout.NAME, package=__name__, rules=_HERE / "rules.smk", schema=_HERE / "schema.yaml",
+    name=layout.NAME, package=__name__, rules=_HERE / "rules.smk", config=layout.ToyConfig,
     claims_files=layout.claims_files, check=layout.check,
 )

@@ -58,13 +58,16 @@ def toy_claims(toy: ToyConfig, runs: pd.DataFrame, power: float) -> list:
 
     pairs = runs.pivot_table(index="seed", columns="batch_size", values="test_accuracy").dropna()
     small, large = pairs[toy.small_batch], pairs[toy.large_batch]
-    rule = toy.claims["small_batch_better"]
-    return [claims.gap_row(
-        small, large, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, scale=100, unit="pp",
-        paper=AUTHORS, family="toy_small_batch_better", claim_id="toy_small_batch_better",
-        statement="A small batch reaches a higher test accuracy in the same epochs", paper_value="-",
-        our_value=f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", test="paired t-test over seeds, one-sided",
-    )]  # fmt: skip
+    rule = toy.claims.small_batch_better
+    text = {"paper": AUTHORS, "family": "toy_small_batch_better", "claim_id": "toy_small_batch_better",
+            "statement": "A small batch reaches a higher test accuracy in the same epochs", "paper_value": "-",
+            "our_value": f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", "test": "paired t-test over seeds, one-sided"}  # fmt: skip
+    check = f"at least {rule.min_seeds} paired seeds"
+    if len(pairs) < rule.min_seeds:
+        return [claims.not_measured_row(check, f"{len(pairs)} paired seeds", **text)]
+    row = claims.gap_row(small, large, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, scale=100, unit="pp", **text)
+    return [claims.validated(row, check)]
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = base_parser("The toy paper")

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any, Mapping
 
 from replications import papers
-from replications.typed_config import ClaimRule, parse
+from replications.typed_config import OneSidedRule, key, parse
 
 NAME = "toypaper"
 TABLES = ("accuracy",)
@@ -34,17 +34,31 @@ def check(section: dict[str, Any]) -> list[str]:
 
 
 @dataclasses.dataclass(frozen=True)
-class ToyConfig:
-    """The `toypaper` section, typed; parsed once per step."""
+class PairedGapRule(OneSidedRule):
+    """A claim kind the core does not know: a one-sided paired test with a validity check of its own."""
 
-    data: Mapping[str, Any]
-    model: Mapping[str, Any]
-    seeds: tuple[int, ...]
-    small_batch: int
-    large_batch: int
-    epochs: int
-    learning_rate: float
-    claims: dict[str, ClaimRule]
+    min_seeds: int = key("validity - the test needs at least this many paired seeds; fewer: not measured", minimum=2)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyClaims:
+    """The claim rules, one per claim."""
+
+    small_batch_better: PairedGapRule
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyConfig:
+    """The `toypaper` section, typed; parsed once per step. Its JSON Schema is written from it (`json_schema`)."""
+
+    data: Mapping[str, Any] = key(**{"$ref": "#/$defs/data"})
+    model: Mapping[str, Any] = key(**{"$ref": "#/$defs/model"})
+    seeds: tuple[int, ...] = key(items={"minimum": 0}, minItems=2, uniqueItems=True)
+    small_batch: int = key(**{"$ref": "#/$defs/positive_int"})
+    large_batch: int = key(**{"$ref": "#/$defs/positive_int"})
+    epochs: int = key(**{"$ref": "#/$defs/positive_int"})
+    learning_rate: float = key(exclusiveMinimum=0)
+    claims: ToyClaims
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "ToyConfig":
