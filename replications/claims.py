@@ -354,6 +354,12 @@ def not_a_claim(row: ClaimRow, reason: str) -> ClaimRow:
     return dataclasses.replace(row, verdict=NOT_A_CLAIM, detail=f"NOT A CLAIM: {reason}{reading}")
 
 
+def too_few_seeds(n_seeds: int, finished: str = "", **text: Any) -> ClaimRow:
+    """A cell that no test can decide: fewer than 2 seeds (that `finished` what the test compares)."""
+    detail = " ".join(filter(None, ["fewer than 2 seeds", finished]))
+    return ClaimRow(**text, n_seeds=n_seeds, verdict=INCONCLUSIVE, rule="a test needs 2 seeds", detail=detail)
+
+
 def not_measured_row(check: str, failure: str, **text: Any) -> ClaimRow:
     """A cell whose measurement failed its check before any test could run (e.g. a target no seed reached)."""
     return validated(ClaimRow(**text, verdict=INCONCLUSIVE, rule="no test: the measurement failed its validity check"), check, failure)

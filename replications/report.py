@@ -211,8 +211,9 @@ def details_markdown(claims: pd.DataFrame) -> list[str]:
     return lines
 
 
-def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path) -> tuple[str, float]:
-    per_rule, elapsed = rule_wall_times(benchmark_dir)
+def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path,
+               rule_times: tuple[pd.DataFrame, float]) -> str:  # fmt: skip
+    per_rule, elapsed = rule_times
     lines = [
         "## Provenance",
         "",
@@ -231,7 +232,7 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         markdown_table(per_rule),
         "",
     ]
-    return "\n".join(lines), elapsed
+    return "\n".join(lines)
 
 
 def rules_hashes(claims: pd.DataFrame) -> str:
@@ -239,8 +240,8 @@ def rules_hashes(claims: pd.DataFrame) -> str:
     return "; ".join(f"{paper} `{group['rules_hash'].iloc[0]}`" for paper, group in claims.groupby("paper", sort=False))
 
 
-def rule_times_markdown(benchmark_dir: Path) -> list[str]:
-    per_rule, elapsed = rule_wall_times(benchmark_dir)
+def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, float]) -> list[str]:
+    per_rule, elapsed = rule_times
     per_step, overhead_share = job_overheads(benchmark_dir)
     return [
         "## Wall time of the replications",
@@ -263,8 +264,10 @@ def rule_times_markdown(benchmark_dir: Path) -> list[str]:
     ]
 
 
-def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchmark_dir: Path, sections: list[ModuleType]) -> str:
-    """The engine benchmark (if `snakemake benchmark_engine` made it), each paper's speed lines, and the rule times."""
+def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchmark_dir: Path, sections: list[ModuleType],
+                        rule_times: tuple[pd.DataFrame, float]) -> str:  # fmt: skip
+    """The engine benchmark (if `snakemake benchmark_engine` made it), each paper's speed lines, and the rule times
+    (`provenance.rule_wall_times`)."""
     return "\n".join([
         "# Benchmarks",
         "",
@@ -274,7 +277,7 @@ def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchma
             "`snakemake benchmark_engine --cores all`, then `snakemake report --cores all`, adds it here.", "",
         ]),
         *[line for section in sections if hasattr(section, "speed_lines") for line in section.speed_lines(report_dir)],
-        *rule_times_markdown(benchmark_dir),
+        *rule_times_markdown(benchmark_dir, rule_times),
     ])  # fmt: skip
 
 
@@ -383,10 +386,11 @@ def write_report(
     claims[text] = claims[text].fillna("").astype(str)  # empty strings read back as NaN
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text()) if engine_benchmark else None
-    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections))
+    rule_times = rule_wall_times(Path(rule_benchmarks))
+    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections, rule_times))
     config_text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     (output_dir / "config.yaml").write_text(config_text)
-    provenance_text, _ = provenance(config, config_source, Path(rule_benchmarks), repository)
+    provenance_text = provenance(config, config_source, Path(rule_benchmarks), repository, rule_times)
     parts = [
         f"# Batch size in neural-network training: replication report (`{config['scale']}` scale)",
         "",

@@ -135,6 +135,12 @@ class Runtime:
         cluster node too, where the profile may set other threads), else the config's `threads_per_job`."""
         return int(os.environ.get("OMP_NUM_THREADS", self.threads_per_job))
 
+    def configure(self) -> None:
+        """TensorFlow's threads (this job's) and op determinism: a training step calls it before any op runs."""
+        from replications.training import configure_runtime  # TensorFlow: training steps only
+
+        configure_runtime(self.job_threads(), self.deterministic_ops)
+
 
 @dataclasses.dataclass(frozen=True)
 class Workspace:

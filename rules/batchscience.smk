@@ -93,7 +93,7 @@ rule batchscience_regime:
     wildcard_constraints:
         regime="|".join(science_layout.REGIMES),
     params:
-        settings={**science_training("regimes"), **SEVERAL_EPOCHS_PER_CALL},
+        settings={**science_training("regimes"), **EPOCHS_PER_CALL_SETTINGS},
     priority: LONG_JOBS_FIRST
     threads: THREADS
     conda:

@@ -18,7 +18,7 @@ REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
 # Jobs that train several tiny epochs per compiled call record it: their distance from x0 and evaluation losses may
 # differ in the last bits.
-SEVERAL_EPOCHS_PER_CALL = {"several_epochs_per_call": config["runtime"]["max_call_seconds"] > 0}
+EPOCHS_PER_CALL_SETTINGS = {"several_epochs_per_call": config["runtime"]["max_call_seconds"] > 0}
 # The rules that measure a whole machine: every core here (Snakemake caps threads at --cores); on a cluster,
 # profiles/slurm's set-threads gives their jobs a node's count (workflow.cores is unset there without --cores).
 WHOLE_MACHINE = os.cpu_count()

@@ -31,7 +31,7 @@ def keskar2017_training_settings(wildcards) -> dict:
 
 
 KESKAR_RUN = keskar2017_layout.run_dir(RESULTS, "{network}", "{run}", "{seed}")
-KESKAR_REGIMES = list(keskar2017_layout.REGIMES)
+KESKAR_REGIMES = list(keskar2017_layout.SB_AND_LB)
 KESKAR_SWEEP = {"runs": keskar2017_layout.sweep_runs(KESKAR_TYPED), "seeds": KESKAR["sweep"]["seeds"], "networks": KESKAR["sweep"]["networks"]}
 KESKAR_WARM = {"runs": keskar2017_layout.warm_start_runs(KESKAR_TYPED), "seeds": KESKAR["warm_start"]["seeds"], "networks": KESKAR["warm_start"]["networks"]}
 

@@ -13,7 +13,7 @@ def wilson2003_settings(wildcards) -> dict:
     """What one (task, batch) job depends on."""
     keys = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "checkpoint_seconds", "training_set_every_epoch")
     task = {"data": dict(WILSON_TYPED.task(wildcards.task).data)}  # a task of the grid or a member of the size series
-    return {"task": task, **{key: WILSON[key] for key in keys}, **SEVERAL_EPOCHS_PER_CALL}
+    return {"task": task, **{key: WILSON[key] for key in keys}, **EPOCHS_PER_CALL_SETTINGS}
 
 
 rule wilson2003_train:

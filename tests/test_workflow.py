@@ -158,9 +158,10 @@ def test_paper_scale_dry_runs_and_lists_every_network(tmp_path):
 def test_the_engine_benchmark_is_its_own_target_and_the_report_says_how_to_add_it(tmp_path):
     output = dry_run_jobs(tmp_path, "smoke")
     assert re.search(r"report\s+1\b", output) and not re.search(r"benchmark_engine\s+1\b", output), output[-2000:]
+    from replications.provenance import rule_wall_times
     from replications.report import benchmarks_markdown
 
-    text = benchmarks_markdown(None, tmp_path, tmp_path, [])
+    text = benchmarks_markdown(None, tmp_path, tmp_path, [], rule_wall_times(tmp_path))
     assert "not part of `all`" in text and "snakemake benchmark_engine --cores all" in text
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from replications import claims, plots, statistics
 from replications.batchscience import layout, measures
 from replications.batchscience.config import ScienceConfig
+from replications.histories import last_epochs, side_by_side
 from replications.typed_config import ClaimRule, Workspace
 
 PAPER = "Batch-size science"
@@ -260,13 +261,8 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
 # --- regimes --------------------------------------------------------------------------------------------
 
 
-def final_accuracies(histories: pd.DataFrame, regime: str) -> np.ndarray:
-    runs = histories[(histories["regime"] == regime) & ~histories["diverged"].astype(bool)]
-    return runs.sort_values("epoch").groupby("seed").tail(1)["test_accuracy"].to_numpy(float)
-
-
 def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
-    finals = histories.sort_values("epoch", kind="stable").groupby(["regime", "seed"], sort=False).tail(1)
+    finals = last_epochs(histories, ["regime", "seed"])
     order = list(dict.fromkeys(histories["regime"]))  # the order of the settings
     table = finals.groupby("regime").agg(
         batch_size=("batch_size", "last"), final_learning_rate=("learning_rate", "last"), epochs=("epoch", "max"),
@@ -279,8 +275,7 @@ def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
 def paired_finals(histories: pd.DataFrame, regimes: list[str]) -> pd.DataFrame:
     """Final test accuracy of the regimes side by side, per seed that finished all of them (a seed's runs share the initialisation)."""
     finished = histories[~histories["diverged"].astype(bool) & histories["regime"].isin(regimes)]
-    finals = finished.sort_values("epoch", kind="stable").groupby(["regime", "seed"]).tail(1)
-    return finals.set_index(["seed", "regime"])["test_accuracy"].unstack().reindex(columns=regimes).dropna()
+    return side_by_side(last_epochs(finished, ["regime", "seed"]), "regime", regimes, "test_accuracy")
 
 
 def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float) -> list[claims.ClaimRow]:
@@ -288,8 +283,8 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
     names = ["small_batch", "large_batch_equal_epochs", "large_batch_equal_updates", "large_batch_linear_lr", "large_batch_sqrt_lr"]
     finals = paired_finals(histories, names)
     if len(finals) < 2:
-        return [_row("equal_updates_at_least_as_good", "equal_updates_at_least_as_good", "regimes", "", "", "", claims.INCONCLUSIVE, "",
-                     "fewer than 2 seeds finished every regime")]  # fmt: skip
+        return [claims.too_few_seeds(len(finals), "finished every regime", paper=PAPER, family="equal_updates_at_least_as_good",
+                                     claim_id="equal_updates_at_least_as_good", statement="Trained for the same number of updates, the large batch is at least as good as the small one")]  # fmt: skip
     small, equal_epochs, equal_updates = finals["small_batch"], finals["large_batch_equal_epochs"], finals["large_batch_equal_updates"]
     rule = rules.equal_updates
     low, high = statistics.paired(equal_updates, small).interval(rule.alpha)

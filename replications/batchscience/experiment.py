@@ -22,12 +22,6 @@ from replications.schedules import Budget, Phase, Schedule
 from replications.typed_config import Workspace
 
 
-def _runtime(workspace: Workspace) -> None:
-    from replications.training import configure_runtime
-
-    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
-
-
 # --- throughput -----------------------------------------------------------------------------------------
 
 
@@ -45,7 +39,7 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
     from replications.provenance import device_description
     from replications.training import Trainer, make_optimizer
 
-    _runtime(workspace)
+    workspace.runtime.configure()
     device = device_description()
     plan = science.throughput
     spec = plan.networks[network]
@@ -140,7 +134,7 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
     from replications.models import build_model
     from replications.training import train_run
 
-    _runtime(workspace)
+    workspace.runtime.configure()
     noise = science.gradient_noise
     dataset = dataset_from_config(science.data)
     schedule = Schedule.constant(science.optimizer["learning_rate"], noise.training_batch)
@@ -182,7 +176,7 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    _runtime(workspace)
+    workspace.runtime.configure()
     steps = science.steps_to_target
     dataset = dataset_from_config(science.data)
 
@@ -242,7 +236,7 @@ def run_regime(workspace: Workspace, science: ScienceConfig, name: str) -> pd.Da
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    _runtime(workspace)
+    workspace.runtime.configure()
     setting = regime_settings(science)[name]
     dataset = dataset_from_config(science.data)
     frames = []

@@ -119,7 +119,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "![Throughput](figures/batchscience_throughput.png)",
         "",
         "*Samples per second and milliseconds per update against batch size: the median over sweeps, each sweep's "
-        f"timings as dots; dotted: where throughput comes within {science.claims['throughput_saturates'].within:.0%} of its peak.*",
+        f"timings as dots; dotted: where throughput comes within {science.claims.throughput_saturates.within:.0%} of its peak.*",
         "",
         "### Gradient noise and the noise scale",
         "",

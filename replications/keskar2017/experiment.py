@@ -12,11 +12,11 @@ import pandas as pd
 from replications import claims, statistics
 from replications.data import train_size
 from replications.keskar2017 import layout, paper
+from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
 from replications.schedules import Phase, Schedule
 
-REGIMES = layout.REGIMES
 
 
 def batch_size(keskar: KeskarConfig, network: str, regime: str) -> int:
@@ -27,7 +27,7 @@ def batch_size(keskar: KeskarConfig, network: str, regime: str) -> int:
     if regime == "LB":
         data_config = keskar.networks[network].data
         return max(1, round(keskar.large_batch_fraction * train_size(data_config)))
-    raise ValueError(f"unknown regime {regime!r}; known: {REGIMES}")
+    raise ValueError(f"unknown regime {regime!r}; known: {SB_AND_LB}")
 
 
 def schedule_for(keskar: KeskarConfig, network: str, run: str) -> Schedule:
@@ -37,7 +37,7 @@ def schedule_for(keskar: KeskarConfig, network: str, run: str) -> Schedule:
     """
     learning_rate = keskar.optimizer["learning_rate"]
     kind, number = layout.parse_run(run)
-    if kind in REGIMES:
+    if kind in SB_AND_LB:
         return Schedule.constant(learning_rate, batch_size(keskar, network, kind))
     if kind == "sweep":
         return Schedule.constant(learning_rate, number)
@@ -51,11 +51,11 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
     """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget
-    from replications.training import configure_runtime, train_run
+    from replications.training import train_run
     if network not in keskar.networks:
         raise ValueError(f"network {network!r} is not in the config; configured: {sorted(keskar.networks)}")
     spec = keskar.networks[network]
-    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
+    workspace.runtime.configure()
     snapshots = layout.snapshot_dir(str(output_dir))
     result = train_run(
         dataset=dataset_from_config(spec.data),
@@ -66,7 +66,7 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
         seed=seed,
         run_dir=output_dir,
         eval_batch_size=workspace.runtime.eval_batch_size,
-        snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in REGIMES else None,
+        snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in SB_AND_LB else None,
         record=workspace.run_record(layout.NAME),
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
@@ -74,7 +74,7 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
 
 
 def collect_runs(
-    workspace: Workspace, keskar: KeskarConfig, runs: tuple[str, ...] = REGIMES, seeds: list[int] | None = None, networks: list[str] | None = None
+    workspace: Workspace, keskar: KeskarConfig, runs: tuple[str, ...] = SB_AND_LB, seeds: list[int] | None = None, networks: list[str] | None = None
 ) -> pd.DataFrame:
     """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
     rows = []
@@ -177,7 +177,7 @@ def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame
     figure, axes = plots.new_figure(columns=2 * len(networks))
     for index, network in enumerate(networks):
         curves, finals = axes[2 * index], axes[2 * index + 1]
-        for regime in REGIMES:
+        for regime in SB_AND_LB:
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["run"] == regime)]
             for seed in selected["seed"]:
@@ -185,11 +185,11 @@ def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame
                 label = regime if seed == selected["seed"].iloc[0] else None
                 curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
                 curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)
-            position = REGIMES.index(regime)
+            position = SB_AND_LB.index(regime)
             finals.scatter(np.full(len(selected), position), 100 * selected["test_accuracy"], color=color, s=18)
             finals.hlines(100 * selected["test_accuracy"].mean(), position - 0.25, position + 0.25, color=color)
         curves.set(title=f"{network}: accuracy during training", xlabel="epoch", ylabel="accuracy (%)", xscale="log")
         curves.legend(fontsize=7)
         finals.set(title=f"{network}: final test accuracy", ylabel="test accuracy (%)", xlim=(-0.6, 1.6))
-        finals.set_xticks(range(len(REGIMES)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['run'] == regime)]['batch_size'].iloc[0])})" for regime in REGIMES])
+        finals.set_xticks(range(len(SB_AND_LB)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['run'] == regime)]['batch_size'].iloc[0])})" for regime in SB_AND_LB])
     plots.save(figure, path)

@@ -11,7 +11,7 @@ from replications import papers
 from replications.keskar2017.config import KeskarConfig
 
 NAME = "keskar2017"
-REGIMES = ("SB", "LB")
+SB_AND_LB = ("SB", "LB")  # the two batch regimes of every network
 RUN_NAME_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
 SWEEP_PREFIX, WARM_START_PREFIX = "batch", "warm"
 # The analysis steps; each writes the claims of the runs it reads, so each claim waits only on its runs.
@@ -80,7 +80,7 @@ def claims_files(config: dict[str, Any]) -> list[str]:
 
 def parse_run(run: str) -> tuple[str, int | None]:
     """('SB' or 'LB', None), ('sweep', batch size) or ('warm_start', SB epochs) for a run name."""
-    if run in REGIMES:
+    if run in SB_AND_LB:
         return run, None
     for kind, prefix in (("sweep", SWEEP_PREFIX), ("warm_start", WARM_START_PREFIX)):
         number = run.removeprefix(prefix)

@@ -17,7 +17,8 @@ from replications.keskar2017 import paper
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
 from replications.keskar2017 import layout
-from replications.keskar2017.experiment import REGIMES, schedule_for, seed_pairs
+from replications.keskar2017.experiment import schedule_for, seed_pairs
+from replications.keskar2017.layout import SB_AND_LB
 
 SPACES = ("full", "subspace")
 
@@ -64,7 +65,7 @@ def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, 
     loss = KerasLoss(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
     weights = loss.weights
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
-    tables = run in REGIMES
+    tables = run in SB_AND_LB
     subspace = curvature = None
     if tables:
         matrix = random_subspace(len(weights), metric.subspace_dimension, seed=seed, kind=metric.subspace_columns, unit_columns=metric.unit_columns)
@@ -106,7 +107,7 @@ def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFram
     rows = [
         row
         for network in keskar.minima_networks
-        for regime in REGIMES
+        for regime in SB_AND_LB
         for seed in keskar.seeds
         for row in json.loads(Path(layout.run_file(workspace.results_dir, network, regime, seed, "sharpness.json")).read_text())
     ]

@@ -11,7 +11,8 @@ from replications import claims, plots
 from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import Workspace
-from replications.keskar2017.experiment import REGIMES, collect_runs, seed_pairs
+from replications.keskar2017.experiment import collect_runs, seed_pairs
+from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.minima import first_order_limit, minimum_check, not_minima
 
 SWEEP_EPSILON_SPACE = "full"
@@ -145,7 +146,7 @@ def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.D
     plan = keskar.trajectory
     rows = []
     model = loss_and_gradient = None
-    for regime in REGIMES:
+    for regime in SB_AND_LB:
         snapshots = layout.snapshot_dir(layout.run_dir(workspace.results_dir, network, regime, plan.seed))
         for epoch in plan.epochs:
             snapshot = layout.snapshot_file(snapshots, epoch)
@@ -167,7 +168,7 @@ def trajectory_figure(table: pd.DataFrame, path: str | Path) -> None:
     networks = list(table["network"].unique())
     figure, axes = plots.new_figure(columns=len(networks))
     for axis, network in zip(axes, networks):
-        for regime in REGIMES:
+        for regime in SB_AND_LB:
             run = table[(table["network"] == network) & (table["regime"] == regime)]
             axis.plot(run["train_loss"], run["sharpness"], marker="o", ms=3, color=plots.COLORS[regime], label=regime)
             for row in run.iloc[[0, -1]].itertuples():

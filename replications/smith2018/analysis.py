@@ -10,6 +10,7 @@ from matplotlib.ticker import NullFormatter
 
 from replications import claims, plots
 from replications.data import train_size
+from replications.histories import last_epochs
 from replications.smith2018 import layout, paper
 from replications.smith2018.experiment import switch_seconds
 from replications.smith2018.config import SmithConfig
@@ -29,7 +30,7 @@ def main_optimizer(smith: SmithConfig) -> str:
 
 def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
     """The last epoch of every (setting, seed)."""
-    return histories.sort_values("epoch").groupby(["setting", "seed"], sort=False).tail(1).reset_index(drop=True)
+    return last_epochs(histories, ["setting", "seed"]).reset_index(drop=True)
 
 
 def _arrow(values: list[float], form: str) -> str:
@@ -108,8 +109,7 @@ def _paired_accuracies(finals: pd.DataFrame, first: str, second: str) -> pd.Data
 
 
 def too_few_row(pairs: pd.DataFrame, **text) -> claims.ClaimRow:
-    return claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, our_value=f"{len(pairs)} seed pair(s) finished", rule="a test needs 2 pairs",
-                           detail="fewer than 2 seeds finished both settings", n_seeds=len(pairs))  # fmt: skip
+    return claims.too_few_seeds(len(pairs), "finished both settings", our_value=f"{len(pairs)} seed pair(s) finished", **text)
 
 
 def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, power: float, family: str, claim_id: str, statement: str,

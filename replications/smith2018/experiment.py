@@ -38,9 +38,9 @@ def run_seeds(workspace: Workspace, smith: SmithConfig, name: str, seeds: Sequen
     """
     from replications.data import dataset_from_config
     from replications.schedules import Budget
-    from replications.training import configure_runtime, train_run
+    from replications.training import train_run
 
-    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
+    workspace.runtime.configure()
     setting = settings(smith)[name]
     dataset = dataset_from_config(smith.data)
     histories = []

@@ -82,7 +82,7 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
                                                 n_seeds=len(group), **text))  # fmt: skip
             continue
         if len(group) < 2:
-            rows.append(claims.ClaimRow(**text, n_seeds=len(group), verdict=claims.INCONCLUSIVE, rule="a test needs 2 seeds", detail="fewer than 2 seeds"))
+            rows.append(claims.too_few_seeds(len(group), **text))
             continue
         rows.append(claims.validated(claims.gap_row(
             np.log(full.clip(lower=1)), np.log(online.clip(lower=1)), paired=True, alpha=rule.alpha, min_effect=rule.min_effect,
@@ -125,7 +125,7 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
             rows.append(claims.not_measured_row(below_ceiling, "online training at 100% for every seed: the ceiling leaves no room for a gain", **text))
             continue
         if len(gain) < 2:
-            rows.append(claims.ClaimRow(**text, verdict=claims.INCONCLUSIVE, rule="a test needs 2 seeds", detail="fewer than 2 seeds"))
+            rows.append(claims.too_few_seeds(len(gain), **text))
             continue
         low, high = statistics.paired(group["full"], group["online"]).interval(rule.alpha)
         rows.append(claims.validated(claims.interval_row(
@@ -270,7 +270,7 @@ def larger_sets_claim(wilson: WilsonConfig, series: pd.DataFrame, power: float) 
         return claims.not_measured_row(check, f"online training missed the target at size(s) {sorted(online_missed['task'].map(sizes).unique().tolist())}",
                                        n_seeds=len(slopes), **text)  # fmt: skip
     if len(slopes) < 2:
-        return claims.ClaimRow(**text, n_seeds=len(slopes), verdict=claims.INCONCLUSIVE, rule="a test needs 2 seeds", detail="fewer than 2 seeds")
+        return claims.too_few_seeds(len(slopes), **text)
     row = claims.gap_row(slopes, np.zeros(len(slopes)), paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
                          unit="slope of the log ratio on log size", **text)  # fmt: skip
     bounded = sorted(sides.loc[sides["bounded"], "task"].map(sizes).unique().tolist())

@@ -74,9 +74,9 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up):
     a summary row per run, and the per-epoch histories of all of them."""
     from replications.schedules import Budget, Schedule
-    from replications.training import configure_runtime, train_run
+    from replications.training import train_run
 
-    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
+    workspace.runtime.configure()
     whole, dataset = task_datasets(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
     budget_epochs = wilson.equal_budget_epochs
@@ -141,7 +141,7 @@ def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs
     (`end_probe_accuracy` vs `recorded_accuracy`, the refinement's validity check). `at_first_probe`: reached at the
     first point, more than one update in (an upper bound)."""
     from replications.schedules import Budget, Schedule
-    from replications.training import configure_runtime, train_run
+    from replications.training import train_run
 
     runs = with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
     picked = cross_fitted(runs)
@@ -149,7 +149,7 @@ def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs
                   & (picked["epochs_to_target"] <= wilson.refine_within_epochs)]  # fmt: skip
     if read.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
-    configure_runtime(workspace.runtime.job_threads(), workspace.runtime.deterministic_ops)
+    workspace.runtime.configure()
     _, dataset = task_datasets(wilson, task)
     recorded = histories.set_index([*RUN_KEYS, "epoch"])["test_accuracy"]
     rows = []

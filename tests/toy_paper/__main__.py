@@ -22,9 +22,9 @@ def train(workspace: Workspace, toy: ToyConfig, batch_size: int) -> pd.DataFrame
     """Every seed at one batch size: plain SGD for a few epochs; one row per seed."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget, Schedule
-    from replications.training import configure_runtime, train_run
+    from replications.training import train_run
 
-    configure_runtime(workspace.runtime.threads_per_job, workspace.runtime.deterministic_ops)
+    workspace.runtime.configure()
     dataset = dataset_from_config(toy.data)
     rows = []
     for seed in toy.seeds:
