@@ -30,7 +30,7 @@ def main_optimizer(smith: SmithConfig) -> str:
 
 def final_epochs(histories: pd.DataFrame) -> pd.DataFrame:
     """The last epoch of every (setting, seed)."""
-    return last_epochs(histories, ["setting", "seed"]).reset_index(drop=True)
+    return last_epochs(histories, ["setting", "seed"], sort_kind="quicksort").reset_index(drop=True)  # as the tables have been
 
 
 def _arrow(values: list[float], form: str) -> str:
