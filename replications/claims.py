@@ -19,7 +19,7 @@ import pandas as pd
 from replications import statistics
 from replications import amendments
 from replications.preregistration import VerdictSettings, check_registered, post_hoc_reason
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
@@ -535,16 +535,16 @@ def recorded_hashes(*frames: pd.DataFrame) -> list[Any]:
 
 def write_claims(
     path: str, claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]], frames: Mapping[str, pd.DataFrame],
-    workspace: Workspace, section: str, recorded_from: Sequence[str],
+    core: CoreConfig, section: str, recorded_from: Sequence[str],
 ) -> list[ClaimRow]:  # fmt: skip
     """The claim rows of `claims_of(frames)`, finalized (see `finalize`), written to `path`.
 
     `recorded_from` names the frames of training runs, whose recorded rules hashes the current rules must match.
     Refuses, before any test, a claim rule that is not on record in the paper's registry (`check_registered`).
     """
-    check_registered(section, workspace.claim_rule_hashes[section], workspace.registries[section])
+    check_registered(section, core.claim_rule_hashes[section], core.registries[section])
     rows = finalize(
-        claims_of(dict(frames)), claims_of, frames, workspace.verdicts, workspace.rules_hashes[section],
+        claims_of(dict(frames)), claims_of, frames, core.verdicts, core.rules_hashes[section],
         recorded_hashes(*(frames[name] for name in recorded_from)),
     )  # fmt: skip
     named = amendments.amended_families(section)

@@ -143,8 +143,9 @@ class Runtime:
 
 
 @dataclasses.dataclass(frozen=True)
-class Workspace:
-    """Where a step reads and writes, and how it runs: the core keys every paper's steps use."""
+class CoreConfig:
+    """The config's core keys, which every paper's steps use: where a step reads and writes (scale, folders), how it
+    runs (runtime), how verdicts are checked; and the records of the claim rules in force (hashes, registries)."""
 
     scale: str
     results_dir: str
@@ -156,7 +157,7 @@ class Workspace:
     registries: dict[str, str]  # per paper section: its registry of claim rules on record
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Workspace":
+    def from_config(cls, config: Mapping[str, Any]) -> "CoreConfig":
         from replications.papers import configured_papers  # its paper packages import this module
 
         core = {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime", "verdicts")}

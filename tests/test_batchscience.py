@@ -151,10 +151,10 @@ def test_gradient_spread_falls_as_one_over_sqrt_m_on_a_real_network(config, tiny
 
 
 def test_a_throughput_timing_repeats_the_pass_until_it_lasts_min_seconds(config):
-    from replications.typed_config import Workspace
+    from replications.typed_config import CoreConfig
 
     config["batchscience"]["throughput"].update(batch_sizes=[1, 64, 1000], examples=128, sweeps=2, min_seconds=0.05)
-    table = experiment.throughput(Workspace.from_config(config), ScienceConfig.from_config(config), "F1")
+    table = experiment.throughput(CoreConfig.from_config(config), ScienceConfig.from_config(config), "F1")
     # Every batch size no larger than the 480 training examples, once per sweep.
     assert table["sweep"].tolist() == [0, 0, 1, 1] and table["batch_size"].tolist() == [1, 64, 1, 64]
     assert table["updates"].tolist() == [128, 2, 128, 2]

@@ -7,7 +7,7 @@ import pytest
 from replications.config import load_config
 from replications.keskar2017 import experiment, layout, minima
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.models import build_model
 from replications.training import Trainer, make_optimizer
 
@@ -19,10 +19,10 @@ def trained(tmp_path_factory):
     """SB and LB runs of seed 0 on the smoke config, 2 epochs each."""
     config = load_config(f"{REPO}/config/smoke.yaml")
     config["results_dir"] = str(tmp_path_factory.mktemp("results"))
-    workspace, keskar = Workspace.from_config(config), KeskarConfig.from_config(config)
+    core, keskar = CoreConfig.from_config(config), KeskarConfig.from_config(config)
     for run in ("SB", "LB"):
-        experiment.train(workspace, keskar, "F1", run, 0, layout.run_dir(workspace.results_dir, "F1", run, 0))
-    return workspace, keskar
+        experiment.train(core, keskar, "F1", run, 0, layout.run_dir(core.results_dir, "F1", run, 0))
+    return core, keskar
 
 
 def test_interpolation_endpoints_are_the_two_minima(trained):

@@ -9,7 +9,7 @@ import pytest
 from replications import claims
 from replications.amendments import AMENDMENTS_FILE, amended_families, amendments_of, load_amendments
 from replications.preregistration import UnregisteredRule, check_registered, claim_rule_hashes, register, unregistered_rules
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 
 def sharpness_like_claims(frames):
@@ -25,9 +25,9 @@ def runs(rules_hash: str) -> pd.DataFrame:
                          for seed in range(4) for run in ("SB", "LB")])  # fmt: skip
 
 
-def write(workspace: Workspace, path) -> pd.DataFrame:
-    frames = {"runs": runs(workspace.rules_hashes["keskar2017"])}
-    claims.write_claims(str(path), sharpness_like_claims, frames, workspace, "keskar2017", ["runs"])
+def write(core: CoreConfig, path) -> pd.DataFrame:
+    frames = {"runs": runs(core.rules_hashes["keskar2017"])}
+    claims.write_claims(str(path), sharpness_like_claims, frames, core, "keskar2017", ["runs"])
     return pd.read_csv(path)
 
 
@@ -43,17 +43,17 @@ def test_the_committed_configs_have_every_claim_rule_on_record():
 
 
 def test_a_rule_edited_without_an_entry_fails_the_claims_step_naming_the_claim(config, tmp_path):
-    assert write(Workspace.from_config(config), tmp_path / "before.csv")["verdict"].iloc[0] == claims.REPRODUCED
+    assert write(CoreConfig.from_config(config), tmp_path / "before.csv")["verdict"].iloc[0] == claims.REPRODUCED
     config["keskar2017"]["claims"]["generalization_gap"]["alpha"] = 0.1  # an edit with no amendment
     with pytest.raises(UnregisteredRule, match=r"keskar2017\.generalization_gap: its rule in force \(hash \w+\) is on no entry") as error:
-        write(Workspace.from_config(config), tmp_path / "after.csv")
+        write(CoreConfig.from_config(config), tmp_path / "after.csv")
     assert "sharper_minima" not in str(error.value)  # only the edited rule is named
     assert not (tmp_path / "after.csv").exists()  # refused before any verdict was written
 
 
 def test_an_edit_recorded_under_an_amendment_passes_and_an_unknown_entry_does_not(config, tmp_path):
     registry = tmp_path / "registered_rules.yaml"
-    shutil.copy(Workspace.from_config(config).registries["keskar2017"], registry)
+    shutil.copy(CoreConfig.from_config(config).registries["keskar2017"], registry)
     amendments = tmp_path / "amendments.yaml"
     shutil.copy(AMENDMENTS_FILE, amendments)
     config["keskar2017"]["claims"]["generalization_gap"]["alpha"] = 0.1
@@ -69,9 +69,9 @@ def test_an_edit_recorded_under_an_amendment_passes_and_an_unknown_entry_does_no
 
 
 def test_an_amendment_after_results_stays_marked_when_the_claims_are_rerun(config, tmp_path):
-    workspace = Workspace.from_config(config)
-    first = write(workspace, tmp_path / "first.csv")
-    rerun = write(workspace, tmp_path / "rerun.csv")  # same rules, runs made under them: not post hoc
+    core = CoreConfig.from_config(config)
+    first = write(core, tmp_path / "first.csv")
+    rerun = write(core, tmp_path / "rerun.csv")  # same rules, runs made under them: not post hoc
     for table in (first, rerun):
         assert table["amended"].iloc[0] == "A1 A3 A9" and not table["post_hoc"].iloc[0]
 
@@ -102,7 +102,7 @@ def test_every_amendment_names_families_the_report_can_find():
 def test_the_report_marks_amended_families(config, tmp_path):
     from replications.report import families
 
-    table = write(Workspace.from_config(config), tmp_path / "claims.csv")
+    table = write(CoreConfig.from_config(config), tmp_path / "claims.csv")
     family = families(table.assign(paper="Keskar")).iloc[0]
     assert family.amended == "A1 A3 A9"
     row = dataclasses.replace(claims.ClaimRow(paper="p", family="f", claim_id="c", statement="s", paper_value="-",

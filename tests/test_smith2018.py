@@ -8,7 +8,7 @@ import pytest
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
 from replications.smith2018 import analysis, experiment, layout, paper, protocol
 from replications.smith2018.config import SmithConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.schedules import Phase
 
 
@@ -82,7 +82,7 @@ def test_a_run_whose_batch_size_changes_twice_counts_its_updates(config):
     section = config["smith2018"]
     section.update(seeds=[0], epochs=3, step_epochs=[1, 2], max_batch_size=200, comparisons={"momentum": ["decaying_learning_rate", "increasing_batch_size"]})
     smith = SmithConfig.from_config(config)
-    histories = experiment.run_seeds(Workspace.from_config(config), smith, "momentum-increasing_batch_size", [0])
+    histories = experiment.run_seeds(CoreConfig.from_config(config), smith, "momentum-increasing_batch_size", [0])
     assert histories["batch_size"].tolist() == [8, 40, 200]  # 480 training examples: 60 + 12 + 3 updates
     assert histories["updates"].tolist() == [60, 72, 75]
     setting = protocol.settings(smith)["momentum-increasing_batch_size"]

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.wilson2003 import analysis, experiment, layout
 from replications.wilson2003.config import WilsonConfig
 
@@ -29,7 +29,7 @@ def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
     section = config["wilson2003"]
     section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
     section["max_epochs"]["full"] = 100  # long enough for lr 0.1 to bring the training loss well below the no-information loss
-    runs, histories = experiment.run_group(Workspace.from_config(config), WilsonConfig.from_config(config), "iris", "full")
+    runs, histories = experiment.run_group(CoreConfig.from_config(config), WilsonConfig.from_config(config), "iris", "full")
     assert set(histories.groupby(["learning_rate", "seed"]).groups) == {(1e6, 0), (1e6, 1), (0.1, 0), (0.1, 1)}
     by_rate = runs.groupby("learning_rate")["diverged"].all()
     assert by_rate[1e6] and not by_rate[0.1]
@@ -101,13 +101,13 @@ def test_a_crossing_is_refined_below_an_epoch_by_probes_that_retrace_the_run(con
     section = config["wilson2003"]
     section.update(learning_rates=[1.0, 0.1], seeds=[0, 1, 2], model={"name": "shallow", "hidden_units": 8, "activation": "sigmoid"})
     section["max_epochs"]["10"] = 20
-    workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
-    runs, histories = experiment.run_group(workspace, wilson, "iris", "10")
+    core, wilson = CoreConfig.from_config(config), WilsonConfig.from_config(config)
+    runs, histories = experiment.run_group(core, wilson, "iris", "10")
     section["crossing_probes"] = 1  # the epoch's end only: the probe must retrace the run to the bit
-    whole_epochs = experiment.refine_crossings(workspace, WilsonConfig.from_config(config), "iris", runs, histories)
+    whole_epochs = experiment.refine_crossings(core, WilsonConfig.from_config(config), "iris", runs, histories)
     assert len(whole_epochs) == 3 and (whole_epochs["end_probe_accuracy"] == whole_epochs["recorded_accuracy"]).all()
     assert (whole_epochs["epochs_to_target_refined"] == whole_epochs["crossing_epoch"]).all()
-    refined = experiment.refine_crossings(workspace, wilson, "iris", runs, histories)  # 8 probes an epoch
+    refined = experiment.refine_crossings(core, wilson, "iris", runs, histories)  # 8 probes an epoch
     assert refined[experiment.RUN_KEYS].equals(whole_epochs[experiment.RUN_KEYS])
     inside = (refined["epochs_to_target_refined"] > refined["crossing_epoch"] - 1) & (refined["epochs_to_target_refined"] <= refined["crossing_epoch"])
     within = refined["updates_to_target"] - 10 * (refined["crossing_epoch"] - 1)  # updates into the crossing epoch

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from replications.batchscience.config import ScienceConfig
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
-    workspace, science = Workspace.from_config(config), ScienceConfig.from_config(config)
+    core, science = CoreConfig.from_config(config), ScienceConfig.from_config(config)
 
     from replications.batchscience import experiment, layout
 
@@ -44,23 +44,23 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.step == "throughput":
         if arguments.network not in science.throughput.networks:
             parser.error(f"network {arguments.network!r} is not in batchscience.throughput.networks")
-        experiment.throughput(workspace, science, arguments.network).to_csv(arguments.output, index=False)
+        experiment.throughput(core, science, arguments.network).to_csv(arguments.output, index=False)
     elif arguments.step == "noise":
-        spread, scale = experiment.gradient_noise(workspace, science, layout.run_dir(workspace.results_dir, "noise_run"))
+        spread, scale = experiment.gradient_noise(core, science, layout.run_dir(core.results_dir, "noise_run"))
         spread.to_csv(arguments.spread, index=False)
         scale.to_csv(arguments.noise_scale, index=False)
     elif arguments.step == "steps":
         if arguments.batch not in science.steps_to_target.batch_sizes:
             parser.error(f"batch size {arguments.batch} is not in batchscience.steps_to_target.batch_sizes")
-        experiment.steps_group(workspace, science, arguments.batch).to_csv(arguments.output, index=False)
+        experiment.steps_group(core, science, arguments.batch).to_csv(arguments.output, index=False)
     elif arguments.step == "regime":
         if arguments.regime not in layout.REGIMES:
             parser.error(f"regime {arguments.regime!r} is not one of {list(layout.REGIMES)}")
-        experiment.run_regime(workspace, science, arguments.regime).to_csv(arguments.output, index=False)
+        experiment.run_regime(core, science, arguments.regime).to_csv(arguments.output, index=False)
     else:
         from replications.batchscience.analysis import write_outputs
 
-        write_outputs(workspace, science, arguments.table_dir, arguments.figure_dir, arguments.claims)
+        write_outputs(core, science, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from replications import claims, plots, statistics
 from replications.batchscience import layout, measures
 from replications.batchscience.config import ScienceConfig
 from replications.histories import last_epochs, side_by_side
-from replications.typed_config import ClaimRule, Workspace
+from replications.typed_config import ClaimRule, CoreConfig
 
 PAPER = "Batch-size science"
 REGIME_COLORS = {
@@ -443,9 +443,9 @@ def split_steps(steps: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"steps_tuning": steps[tuning].rename(columns={"seed": "tuning_seed"}), "steps": steps[~tuning]}
 
 
-def read_results(workspace: Workspace, science: ScienceConfig) -> dict[str, pd.DataFrame]:
+def read_results(core: CoreConfig, science: ScienceConfig) -> dict[str, pd.DataFrame]:
     """The step outputs the analysis reads, by name."""
-    results = workspace.results_dir
+    results = core.results_dir
     return {
         "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in science.throughput.networks], ignore_index=True),
         "spread": pd.read_csv(layout.spread_file(results)),
@@ -467,8 +467,8 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: 
     ]
 
 
-def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
-    results = read_results(workspace, science)
+def write_outputs(core: CoreConfig, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
+    results = read_results(core, science)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     within = science.claims.throughput_saturates.within
     summary = throughput_summary(results["throughput"], within)
@@ -487,7 +487,7 @@ def write_outputs(workspace: Workspace, science: ScienceConfig, table_dir: str, 
     steps_figure(results["steps_tuning"], best, layout.figure_file(figure_dir, "steps_to_target"))
     regimes_figure(results["regimes"], layout.figure_file(figure_dir, "regimes"))
     claims.write_claims(
-        claims_path, lambda frames: all_claims(science, frames, workspace.verdicts.power), results, workspace, layout.NAME,
+        claims_path, lambda frames: all_claims(science, frames, core.verdicts.power), results, core, layout.NAME,
         recorded_from=list(results),
     )  # fmt: skip
 

@@ -19,13 +19,13 @@ import pandas as pd
 from replications.batchscience import layout
 from replications.batchscience.config import ScienceConfig
 from replications.schedules import Budget, Phase, Schedule
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 
 # --- throughput -----------------------------------------------------------------------------------------
 
 
-def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd.DataFrame:
+def throughput(core: CoreConfig, science: ScienceConfig, network: str) -> pd.DataFrame:
     """The time to train on `examples` examples, per batch size and sweep (after one warm-up call per batch size).
 
     Each sweep times every batch size once, in reverse order every other sweep, so a drift in the machine's speed
@@ -39,7 +39,7 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
     from replications.provenance import device_description
     from replications.training import Trainer, make_optimizer
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     device = device_description()
     plan = science.throughput
     spec = plan.networks[network]
@@ -64,7 +64,7 @@ def throughput(workspace: Workspace, science: ScienceConfig, network: str) -> pd
             rows.append({
                 "network": network, "sweep": sweep, "batch_size": batch_size, "updates": updates[batch_size], "examples": examples,
                 "passes": passes, "seconds": seconds, "samples_per_second": examples / seconds, "seconds_per_update": seconds / updates[batch_size],
-                "jit_compile": trainer.jit_compile, "device": device, **workspace.run_record(layout.NAME),
+                "jit_compile": trainer.jit_compile, "device": device, **core.run_record(layout.NAME),
             })  # fmt: skip
     return pd.DataFrame(rows).sort_values(["sweep", "batch_size"], ignore_index=True)
 
@@ -126,7 +126,7 @@ def noise_scale_at(sampler: GradientSampler, small: int, big: int, draws: int, r
             "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}  # fmt: skip
 
 
-def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def gradient_noise(core: CoreConfig, science: ScienceConfig, run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train once, keeping snapshots; measure the spread at init and at the end, and B_simple at every snapshot."""
     import keras
 
@@ -134,15 +134,15 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
     from replications.models import build_model
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     noise = science.gradient_noise
     dataset = dataset_from_config(science.data)
     schedule = Schedule.constant(science.optimizer["learning_rate"], noise.training_batch)
     result = train_run(
         dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=schedule,
-        budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=workspace.runtime.eval_batch_size,
+        budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=core.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs},
-        record=workspace.run_record(layout.NAME),
+        record=core.run_record(layout.NAME),
     )  # fmt: skip
     rng = np.random.default_rng(science.seeds[0])
     keras.utils.set_random_seed(science.seeds[0])  # the run's initial weights, rebuilt as train_run built them
@@ -161,14 +161,14 @@ def gradient_noise(workspace: Workspace, science: ScienceConfig, run_dir: str) -
         if epoch in (0, noise.snapshot_epochs[-1]):
             point = "initialisation" if epoch == 0 else f"after {epoch} epochs"
             spreads.append(gradient_spread(sampler, list(noise.batch_sizes), noise.draws, rng).assign(point=point, epoch=epoch))
-    record = workspace.run_record(layout.NAME)
+    record = core.run_record(layout.NAME)
     return pd.concat(spreads, ignore_index=True).assign(**record), pd.DataFrame(scales).assign(**record)
 
 
 # --- steps to target ------------------------------------------------------------------------------------
 
 
-def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -> pd.DataFrame:
+def steps_group(core: CoreConfig, science: ScienceConfig, batch_size: int) -> pd.DataFrame:
     """One batch size: every learning rate on the tuning seed, until the target test accuracy (or the budget); then the
     fastest of them on every measuring seed. Choosing the rate on one seed and measuring on others keeps the minimum
     over rates from biasing the measured steps downward."""
@@ -176,7 +176,7 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     steps = science.steps_to_target
     dataset = dataset_from_config(science.data)
 
@@ -185,8 +185,8 @@ def steps_group(workspace: Workspace, science: ScienceConfig, batch_size: int) -
             dataset=dataset, model_config=science.model, optimizer_config={**science.optimizer, "learning_rate": learning_rate},
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
-            seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
-            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME), reuse_compiled=True,
+            seed=seed, run_dir=layout.run_dir(core.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
+            eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME), reuse_compiled=True,
         )  # fmt: skip
         return {
             "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
@@ -231,21 +231,21 @@ def regime_settings(science: ScienceConfig) -> dict[str, dict[str, Any]]:
     }  # fmt: skip
 
 
-def run_regime(workspace: Workspace, science: ScienceConfig, name: str) -> pd.DataFrame:
+def run_regime(core: CoreConfig, science: ScienceConfig, name: str) -> pd.DataFrame:
     """Every seed of one regime; the per-epoch histories (with the distance from the initial weights)."""
     from replications.data import dataset_from_config
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     setting = regime_settings(science)[name]
     dataset = dataset_from_config(science.data)
     frames = []
     for seed in science.seeds:
         result = train_run(
             dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
-            budget=setting["budget"], seed=seed, run_dir=layout.run_dir(workspace.results_dir, f"regimes/{name}/seed{seed}"),
-            eval_batch_size=workspace.runtime.eval_batch_size, record=workspace.run_record(layout.NAME),
-            max_call_seconds=workspace.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
+            budget=setting["budget"], seed=seed, run_dir=layout.run_dir(core.results_dir, f"regimes/{name}/seed{seed}"),
+            eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME),
+            max_call_seconds=core.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
         )  # fmt: skip
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from replications.keskar2017 import experiment, layout, minima, sweeps
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications import claims
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
@@ -54,9 +54,9 @@ def parse(argv: list[str] | None):
     return parser.parse_args(argv)
 
 
-def parametric_curves(workspace, keskar) -> pd.DataFrame:
+def parametric_curves(core, keskar) -> pd.DataFrame:
     return pd.concat(
-        [pd.read_csv(layout.parametric_file(workspace.results_dir, network, seed)) for network in keskar.minima_networks for seed in keskar.seeds],
+        [pd.read_csv(layout.parametric_file(core.results_dir, network, seed)) for network in keskar.minima_networks for seed in keskar.seeds],
         ignore_index=True,
     )
 
@@ -64,48 +64,48 @@ def parametric_curves(workspace, keskar) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     config = load_checked_config(arguments)
-    workspace, keskar = Workspace.from_config(config), KeskarConfig.from_config(config)
+    core, keskar = CoreConfig.from_config(config), KeskarConfig.from_config(config)
     for name in ("output", "claims", "table_dir", "figure_dir"):
         if path := getattr(arguments, name, None):
             (Path(path) if name.endswith("_dir") else Path(path).parent).mkdir(parents=True, exist_ok=True)
     tables, figures = getattr(arguments, "table_dir", None), getattr(arguments, "figure_dir", None)
-    power = workspace.verdicts.power
+    power = core.verdicts.power
 
     if arguments.step == "train":
-        experiment.train(workspace, keskar, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
+        experiment.train(core, keskar, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
     elif arguments.step == "sharpness":
-        rows = minima.measure_sharpness(workspace, keskar, arguments.network, arguments.run, arguments.seed)
+        rows = minima.measure_sharpness(core, keskar, arguments.network, arguments.run, arguments.seed)
         Path(arguments.output).write_text(json.dumps(rows, indent=2) + "\n")
     elif arguments.step == "parametric":
-        minima.interpolate(workspace, keskar, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
+        minima.interpolate(core, keskar, arguments.network, arguments.seed).to_csv(arguments.output, index=False)
     elif arguments.step == "rescaling":
         pd.concat(
-            [minima.rescaling_check(workspace, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
+            [minima.rescaling_check(core, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
         ).to_csv(arguments.output, index=False)
     elif arguments.step == "table2":
-        runs = experiment.collect_runs(workspace, keskar)
+        runs = experiment.collect_runs(core, keskar)
         experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
-        experiment.table2_figure(workspace, keskar, runs, layout.figure_file(figures, "table2"))
+        experiment.table2_figure(core, keskar, runs, layout.figure_file(figures, "table2"))
         claims.write_claims(
             arguments.claims, lambda frames: experiment.generalization_gap_claims(keskar, frames["runs"], power),
-            {"runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+            {"runs": runs}, core, layout.NAME, recorded_from=["runs"],
         )  # fmt: skip
     elif arguments.step == "minima":
-        measured = minima.collect_sharpness(workspace, keskar)
+        measured = minima.collect_sharpness(core, keskar)
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
         minima.subspace_ratio_table(keskar, measured).to_csv(layout.table_file(tables, "subspace_ratio"), index=False)
-        runs = experiment.collect_runs(workspace, keskar, networks=keskar.minima_networks)
+        runs = experiment.collect_runs(core, keskar, networks=keskar.minima_networks)
         minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
-        curves = parametric_curves(workspace, keskar)
+        curves = parametric_curves(core, keskar)
         for network in keskar.minima_networks:
             minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))
         claims.write_claims(
             arguments.claims,
             lambda frames: minima.sharpness_claims(keskar, frames["sharpness"], power) + minima.steepness_claims(keskar, frames["curves"], power),
-            {"sharpness": measured, "curves": curves, "runs": runs}, workspace, layout.NAME, recorded_from=["runs"],
+            {"sharpness": measured, "curves": curves, "runs": runs}, core, layout.NAME, recorded_from=["runs"],
         )  # fmt: skip
     elif arguments.step == "sweeps":
-        sweep, warm_start = sweeps.sweep_table(workspace, keskar), sweeps.warm_start_table(workspace, keskar)
+        sweep, warm_start = sweeps.sweep_table(core, keskar), sweeps.warm_start_table(core, keskar)
         sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
         warm_start.to_csv(layout.table_file(tables, "warm_start"), index=False)
         sweeps.sweep_figure(sweep, layout.figure_file(figures, "sweep"))
@@ -113,11 +113,11 @@ def main(argv: list[str] | None = None) -> None:
         claims.write_claims(
             arguments.claims,
             lambda frames: sweeps.sweep_claims(keskar, frames["sweep"], power) + sweeps.warm_start_claims(keskar, frames["warm_start"], power),
-            {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(workspace, keskar)},
-            workspace, layout.NAME, recorded_from=["runs"],
+            {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(core, keskar)},
+            core, layout.NAME, recorded_from=["runs"],
         )  # fmt: skip
     else:
-        table = sweeps.trajectory(workspace, keskar, arguments.network)
+        table = sweeps.trajectory(core, keskar, arguments.network)
         table.to_csv(layout.table_file(tables, f"trajectory_{arguments.network}"), index=False)
         sweeps.trajectory_figure(table, layout.figure_file(figures, f"trajectory_{arguments.network}"))
 

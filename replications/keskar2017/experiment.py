@@ -14,7 +14,7 @@ from replications.data import train_size
 from replications.keskar2017 import layout, paper
 from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.schedules import Phase, Schedule
 
 
@@ -47,7 +47,7 @@ def schedule_for(keskar: KeskarConfig, network: str, run: str) -> Schedule:
     return Schedule((Phase(0, learning_rate, batch_size(keskar, network, "SB")), Phase(number, learning_rate, large)))
 
 
-def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
+def train(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: int, output_dir: str | Path) -> dict[str, Any]:
     """Train one network with one seed under the schedule `run` names; SB and LB keep weight snapshots (Fig. 6)."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget
@@ -55,7 +55,7 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
     if network not in keskar.networks:
         raise ValueError(f"network {network!r} is not in the config; configured: {sorted(keskar.networks)}")
     spec = keskar.networks[network]
-    workspace.runtime.configure()
+    core.runtime.configure()
     snapshots = layout.snapshot_dir(str(output_dir))
     result = train_run(
         dataset=dataset_from_config(spec.data),
@@ -65,16 +65,16 @@ def train(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, se
         budget=Budget.from_config(keskar.budget),
         seed=seed,
         run_dir=output_dir,
-        eval_batch_size=workspace.runtime.eval_batch_size,
+        eval_batch_size=core.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in SB_AND_LB else None,
-        record=workspace.run_record(layout.NAME),
+        record=core.run_record(layout.NAME),
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
     return result.metrics
 
 
 def collect_runs(
-    workspace: Workspace, keskar: KeskarConfig, runs: tuple[str, ...] = SB_AND_LB, seeds: list[int] | None = None, networks: list[str] | None = None
+    core: CoreConfig, keskar: KeskarConfig, runs: tuple[str, ...] = SB_AND_LB, seeds: list[int] | None = None, networks: list[str] | None = None
 ) -> pd.DataFrame:
     """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
     rows = []
@@ -82,7 +82,7 @@ def collect_runs(
         spec = keskar.networks[network]
         for run in runs:
             for seed in seeds if seeds is not None else keskar.seeds:
-                metrics = json.loads(Path(layout.run_file(workspace.results_dir, network, run, seed, "metrics.json")).read_text())
+                metrics = json.loads(Path(layout.run_file(core.results_dir, network, run, seed, "metrics.json")).read_text())
                 rows.append({"network": network, "paper_row": spec.paper_row, "run": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
@@ -169,7 +169,7 @@ def _gap_text(sb: float, lb: float) -> str:
     return f"SB {sb:.2f}% vs LB {lb:.2f}% (gap {sb - lb:.2f} pp)"
 
 
-def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame, path: str | Path) -> None:
+def table2_figure(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame, path: str | Path) -> None:
     """Per network: accuracy against epochs for every run (left) and final test accuracy per seed (right)."""
     from replications import plots
 
@@ -181,7 +181,7 @@ def table2_figure(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["run"] == regime)]
             for seed in selected["seed"]:
-                history = pd.read_csv(layout.run_file(workspace.results_dir, network, regime, seed, "history.csv"))
+                history = pd.read_csv(layout.run_file(core.results_dir, network, regime, seed, "history.csv"))
                 label = regime if seed == selected["seed"].iloc[0] else None
                 curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
                 curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)

@@ -15,7 +15,7 @@ from replications.sharpness import Curvature, KerasLoss, SharpnessResult, Subspa
 from replications.sharpness import keras_loss_and_gradient, predicted_curvature_rise, random_subspace, sharpness
 from replications.keskar2017 import paper
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.keskar2017 import layout
 from replications.keskar2017.experiment import schedule_for, seed_pairs
 from replications.keskar2017.layout import SB_AND_LB
@@ -23,7 +23,7 @@ from replications.keskar2017.layout import SB_AND_LB
 SPACES = ("full", "subspace")
 
 
-def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int, weights: str | None = None):
+def load_trained_model(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: int, weights: str | None = None):
     """The network of a finished run with its final weights (or a snapshot's), and its data set."""
     import keras
 
@@ -34,11 +34,11 @@ def load_trained_model(workspace: Workspace, keskar: KeskarConfig, network: str,
     dataset = dataset_from_config(spec.data)
     keras.utils.set_random_seed(seed)
     model = build_model(spec.model, dataset.input_shape, dataset.num_classes)
-    model.load_weights(weights or layout.run_file(workspace.results_dir, network, run, seed, "model.weights.h5"))
+    model.load_weights(weights or layout.run_file(core.results_dir, network, run, seed, "model.weights.h5"))
     return model, dataset
 
 
-def settle(workspace: Workspace, keskar: KeskarConfig, model, dataset, network: str, run: str, seed: int) -> None:
+def settle(core: CoreConfig, keskar: KeskarConfig, model, dataset, network: str, run: str, seed: int) -> None:
     """`keskar.sharpness.settle.epochs` more epochs of the run's last batch size at a decayed learning rate (a fresh
     optimizer, seeded), so the point measured is nearer a stationary point of the training loss."""
     from replications.training import Trainer, make_optimizer
@@ -48,21 +48,21 @@ def settle(workspace: Workspace, keskar: KeskarConfig, model, dataset, network: 
         return
     learning_rate = settling.learning_rate_factor * keskar.optimizer["learning_rate"]
     trainer = Trainer(model, make_optimizer({**keskar.optimizer, "learning_rate": learning_rate}), dataset,
-                      eval_batch_size=workspace.runtime.eval_batch_size)  # fmt: skip
+                      eval_batch_size=core.runtime.eval_batch_size)  # fmt: skip
     last_batch_size = schedule_for(keskar, network, run).phases[-1].batch_size
     rng = np.random.default_rng(seed)
     for _ in range(settling.epochs):
         trainer.run_epoch(rng.permutation(dataset.num_train).astype(np.int32), last_batch_size)
 
 
-def measure_sharpness(workspace: Workspace, keskar: KeskarConfig, network: str, run: str, seed: int) -> list[dict[str, Any]]:
+def measure_sharpness(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: int) -> list[dict[str, Any]]:
     """phi of one trained model, after settling (`settle`): every epsilon in both spaces for SB and LB (Tables 3-4),
     with the curvature estimates that predict it; the full space at the first epsilon for the sweep and warm-start runs
     (all their figures use)."""
     metric = keskar.sharpness
-    model, dataset = load_trained_model(workspace, keskar, network, run, seed)
-    settle(workspace, keskar, model, dataset, network, run, seed)
-    loss = KerasLoss(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+    model, dataset = load_trained_model(core, keskar, network, run, seed)
+    settle(core, keskar, model, dataset, network, run, seed)
+    loss = KerasLoss(model, dataset.x_train, dataset.y_train, core.runtime.eval_batch_size)
     weights = loss.weights
     # One subspace per seed, shared by SB and LB so the two are measured in the same directions.
     tables = run in SB_AND_LB
@@ -103,13 +103,13 @@ def predicted_sharpness(curvature: Curvature | None, weights: np.ndarray, epsilo
             "predicted_sharpness": result.first_order + 100.0 * rise / (1.0 + result.loss_at_minimum)}  # fmt: skip
 
 
-def collect_sharpness(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
+def collect_sharpness(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
     rows = [
         row
         for network in keskar.minima_networks
         for regime in SB_AND_LB
         for seed in keskar.seeds
-        for row in json.loads(Path(layout.run_file(workspace.results_dir, network, regime, seed, "sharpness.json")).read_text())
+        for row in json.loads(Path(layout.run_file(core.results_dir, network, regime, seed, "sharpness.json")).read_text())
     ]
     return pd.DataFrame(rows)
 
@@ -238,7 +238,7 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float)
     return rows
 
 
-def interpolate(workspace: Workspace, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
+def interpolate(core: CoreConfig, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
     """Fig. 3: loss and accuracy of alpha * x_LB + (1 - alpha) * x_SB over the paper's grid of alpha.
 
     Only trainable weights are interpolated; BN statistics are recomputed on the training set
@@ -247,11 +247,11 @@ def interpolate(workspace: Workspace, keskar: KeskarConfig, network: str, seed: 
     from replications.training import Trainer, make_optimizer
 
     parametric = keskar.parametric
-    small, dataset = load_trained_model(workspace, keskar, network, "SB", seed)
-    large, _ = load_trained_model(workspace, keskar, network, "LB", seed)
+    small, dataset = load_trained_model(core, keskar, network, "SB", seed)
+    large, _ = load_trained_model(core, keskar, network, "LB", seed)
     x_sb = [variable.numpy() for variable in small.trainable_variables]
     x_lb = [variable.numpy() for variable in large.trainable_variables]
-    trainer = Trainer(small, make_optimizer(keskar.optimizer), dataset, eval_batch_size=workspace.runtime.eval_batch_size)
+    trainer = Trainer(small, make_optimizer(keskar.optimizer), dataset, eval_batch_size=core.runtime.eval_batch_size)
     rows = []
     for alpha in np.linspace(parametric.alpha_min, parametric.alpha_max, parametric.points):
         for variable, sb, lb in zip(small.trainable_variables, x_sb, x_lb):
@@ -363,17 +363,17 @@ def rescale_relu_pair(model, alpha: float) -> None:
     following.kernel.assign(following.kernel / alpha)
 
 
-def rescaling_check(workspace: Workspace, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
+def rescaling_check(core: CoreConfig, keskar: KeskarConfig, network: str, seed: int) -> pd.DataFrame:
     """Outputs and full-space sharpness (first epsilon) of the settled SB model of `seed` after rescaling by each alpha."""
     epsilon = keskar.sharpness.epsilons[0]
     rows = []
     for alpha in keskar.rescaling.alphas:
-        model, dataset = load_trained_model(workspace, keskar, network, "SB", seed)
-        settle(workspace, keskar, model, dataset, network, "SB", seed)  # the point Tables 3-4 measure
+        model, dataset = load_trained_model(core, keskar, network, "SB", seed)
+        settle(core, keskar, model, dataset, network, "SB", seed)  # the point Tables 3-4 measure
         reference = model(dataset.x_train, training=False).numpy()
         rescale_relu_pair(model, alpha)
         outputs = model(dataset.x_train, training=False).numpy()
-        loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+        loss_and_gradient, weights = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, core.runtime.eval_batch_size)
         result = sharpness(loss_and_gradient, weights, epsilon, max_iterations=keskar.sharpness.max_iterations)
         rows.append({
             "network": network, "seed": seed, "alpha": alpha, "epsilon": epsilon,

@@ -10,7 +10,7 @@ import pandas as pd
 from replications import claims, plots
 from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.keskar2017.experiment import collect_runs, seed_pairs
 from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.minima import first_order_limit, minimum_check, not_minima
@@ -18,40 +18,40 @@ from replications.keskar2017.minima import first_order_limit, minimum_check, not
 SWEEP_EPSILON_SPACE = "full"
 
 
-def _with_sharpness(workspace: Workspace, keskar: KeskarConfig, runs: pd.DataFrame) -> pd.DataFrame:
+def _with_sharpness(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame) -> pd.DataFrame:
     """Add the full-space sharpness at the first epsilon to each run row, with its first-order rise and whether the
     solver stalled (the measurement's validity)."""
     epsilon = keskar.sharpness.epsilons[0]
     values = []
     for row in runs.itertuples():
-        measured = json.loads(Path(layout.run_file(workspace.results_dir, row.network, row.run, row.seed, "sharpness.json")).read_text())
+        measured = json.loads(Path(layout.run_file(core.results_dir, row.network, row.run, row.seed, "sharpness.json")).read_text())
         values.append(next(m for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
     columns = ["sharpness", "first_order", "stalled"]
     return runs.assign(epsilon=epsilon, **{column: [value[column] for value in values] for column in columns})
 
 
-def sweep_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
+def sweep_table(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
-    runs = collect_runs(workspace, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks)
-    return _with_sharpness(workspace, keskar, runs)[
+    runs = collect_runs(core, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks)
+    return _with_sharpness(core, keskar, runs)[
         ["network", "run", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness",
          "first_order", "stalled"]
     ]
 
 
-def sweep_and_warm_start_runs(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
+def sweep_and_warm_start_runs(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
     """The metrics of every sweep and warm-start run (with the rules hash each recorded)."""
     return pd.concat([
-        collect_runs(workspace, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks),
-        collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks),
+        collect_runs(core, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks),
+        collect_runs(core, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks),
     ], ignore_index=True)  # fmt: skip
 
 
-def warm_start_table(workspace: Workspace, keskar: KeskarConfig) -> pd.DataFrame:
+def warm_start_table(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
-    runs = collect_runs(workspace, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
+    runs = collect_runs(core, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
     runs["warm_start_epochs"] = [layout.warm_start_epochs(run) for run in runs["run"]]
-    return _with_sharpness(workspace, keskar, runs)[
+    return _with_sharpness(core, keskar, runs)[
         ["network", "run", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon",
          "sharpness", "first_order", "stalled"]
     ]
@@ -138,7 +138,7 @@ def warm_start_figure(table: pd.DataFrame, path: str | Path) -> None:
     _accuracy_and_sharpness_figure(table, "warm_start_epochs", "SB epochs before switching to LB (k)", "warm start", path, log_x=False)
 
 
-def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.DataFrame:
+def trajectory(core: CoreConfig, keskar: KeskarConfig, network: str) -> pd.DataFrame:
     """Fig. 6: full-space sharpness and training loss at the weight snapshots of one SB and one LB run."""
     from replications.keskar2017.minima import load_trained_model
     from replications.sharpness import flat_weights, keras_loss_and_gradient, sharpness
@@ -147,14 +147,14 @@ def trajectory(workspace: Workspace, keskar: KeskarConfig, network: str) -> pd.D
     rows = []
     model = loss_and_gradient = None
     for regime in SB_AND_LB:
-        snapshots = layout.snapshot_dir(layout.run_dir(workspace.results_dir, network, regime, plan.seed))
+        snapshots = layout.snapshot_dir(layout.run_dir(core.results_dir, network, regime, plan.seed))
         for epoch in plan.epochs:
             snapshot = layout.snapshot_file(snapshots, epoch)
             if not Path(snapshot).exists():  # the run stopped before this epoch
                 continue
             if model is None:  # one model and one traced loss for every snapshot (~3 s of tracing each otherwise)
-                model, dataset = load_trained_model(workspace, keskar, network, regime, plan.seed, weights=snapshot)
-                loss_and_gradient, _ = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, workspace.runtime.eval_batch_size)
+                model, dataset = load_trained_model(core, keskar, network, regime, plan.seed, weights=snapshot)
+                loss_and_gradient, _ = keras_loss_and_gradient(model, dataset.x_train, dataset.y_train, core.runtime.eval_batch_size)
             # The snapshot's BN statistics, which the loss reads from the model; its weights, which each call sets.
             model.load_weights(snapshot)
             weights = flat_weights(model.trainable_variables)

@@ -11,7 +11,7 @@ from pathlib import Path
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
 from replications.smith2018 import experiment, layout, protocol
 from replications.smith2018.config import SmithConfig
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows from every setting")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
-    workspace, smith = Workspace.from_config(config), SmithConfig.from_config(config)
+    core, smith = CoreConfig.from_config(config), SmithConfig.from_config(config)
 
     if arguments.step == "train":
         known = protocol.settings(smith)
@@ -33,19 +33,19 @@ def main(argv: list[str] | None = None) -> None:
         if unknown := [seed for seed in arguments.seeds if seed not in smith.seeds]:
             parser.error(f"seeds {unknown} are not in the config; configured: {list(smith.seeds)}")
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
-        experiment.run_seeds(workspace, smith, arguments.setting, arguments.seeds).to_csv(arguments.output, index=False)
+        experiment.run_seeds(core, smith, arguments.setting, arguments.seeds).to_csv(arguments.output, index=False)
         return
     from replications import claims
     from replications.smith2018 import analysis
 
-    histories = experiment.collect(workspace, smith)
+    histories = experiment.collect(core, smith)
     Path(arguments.table_dir).mkdir(parents=True, exist_ok=True)
     analysis.summary_table(smith, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
     analysis.protocol_table(smith).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)
     analysis.write_figures(smith, histories, arguments.figure_dir)
     claims.write_claims(
-        arguments.claims, lambda frames: analysis.all_claims(smith, frames["histories"], workspace.verdicts.power),
-        {"histories": histories}, workspace, layout.NAME, recorded_from=["histories"],
+        arguments.claims, lambda frames: analysis.all_claims(smith, frames["histories"], core.verdicts.power),
+        {"histories": histories}, core, layout.NAME, recorded_from=["histories"],
     )  # fmt: skip
 
 

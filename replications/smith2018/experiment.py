@@ -11,7 +11,7 @@ import pandas as pd
 from replications.smith2018 import layout
 from replications.smith2018.config import SmithConfig
 from replications.smith2018.protocol import setting_schedule, settings
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 
 
 def switch_seconds(history: pd.DataFrame) -> list[float]:
@@ -29,7 +29,7 @@ def switch_seconds(history: pd.DataFrame) -> list[float]:
     return costs
 
 
-def run_seeds(workspace: Workspace, smith: SmithConfig, name: str, seeds: Sequence[int]) -> pd.DataFrame:
+def run_seeds(core: CoreConfig, smith: SmithConfig, name: str, seeds: Sequence[int]) -> pd.DataFrame:
     """Some seeds of one setting, one run after another; their per-epoch rows.
 
     A seed's runs share the initialisation and the data order across settings: the claims pair them. The runs of
@@ -40,7 +40,7 @@ def run_seeds(workspace: Workspace, smith: SmithConfig, name: str, seeds: Sequen
     from replications.schedules import Budget
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     setting = settings(smith)[name]
     dataset = dataset_from_config(smith.data)
     histories = []
@@ -48,16 +48,16 @@ def run_seeds(workspace: Workspace, smith: SmithConfig, name: str, seeds: Sequen
         result = train_run(
             dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
             schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
-            run_dir=layout.run_dir(workspace.results_dir, name, seed), eval_batch_size=workspace.runtime.eval_batch_size,
-            record=workspace.run_record(layout.NAME), reuse_compiled=True,
+            run_dir=layout.run_dir(core.results_dir, name, seed), eval_batch_size=core.runtime.eval_batch_size,
+            record=core.run_record(layout.NAME), reuse_compiled=True,
         )  # fmt: skip
         metrics = result.metrics
         histories.append(result.history.assign(setting=name, seed=seed, diverged=metrics["diverged"], rules_hash=metrics["rules_hash"]))
     return pd.concat(histories, ignore_index=True)
 
 
-def collect(workspace: Workspace, smith: SmithConfig) -> pd.DataFrame:
+def collect(core: CoreConfig, smith: SmithConfig) -> pd.DataFrame:
     """The per-epoch histories of every setting and seed."""
     groups = layout.seed_groups(smith.seeds, smith.seeds_per_job)
-    files = [layout.histories_file(workspace.results_dir, name, group) for name in settings(smith) for group in groups]
+    files = [layout.histories_file(core.results_dir, name, group) for name in settings(smith) for group in groups]
     return pd.concat([pd.read_csv(file) for file in files], ignore_index=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.wilson2003 import analysis, experiment, layout
 from replications.wilson2003.config import WilsonConfig
 
@@ -29,40 +29,40 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "tables, figures and claim rows from the whole grid")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
-    workspace, wilson = Workspace.from_config(config), WilsonConfig.from_config(config)
+    core, wilson = CoreConfig.from_config(config), WilsonConfig.from_config(config)
 
     known = wilson.tasks if arguments.step == "crossings" else {**wilson.tasks, **wilson.series_tasks()}
     if arguments.step in ("train", "crossings") and arguments.task not in known:
         parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(known)}")
     if arguments.step == "crossings":
-        runs, histories = experiment.collect(workspace, wilson, tasks=[arguments.task])
-        refined = experiment.refine_crossings(workspace, wilson, arguments.task, runs, histories)
+        runs, histories = experiment.collect(core, wilson, tasks=[arguments.task])
+        refined = experiment.refine_crossings(core, wilson, arguments.task, runs, histories)
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
         refined.to_csv(arguments.output, index=False)
         return
     if arguments.step == "train":
-        runs, histories = experiment.run_group(workspace, wilson, arguments.task, arguments.batch)
+        runs, histories = experiment.run_group(core, wilson, arguments.task, arguments.batch)
         for frame, path in ((runs, arguments.runs), (histories, arguments.histories)):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(path, index=False)
         return
-    runs, histories = experiment.collect(workspace, wilson)
+    runs, histories = experiment.collect(core, wilson)
     series = experiment.series_runs(wilson, runs, histories)  # claim 5's sizes, each with a target from its own runs
     runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
     runs = runs[runs["task"].isin(list(wilson.tasks))]
-    crossings = experiment.read_crossings([layout.crossings_file(workspace.results_dir, task) for task in wilson.tasks])
+    crossings = experiment.read_crossings([layout.crossings_file(core.results_dir, task) for task in wilson.tasks])
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
     analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)
     analysis.summary_table(wilson, runs).to_csv(layout.table_file(tables, "summary"), index=False)
     analysis.epochs_figure(runs, layout.figure_file(figures, "epochs"))
-    analysis.curves_figure(workspace, wilson, experiment.fastest_per_batch(runs), layout.figure_file(figures, "curves"))
+    analysis.curves_figure(core, wilson, experiment.fastest_per_batch(runs), layout.figure_file(figures, "curves"))
     from replications import claims
 
     claims.write_claims(
         arguments.claims,
-        lambda frames: analysis.all_claims(wilson, frames["runs"], workspace.verdicts.power, frames["crossings"], frames["series"]),
-        {"runs": runs, "crossings": crossings, "series": series}, workspace, layout.NAME, recorded_from=["runs", "series"],
+        lambda frames: analysis.all_claims(wilson, frames["runs"], core.verdicts.power, frames["crossings"], frames["series"]),
+        {"runs": runs, "crossings": crossings, "series": series}, core, layout.NAME, recorded_from=["runs", "series"],
     )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from replications.wilson2003 import layout
 from replications.wilson2003.config import WilsonConfig
 
@@ -70,13 +70,13 @@ def _summed_rate(learning_rate: float, batch_size: int) -> float:
     return learning_rate * batch_size
 
 
-def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_group(core: CoreConfig, wilson: WilsonConfig, task: str, label: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every learning rate and seed of one task and batch size, in one process (one TensorFlow start-up):
     a summary row per run, and the per-epoch histories of all of them."""
     from replications.schedules import Budget, Schedule
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     whole, dataset = task_datasets(wilson, task)
     batch_size = resolve_batch_size(label, dataset.num_train)
     budget_epochs = wilson.equal_budget_epochs
@@ -88,15 +88,15 @@ def run_group(workspace: Workspace, wilson: WilsonConfig, task: str, label: str)
     for learning_rate in wilson.learning_rates:
         for seed in wilson.seeds:
             summed = _summed_rate(learning_rate, batch_size)
-            run_dir = layout.run_dir(workspace.results_dir, task, label, learning_rate, seed)
+            run_dir = layout.run_dir(core.results_dir, task, label, learning_rate, seed)
             snapshot = f"{run_dir}/epoch{budget_epochs}.weights.h5"
             result = train_run(
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
                 run_dir=run_dir, snapshots={budget_epochs: snapshot} if reader else None,
-                eval_batch_size=workspace.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
+                eval_batch_size=core.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
                 training_set_every_epoch=wilson.training_set_every_epoch,
-                record=workspace.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=workspace.runtime.max_call_seconds,
+                record=core.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
             )  # fmt: skip
             row = summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss)
             rows.append({**row, **(reader.read(result.history, snapshot, budget_epochs) if reader else AccuracyAtBudget.NONE)})
@@ -132,7 +132,7 @@ def series_runs(wilson: WilsonConfig, runs: pd.DataFrame, histories: pd.DataFram
     return with_epochs_to_target(runs[chosen], histories.merge(keys, on=RUN_KEYS), wilson.claims.target_fraction)
 
 
-def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
+def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
     """Claim 3's epochs to the target below an epoch (amendment A17), for the runs it reads (`cross_fitted`, batch sizes
     >= min_batch_size) that first reach the common target within `refine_within_epochs` epochs: that epoch is retrained
     from the run's seed, stopping at `probe_points` updates into it, and the first point whose hold-out accuracy reaches
@@ -149,7 +149,7 @@ def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs
                   & (picked["epochs_to_target"] <= wilson.refine_within_epochs)]  # fmt: skip
     if read.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
-    workspace.runtime.configure()
+    core.runtime.configure()
     _, dataset = task_datasets(wilson, task)
     recorded = histories.set_index([*RUN_KEYS, "epoch"])["test_accuracy"]
     rows = []
@@ -160,8 +160,8 @@ def refine_crossings(workspace: Workspace, wilson: WilsonConfig, task: str, runs
             result = train_run(
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, run.batch_size), budget=Budget(max_epochs=int(run.epochs_to_target), max_updates=updates),
-                seed=run.seed, run_dir=f"{scratch}/{len(rows)}-{updates}", eval_batch_size=workspace.runtime.eval_batch_size,
-                training_set_every_epoch=False, reuse_compiled=True, max_call_seconds=workspace.runtime.max_call_seconds,
+                seed=run.seed, run_dir=f"{scratch}/{len(rows)}-{updates}", eval_batch_size=core.runtime.eval_batch_size,
+                training_set_every_epoch=False, reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
             )  # fmt: skip
             return float(result.history["test_accuracy"].iloc[-1])
 
@@ -212,11 +212,11 @@ class AccuracyAtBudget:
 RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]
 
 
-def collect(workspace: Workspace, wilson: WilsonConfig, tasks: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def collect(core: CoreConfig, wilson: WilsonConfig, tasks: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every run's summary row and every run's per-epoch history, over the whole grid (or the grid of `tasks`)."""
     grid = [(task, label) for task, label in layout.grid(wilson) if tasks is None or task in tasks]
     runs, histories = (
-        pd.concat([pd.read_csv(path(workspace.results_dir, task, label), dtype={"batch_label": str}) for task, label in grid], ignore_index=True)
+        pd.concat([pd.read_csv(path(core.results_dir, task, label), dtype={"batch_label": str}) for task, label in grid], ignore_index=True)
         for path in (layout.runs_file, layout.histories_file)
     )  # fmt: skip
     return runs, histories

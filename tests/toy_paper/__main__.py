@@ -11,37 +11,37 @@ from pathlib import Path
 import pandas as pd
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
-from replications.typed_config import Workspace
+from replications.typed_config import CoreConfig
 from tests.toy_paper import layout
 from tests.toy_paper.layout import ToyConfig
 
 AUTHORS = "Toy et al. 2024"
 
 
-def train(workspace: Workspace, toy: ToyConfig, batch_size: int) -> pd.DataFrame:
+def train(core: CoreConfig, toy: ToyConfig, batch_size: int) -> pd.DataFrame:
     """Every seed at one batch size: plain SGD for a few epochs; one row per seed."""
     from replications.data import dataset_from_config
     from replications.schedules import Budget, Schedule
     from replications.training import train_run
 
-    workspace.runtime.configure()
+    core.runtime.configure()
     dataset = dataset_from_config(toy.data)
     rows = []
     for seed in toy.seeds:
         result = train_run(
             dataset=dataset, model_config=toy.model, optimizer_config={"name": "sgd", "learning_rate": toy.learning_rate},
             schedule=Schedule.constant(toy.learning_rate, batch_size), budget=Budget(max_epochs=toy.epochs),
-            seed=seed, run_dir=layout.run_dir(workspace.results_dir, batch_size, seed), eval_batch_size=workspace.runtime.eval_batch_size,
-            record=workspace.run_record(layout.NAME),
+            seed=seed, run_dir=layout.run_dir(core.results_dir, batch_size, seed), eval_batch_size=core.runtime.eval_batch_size,
+            record=core.run_record(layout.NAME),
         )  # fmt: skip
         rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"], "rules_hash": result.metrics["rules_hash"]})
     return pd.DataFrame(rows)
 
 
-def analyse(workspace: Workspace, toy: ToyConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
+def analyse(core: CoreConfig, toy: ToyConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
     from replications import claims, plots
 
-    runs = pd.concat([pd.read_csv(layout.runs_file(workspace.results_dir, size)) for size in (toy.small_batch, toy.large_batch)])
+    runs = pd.concat([pd.read_csv(layout.runs_file(core.results_dir, size)) for size in (toy.small_batch, toy.large_batch)])
     table = runs.groupby("batch_size")["test_accuracy"].agg(["mean", "std", "size"]).reset_index()
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     table.to_csv(layout.table_file(table_dir, "accuracy"), index=False)
@@ -49,8 +49,8 @@ def analyse(workspace: Workspace, toy: ToyConfig, table_dir: str, figure_dir: st
     axis.scatter(runs["batch_size"], 100 * runs["test_accuracy"])
     axis.set(xscale="log", xlabel="batch size", ylabel="test accuracy (%)")
     plots.save(figure, layout.figure_file(figure_dir, "accuracy"))
-    claims.write_claims(claims_path, lambda frames: toy_claims(toy, frames["runs"], workspace.verdicts.power), {"runs": runs},
-                        workspace, layout.NAME, recorded_from=["runs"])  # fmt: skip
+    claims.write_claims(claims_path, lambda frames: toy_claims(toy, frames["runs"], core.verdicts.power), {"runs": runs},
+                        core, layout.NAME, recorded_from=["runs"])  # fmt: skip
 
 
 def toy_claims(toy: ToyConfig, runs: pd.DataFrame, power: float) -> list:
@@ -78,12 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     add_analyse_step(steps, "table, figure and claim")
     arguments = parser.parse_args(argv)
     config = load_checked_config(arguments)
-    workspace, toy = Workspace.from_config(config), ToyConfig.from_config(config)
+    core, toy = CoreConfig.from_config(config), ToyConfig.from_config(config)
     if arguments.step == "train":
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
-        train(workspace, toy, arguments.batch).to_csv(arguments.output, index=False)
+        train(core, toy, arguments.batch).to_csv(arguments.output, index=False)
     else:
-        analyse(workspace, toy, arguments.table_dir, arguments.figure_dir, arguments.claims)
+        analyse(core, toy, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":
