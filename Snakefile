@@ -39,11 +39,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 
 
-for paper in PAPERS:
-
-    include: paper.rules
-
-
+include: "rules/papers.smk"
 include: "rules/benchmarks.smk"
 include: "rules/report.smk"
 

@@ -17,11 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
+from replications.jobs import Job
 from replications.typed_config import json_schema
-
-# Where the suite's own papers keep their rules (a paper elsewhere, like the test paper, names its own).
-RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
-
 
 @dataclasses.dataclass(frozen=True)
 class Paper:
@@ -29,25 +26,28 @@ class Paper:
 
     name: its config section, the prefix of its rules, tables and figures, and its folder under results/.
     package: the import path of its package; `python -m <package> <step>` runs its steps.
-    rules: its Snakemake rules; they define a rule called `name` that asks for every file the report reads.
+    jobs: its jobs from the whole config (`replications.jobs.Job`), which rules/papers.smk makes into its rules: one
+        per job, and one called `name` that asks for every file the report reads.
     config: the typed model of its config section (a frozen dataclass of `typed_config.key` fields, with its
         claim rules): the one declaration its JSON Schema is written from (it may use the `$defs` of
         config/schema.yaml) and that its steps parse the section into.
-    claims_files: the claim tables its rules write, in report order, from the whole config.
     check: checks across keys of its section that JSON Schema cannot express; returns error messages.
     """
 
     name: str
     package: str
-    rules: Path
     config: type
-    claims_files: Callable[[dict[str, Any]], list[str]]
+    jobs: Callable[[dict[str, Any]], list[Job]]
     check: Callable[[dict[str, Any]], list[str]] = lambda section: []
 
     def report_section(self) -> ModuleType:
         """The module `<package>.section`: `render(config, report_dir) -> str` (Markdown) and `TABLES`
         (the data dictionary: table -> column -> meaning); optionally `speed_lines(report_dir) -> list[str]`."""
         return importlib.import_module(f"{self.package}.section")
+
+    def claims_files(self, config: dict[str, Any]) -> list[str]:
+        """The claim tables its analysis jobs write, in report order."""
+        return [job.claims for job in self.jobs(config) if job.claims]
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of its config section, written from its config model."""
@@ -57,6 +57,11 @@ class Paper:
     def registry(self) -> Path:
         """Its claim rules on record (`replications.preregistration`): registered_rules.yaml in its package."""
         return Path(importlib.util.find_spec(self.package).submodule_search_locations[0]) / "registered_rules.yaml"
+
+
+def report_dirs(config: dict[str, Any]) -> tuple[str, str]:
+    """Where the report's tables and figures go: <report_dir>/tables and <report_dir>/figures."""
+    return f"{config['report_dir']}/tables", f"{config['report_dir']}/figures"
 
 
 def table_file(paper: str, table_dir: str, name: str) -> str:

@@ -12,13 +12,11 @@ from pathlib import Path
 import yaml
 
 from replications.instruction_set import environment as instruction_set_environment
+from replications.papers import report_dirs
 
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
 THREADS = config["runtime"]["threads_per_job"]
-# Jobs that train several tiny epochs per compiled call record it: their distance from x0 and evaluation losses may
-# differ in the last bits.
-EPOCHS_PER_CALL_SETTINGS = {"several_epochs_per_call": config["runtime"]["max_call_seconds"] > 0}
 # The rules that measure a whole machine: every core here (Snakemake caps threads at --cores); on a cluster,
 # profiles/slurm's set-threads gives their jobs a node's count (workflow.cores is unset there without --cores).
 WHOLE_MACHINE = os.cpu_count()
@@ -91,21 +89,7 @@ def benchmark_path(name: str) -> str:
     return f"{RESULTS}/rule_benchmarks/{name}.tsv"
 
 
-TABLE_DIR = f"{REPORT}/tables"
-FIGURE_DIR = f"{REPORT}/figures"
-
-
-def report_tables(layout, names, caption: str, category: str) -> list[str]:
-    """A paper's tables under reports/<scale>/tables, annotated for `snakemake --report`."""
-    return report([layout.table_file(TABLE_DIR, name) for name in names], caption=caption, category=category, subcategory="tables")
-
-
-def report_figures(layout, names, caption: str, category: str) -> dict:
-    """A paper's PNG figures (annotated for `snakemake --report`) and the SVGs beside them, as named outputs."""
-    return {
-        "figures": report([layout.figure_file(FIGURE_DIR, name) for name in names], caption=caption, category=category, subcategory="figures"),
-        "svg": [layout.figure_file(FIGURE_DIR, name, "svg") for name in names],
-    }
+TABLE_DIR, FIGURE_DIR = report_dirs(config)
 
 
 def start_job_server(log) -> None:

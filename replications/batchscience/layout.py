@@ -5,7 +5,6 @@ Called with wildcard names ("{network}") instead of values, each function gives 
 
 from __future__ import annotations
 
-from typing import Any
 
 from replications import papers
 
@@ -55,6 +54,3 @@ def snapshot_file(run_folder: str, epoch: int) -> str:
     """The weights of a run after `epoch` (the noise run keeps them to measure B_simple along training)."""
     return f"{run_folder}/snapshots/epoch{epoch}.weights.h5"
 
-
-def claims_files(config: dict[str, Any]) -> list[str]:
-    return [claims_file(config["results_dir"])]

@@ -5,7 +5,6 @@ Called with wildcard names ("{network}") instead of values, each function gives 
 
 from __future__ import annotations
 
-from typing import Any
 
 from replications import papers
 from replications.keskar2017.config import KeskarConfig
@@ -14,8 +13,6 @@ NAME = "keskar2017"
 SB_AND_LB = ("SB", "LB")  # the two batch regimes of every network
 RUN_NAME_PATTERN = r"SB|LB|batch[0-9]+|warm[0-9]+"
 SWEEP_PREFIX, WARM_START_PREFIX = "batch", "warm"
-# The analysis steps; each writes the claims of the runs it reads, so each claim waits only on its runs.
-ANALYSIS_STEPS = ("table2", "minima", "sweeps")
 
 # claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')
 _, table_file, figure_file = papers.paper_files(NAME)
@@ -73,9 +70,6 @@ def parametric_file(results_dir: str, network: str, seed: int | str) -> str:
 def claims_file(results_dir: str, step: str) -> str:
     return f"{results_dir}/{NAME}/claims/{step}.csv"
 
-
-def claims_files(config: dict[str, Any]) -> list[str]:
-    return [claims_file(config["results_dir"], step) for step in ANALYSIS_STEPS]
 
 
 def parse_run(run: str) -> tuple[str, int | None]:

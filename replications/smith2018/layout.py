@@ -8,7 +8,6 @@ each function gives the rule's pattern.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from replications import papers
 
@@ -40,6 +39,3 @@ def histories_file(results_dir: str, setting: str, group: str) -> str:
 def run_dir(results_dir: str, setting: str, seed: int | str) -> str:
     return f"{results_dir}/{NAME}/{setting}/seed{seed}"
 
-
-def claims_files(config: dict[str, Any]) -> list[str]:
-    return [claims_file(config["results_dir"])]

@@ -6,7 +6,6 @@ size or 'full' (the whole training set). Called with wildcard names, each functi
 
 from __future__ import annotations
 
-from typing import Any
 
 from replications import papers
 from replications.wilson2003.config import WilsonConfig
@@ -42,9 +41,6 @@ def crossings_file(results_dir: str, task: str) -> str:
 def run_dir(results_dir: str, task: str, label: str, learning_rate: float, seed: int) -> str:
     return f"{group_dir(results_dir, task, label)}/lr{learning_rate:g}/seed{seed}"
 
-
-def claims_files(config: dict[str, Any]) -> list[str]:
-    return [claims_file(config["results_dir"])]
 
 
 def batch_labels(wilson: WilsonConfig, num_train: int) -> list[str]:

@@ -4,14 +4,7 @@ It lives under tests/, outside the package, and is plugged in only through the c
 (tests/toy_paper/config.yaml adds it to `papers:`): no core file names it.
 """
 
-from pathlib import Path
-
 from replications.papers import Paper
-from tests.toy_paper import layout
+from tests.toy_paper import jobs, layout
 
-_HERE = Path(__file__).resolve().parent
-
-PAPER = Paper(
-    name=layout.NAME, package=__name__, rules=_HERE / "rules.smk", config=layout.ToyConfig,
-    claims_files=layout.claims_files, check=layout.check,
-)
+PAPER = Paper(name=layout.NAME, package=__name__, config=layout.ToyConfig, jobs=jobs.jobs, check=layout.check)

@@ -24,9 +24,6 @@ def run_dir(results_dir: str, batch_size: int, seed: int) -> str:
     return f"{results_dir}/{NAME}/batch{batch_size}/seed{seed}"
 
 
-def claims_files(config: dict[str, Any]) -> list[str]:
-    return [claims_file(config["results_dir"])]
-
 
 def check(section: dict[str, Any]) -> list[str]:
     """Cross-key checks of the raw section, before it is parsed."""

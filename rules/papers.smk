@@ -1,0 +1,83 @@
+# Every paper's rules, from its declared jobs (replications/jobs.py; each paper's jobs(config)): one rule per job,
+# and a rule named after the paper that asks for everything its report section reads. A job's params are the config
+# keys it declares (a change reruns it, nothing else does); an analysis job's inputs hold the rules on record.
+
+import functools
+
+from replications.jobs import Folder, settings as declared_settings
+
+
+def job_inputs(paper, job) -> dict:
+    inputs = {"config": ancient(CONFIG_FILE), **job.inputs}
+    if job.kind != "analyse":
+        inputs["data"] = DATA_READY
+    if job.kind == "analyse":
+        inputs["rules_on_record"] = RULES_ON_RECORD[paper.name]
+    return inputs
+
+
+def job_outputs(job) -> dict:
+    outputs = {name: directory(path.path) if isinstance(path, Folder) else path for name, path in job.outputs.items()}
+    if job.tables:
+        caption = job.table_caption or job.caption
+        outputs["tables"] = report(list(job.tables), caption=caption, category=job.category, subcategory="tables")
+    if job.figures:
+        outputs["figures"] = report(list(job.figures), caption=job.caption, category=job.category, subcategory="figures")
+        outputs["svg"] = [path.removesuffix(".png") + ".svg" for path in job.figures]
+    return outputs
+
+
+def job_params(paper, job) -> dict:
+    params = {"settings": functools.partial(declared_settings, config[paper.name], job.depends_on), **job.arguments}
+    return {**params, "verdicts": VERDICT_SETTINGS} if job.kind == "analyse" else params
+
+
+def log_name(paper, job, separator: str) -> str:
+    """<paper>/<job>_<suffix> (a log) or <paper>_<job>/<suffix> (a benchmark), e.g. .../train_{network}_seed{seed}."""
+    return f"{paper.name}{separator}{job.name}" + (("_" if separator == "/" else "/") + job.log_suffix if job.log_suffix else "")
+
+
+JOB_THREADS = {"train": THREADS, "machine": WHOLE_MACHINE, "analyse": 1}
+
+
+def job_priority(job) -> int:
+    return WHOLE_MACHINE_FIRST if job.kind == "machine" else LONG_JOBS_FIRST if job.long else 0
+
+
+def target_files(job) -> list[str]:
+    """The outputs of `job` the paper's target rule asks for, at each of its `targets` wildcard values."""
+    files = [path for value in job_outputs(job).values() for path in (value if isinstance(value, list) else [value])]
+    return [str(path).format(**values) for values in job.target_values for path in files]
+
+
+for paper in PAPERS:
+    paper_jobs = paper.jobs(config)
+    for job in paper_jobs:
+
+        rule:
+            name:
+                f"{paper.name}_{job.name}"
+            input:
+                **job_inputs(paper, job),
+            output:
+                **job_outputs(job),
+            log:
+                log_path(log_name(paper, job, "/")),
+            benchmark:
+                benchmark_path(log_name(paper, job, "_"))
+            wildcard_constraints:
+                **job.wildcard_constraints,
+            params:
+                **job_params(paper, job),
+            priority: job_priority(job)
+            threads: JOB_THREADS[job.kind]
+            conda:
+                CONDA_ENV
+            shell:
+                f"{{LAUNCH}} {paper.package} --merged-config {{input.config}} {job.command} > {{log}} 2>&1"
+
+    rule:
+        name:
+            paper.name
+        input:
+            [path for job in paper_jobs for path in target_files(job)],
