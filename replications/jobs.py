@@ -9,7 +9,7 @@ Snakefile imports it on every call.
 from __future__ import annotations
 
 import dataclasses
-import re
+import types
 from typing import Any, Callable, Literal, Mapping, Sequence
 
 # How a job runs: "train" (TensorFlow work on the data sets: the job's threads, the prepared data as an input),
@@ -94,5 +94,17 @@ def lookup(section: Mapping[str, Any], key: str) -> Any:
     return value
 
 
-def wildcard_names(pattern: str) -> set[str]:
-    return set(re.findall(r"{(\w+)", pattern))
+def declared_inputs(paper_jobs: Sequence[Job], name: str, **wildcards: Any) -> dict[str, Any]:
+    """The inputs of the job `name` as its rule gets them, at `wildcards`: a step reads what its job declares, so it
+    finds its files from the one declaration whether the workflow or a person runs it."""
+    job = next((job for job in paper_jobs if job.name == name), None)
+    if job is None:
+        raise ValueError(f"no job {name!r}; the paper's jobs: {[job.name for job in paper_jobs]}")
+    values = types.SimpleNamespace(**wildcards)
+    return {key: _filled(value(values) if callable(value) else value, wildcards) for key, value in job.inputs.items()}
+
+
+def _filled(value: Any, wildcards: Mapping[str, Any]) -> Any:
+    if isinstance(value, str):
+        return value.format(**wildcards) if wildcards else value
+    return [_filled(item, wildcards) for item in value]

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from replications.batchscience import jobs
 from replications.batchscience.config import ScienceConfig
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.jobs import declared_inputs
 from replications.typed_config import CoreConfig
 
 
@@ -60,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from replications.batchscience.analysis import write_outputs
 
-        write_outputs(core, science, arguments.table_dir, arguments.figure_dir, arguments.claims)
+        inputs = declared_inputs(jobs.jobs(config), "analyse")
+        write_outputs(core, science, inputs, arguments.table_dir, arguments.figure_dir, arguments.claims)
 
 
 if __name__ == "__main__":

@@ -443,16 +443,20 @@ def split_steps(steps: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"steps_tuning": steps[tuning].rename(columns={"seed": "tuning_seed"}), "steps": steps[~tuning]}
 
 
-def read_results(core: CoreConfig, science: ScienceConfig) -> dict[str, pd.DataFrame]:
-    """The step outputs the analysis reads, by name."""
-    results = core.results_dir
+def read_results(inputs: dict[str, list[str]]) -> dict[str, pd.DataFrame]:
+    """The step outputs the analysis reads, by name, from the files its job declares (`jobs.declared_inputs`)."""
+    spread, noise_scale = inputs["noise"]
     return {
-        "throughput": pd.concat([pd.read_csv(layout.throughput_file(results, network)) for network in science.throughput.networks], ignore_index=True),
-        "spread": pd.read_csv(layout.spread_file(results)),
-        "noise_scale": pd.read_csv(layout.noise_scale_file(results)),
-        **split_steps(pd.concat([pd.read_csv(layout.steps_file(results, size)) for size in science.steps_to_target.batch_sizes], ignore_index=True)),
-        "regimes": pd.concat([pd.read_csv(layout.regime_file(results, name)) for name in layout.REGIMES], ignore_index=True),
+        "throughput": concat_csv(inputs["throughput"]),
+        "spread": pd.read_csv(spread),
+        "noise_scale": pd.read_csv(noise_scale),
+        **split_steps(concat_csv(inputs["steps"])),
+        "regimes": concat_csv(inputs["regimes"]),
     }
+
+
+def concat_csv(paths: list[str]) -> pd.DataFrame:
+    return pd.concat([pd.read_csv(path) for path in paths], ignore_index=True)
 
 
 def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: float) -> list[claims.ClaimRow]:
@@ -467,8 +471,9 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: 
     ]
 
 
-def write_outputs(core: CoreConfig, science: ScienceConfig, table_dir: str, figure_dir: str, claims_path: str) -> None:
-    results = read_results(core, science)
+def write_outputs(core: CoreConfig, science: ScienceConfig, inputs: dict[str, list[str]], table_dir: str, figure_dir: str,
+                  claims_path: str) -> None:  # fmt: skip
+    results = read_results(inputs)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     within = science.claims.throughput_saturates.within
     summary = throughput_summary(results["throughput"], within)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
-from replications.smith2018 import experiment, layout, protocol
+from replications.jobs import declared_inputs
+from replications.smith2018 import experiment, jobs, layout, protocol
 from replications.smith2018.config import SmithConfig
 from replications.typed_config import CoreConfig
 
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     from replications import claims
     from replications.smith2018 import analysis
 
-    histories = experiment.collect(core, smith)
+    files = declared_inputs(jobs.jobs(config), "analyse")["histories"]
+    histories = pd.concat([pd.read_csv(file) for file in files], ignore_index=True)
     Path(arguments.table_dir).mkdir(parents=True, exist_ok=True)
     analysis.summary_table(smith, histories).to_csv(layout.table_file(arguments.table_dir, "summary"), index=False)
     analysis.protocol_table(smith).to_csv(layout.table_file(arguments.table_dir, "protocol_updates"), index=False)

@@ -55,9 +55,3 @@ def run_seeds(core: CoreConfig, smith: SmithConfig, name: str, seeds: Sequence[i
         histories.append(result.history.assign(setting=name, seed=seed, diverged=metrics["diverged"], rules_hash=metrics["rules_hash"]))
     return pd.concat(histories, ignore_index=True)
 
-
-def collect(core: CoreConfig, smith: SmithConfig) -> pd.DataFrame:
-    """The per-epoch histories of every setting and seed."""
-    groups = layout.seed_groups(smith.seeds, smith.seeds_per_job)
-    files = [layout.histories_file(core.results_dir, name, group) for name in settings(smith) for group in groups]
-    return pd.concat([pd.read_csv(file) for file in files], ignore_index=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
+from replications.jobs import declared_inputs
 from replications.typed_config import CoreConfig
-from replications.wilson2003 import analysis, experiment, layout
+from replications.wilson2003 import analysis, experiment, jobs, layout
 from replications.wilson2003.config import WilsonConfig
 
 
@@ -34,8 +35,9 @@ def main(argv: list[str] | None = None) -> None:
     known = wilson.tasks if arguments.step == "crossings" else {**wilson.tasks, **wilson.series_tasks()}
     if arguments.step in ("train", "crossings") and arguments.task not in known:
         parser.error(f"task {arguments.task!r} is not in the config; configured: {sorted(known)}")
+    paper_jobs = jobs.jobs(config)
     if arguments.step == "crossings":
-        runs, histories = experiment.collect(core, wilson, tasks=[arguments.task])
+        runs, histories = experiment.read_groups(declared_inputs(paper_jobs, "crossings", task=arguments.task))
         refined = experiment.refine_crossings(core, wilson, arguments.task, runs, histories)
         Path(arguments.output).parent.mkdir(parents=True, exist_ok=True)
         refined.to_csv(arguments.output, index=False)
@@ -46,17 +48,18 @@ def main(argv: list[str] | None = None) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(path, index=False)
         return
-    runs, histories = experiment.collect(core, wilson)
+    inputs = declared_inputs(paper_jobs, "analyse")
+    runs, histories = experiment.read_groups(inputs)
     series = experiment.series_runs(wilson, runs, histories)  # claim 5's sizes, each with a target from its own runs
     runs = experiment.with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
     runs = runs[runs["task"].isin(list(wilson.tasks))]
-    crossings = experiment.read_crossings([layout.crossings_file(core.results_dir, task) for task in wilson.tasks])
+    crossings = experiment.read_crossings(inputs["crossings"])
     tables, figures = arguments.table_dir, arguments.figure_dir
     Path(tables).mkdir(parents=True, exist_ok=True)
     analysis.grid_table(runs, wilson.large_task).to_csv(layout.table_file(tables, "large_task"), index=False)
     analysis.summary_table(wilson, runs).to_csv(layout.table_file(tables, "summary"), index=False)
     analysis.epochs_figure(runs, layout.figure_file(figures, "epochs"))
-    analysis.curves_figure(core, wilson, experiment.fastest_per_batch(runs), layout.figure_file(figures, "curves"))
+    analysis.curves_figure(wilson, experiment.fastest_per_batch(runs), histories, layout.figure_file(figures, "curves"))
     from replications import claims
 
     claims.write_claims(

@@ -9,8 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from replications import claims, plots, statistics
-from replications.typed_config import CoreConfig
-from replications.wilson2003 import layout, paper
+from replications.wilson2003 import paper
 from replications.wilson2003.config import WilsonConfig
 from replications.wilson2003.experiment import cross_fitted, fastest_per_batch, largest_stable_learning_rates, most_accurate_per_batch
 from replications.wilson2003.layout import FULL
@@ -339,7 +338,7 @@ def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:
     plots.save(figure, path)
 
 
-def curves_figure(core: CoreConfig, wilson: WilsonConfig, best: pd.DataFrame, path: str | Path) -> None:
+def curves_figure(wilson: WilsonConfig, best: pd.DataFrame, histories: pd.DataFrame, path: str | Path) -> None:
     """Hold-out accuracy against epochs, batch 1 vs full batch at their fastest learning rates (first seed), and the
     task's target."""
     tasks = list(best["task"].unique())
@@ -348,8 +347,8 @@ def curves_figure(core: CoreConfig, wilson: WilsonConfig, best: pd.DataFrame, pa
     for axis, task in zip(axes, tasks):
         for label, color in (("1", "tab:blue"), (FULL, "tab:red")):
             row = best[(best["task"] == task) & (best["batch_label"] == label)].iloc[0]
-            histories = pd.read_csv(layout.histories_file(core.results_dir, task, label))
-            history = histories[(histories["learning_rate"] == row.learning_rate) & (histories["seed"] == seed)]
+            run = (histories["task"] == task) & (histories["batch_label"] == label)
+            history = histories[run & (histories["learning_rate"] == row.learning_rate) & (histories["seed"] == seed)]
             name = "online (batch 1)" if label == "1" else f"full batch ({row.batch_size})"
             axis.plot(history["epoch"], 100 * history["test_accuracy"], color=color, label=f"{name}, lr {row.learning_rate:g}")
         axis.axhline(100 * best[best["task"] == task]["target"].iloc[0], color="grey", lw=0.8, ls=":", label="target")

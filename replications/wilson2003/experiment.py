@@ -212,13 +212,10 @@ class AccuracyAtBudget:
 RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]
 
 
-def collect(core: CoreConfig, wilson: WilsonConfig, tasks: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every run's summary row and every run's per-epoch history, over the whole grid (or the grid of `tasks`)."""
-    grid = [(task, label) for task, label in layout.grid(wilson) if tasks is None or task in tasks]
-    runs, histories = (
-        pd.concat([pd.read_csv(path(core.results_dir, task, label), dtype={"batch_label": str}) for task, label in grid], ignore_index=True)
-        for path in (layout.runs_file, layout.histories_file)
-    )  # fmt: skip
+def read_groups(inputs: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every run's summary row and per-epoch history from the files a job declares (`runs`, `histories`)."""
+    runs, histories = (pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in inputs[name]], ignore_index=True)
+                       for name in ("runs", "histories"))  # fmt: skip
     return runs, histories
 
 

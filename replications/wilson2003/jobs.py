@@ -4,7 +4,7 @@ analysis."""
 from __future__ import annotations
 
 import functools
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from replications.jobs import EVERY_KEY, Job
 from replications.papers import report_dirs
@@ -25,10 +25,10 @@ def crossing_reads(section: Mapping[str, Any], wildcards: Any) -> dict[str, Any]
     return {"target_fraction": section["claims"]["target_fraction"], "min_batch_size": section["claims"]["linear_growth"]["min_batch_size"]}
 
 
-def task_files(results: str, grid: list[tuple[str, str]], wildcards: Any) -> list[str]:
-    """The runs and histories of every batch size of one task: the common target and the rates chosen come from all."""
-    labels = [label for name, label in grid if name == wildcards.task]
-    return [path(results, wildcards.task, label) for label in labels for path in (layout.runs_file, layout.histories_file)]
+def task_files(path: Callable[[str, str, str], str], results: str, grid: list[tuple[str, str]], wildcards: Any) -> list[str]:
+    """The runs (or histories: `path`) of every batch size of one task: its common target and the rates chosen come
+    from all of them."""
+    return [path(results, wildcards.task, label) for name, label in grid if name == wildcards.task]
 
 
 def jobs(config: dict[str, Any]) -> list[Job]:
@@ -51,7 +51,8 @@ def jobs(config: dict[str, Any]) -> list[Job]:
         ),
         Job(
             name="crossings", log_suffix="{task}", command="crossings --task {wildcards.task} --output {output.crossings}",
-            inputs={"groups": functools.partial(task_files, results, grid)},
+            inputs={"runs": functools.partial(task_files, layout.runs_file, results, grid),
+                    "histories": functools.partial(task_files, layout.histories_file, results, grid)},
             outputs={"crossings": layout.crossings_file(results, "{task}")}, wildcard_constraints={"task": r"[a-z0-9_]+"},
             depends_on=(*training, "crossing_probes", "refine_within_epochs", crossing_reads),
         ),
