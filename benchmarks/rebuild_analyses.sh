@@ -3,6 +3,7 @@
 # without retraining: how a refactor is shown to change no table (then benchmarks/compare_results.py).
 #
 #   benchmarks/rebuild_analyses.sh [SCALE] [snakemake options...]
+#   FORCE="wilson2003_crossings" benchmarks/rebuild_analyses.sh quick    # more rules to rerun
 #
 # Training and measuring jobs are kept (they are only rerun when their outputs are missing: --rerun-triggers
 # mtime ignores changed code and params); the analysis steps and the report are forced.
@@ -10,5 +11,13 @@ set -euo pipefail
 scale="${1:-quick}"
 shift || true
 cd "$(dirname "$0")/.."
-analyses=$(grep -ho '^rule [a-z0-9_]*\(_table2\|_minima\|_sweeps\|_analyse\)\b' rules/*.smk | sed 's/^rule //')
-exec snakemake report --config scale="$scale" --cores 2 --rerun-triggers mtime --forcerun $analyses report "$@"
+# The analysis rules, from the papers' declared jobs (replications/jobs.py).
+analyses=$(PYTHONPATH=. python - "$scale" <<'PYTHON'
+import sys
+from replications.config import load_config
+from replications.papers import configured_papers
+config = load_config(f"config/{sys.argv[1]}.yaml")
+print(" ".join(f"{paper.name}_{job.name}" for paper in configured_papers(config) for job in paper.jobs(config) if job.kind == "analyse"))
+PYTHON
+)
+exec snakemake report --config scale="$scale" --cores 2 --rerun-triggers mtime --forcerun $analyses report ${FORCE:-} "$@"

@@ -3,6 +3,9 @@
 # keys it declares (a change reruns it, nothing else does); an analysis job's inputs hold the rules on record.
 
 import functools
+import types
+
+from snakemake.utils import format as snakemake_format
 
 from replications.jobs import Folder, settings as declared_settings
 
@@ -27,8 +30,17 @@ def job_outputs(job) -> dict:
     return outputs
 
 
+def job_command(paper, job, wildcards, input, output) -> str:
+    """`<package> --merged-config <config> <command>`, the job's command filled in. A param bound to this job when the
+    rule is defined: the shell directive of a rule defined in a loop is evaluated when the job runs, with the loop's
+    last values."""
+    arguments = {name: value(wildcards) if callable(value) else value.format(**dict(wildcards.items())) for name, value in job.arguments.items()}
+    command = snakemake_format(job.command, wildcards=wildcards, input=input, output=output, params=types.SimpleNamespace(**arguments))
+    return f"{paper.package} --merged-config {input.config} {command}"
+
+
 def job_params(paper, job) -> dict:
-    params = {"settings": functools.partial(declared_settings, config[paper.name], job.depends_on), **job.arguments}
+    params = {"command": functools.partial(job_command, paper, job), "settings": functools.partial(declared_settings, config[paper.name], job.depends_on)}
     return {**params, "verdicts": VERDICT_SETTINGS} if job.kind == "analyse" else params
 
 
@@ -74,7 +86,7 @@ for paper in PAPERS:
             conda:
                 CONDA_ENV
             shell:
-                f"{{LAUNCH}} {paper.package} --merged-config {{input.config}} {job.command} > {{log}} 2>&1"
+                "{LAUNCH} {params.command} > {log} 2>&1"
 
     rule:
         name:
