@@ -38,7 +38,7 @@ from replications.provenance import (
     rule_wall_times,
 )
 from replications.plots import forest_plot
-from replications.report_tools import markdown_table
+from replications.report_tools import render_template, markdown_table
 
 
 SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○", NOT_A_CLAIM: "–"}
@@ -365,6 +365,17 @@ def data_dictionary(sections: list[ModuleType]) -> list[str]:
     return lines
 
 
+def read_claims(claim_files: list[str], papers: list, config: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every paper's claim rows in one frame (text columns as text), and the report section each paper's rows are in."""
+    frames = [pd.read_csv(path) for path in claim_files]
+    section_of = {path: paper.name for paper in papers for path in paper.claims_files(config)}
+    paper_sections = {name: section_of.get(path, "other") for path, frame in zip(claim_files, frames) for name in frame["paper"]}
+    claims = pd.concat(frames, ignore_index=True)[CLAIM_COLUMNS]
+    text = [field.name for field in dataclasses.fields(ClaimRow) if field.type == "str"]
+    claims[text] = claims[text].fillna("").astype(str)  # empty strings read back as NaN
+    return claims, paper_sections
+
+
 def write_report(
     config: dict[str, Any],
     config_source: str,
@@ -378,88 +389,23 @@ def write_report(
     output_dir = Path(output_dir)
     papers = configured_papers(config)
     sections = [paper.report_section() for paper in papers]
-    frames = [pd.read_csv(path) for path in claim_files]
-    section_of = {path: paper.name for paper in papers for path in paper.claims_files(config)}
-    paper_sections = {name: section_of.get(path, "other") for path, frame in zip(claim_files, frames) for name in frame["paper"]}
-    claims = pd.concat(frames, ignore_index=True)[CLAIM_COLUMNS]
-    text = [field.name for field in dataclasses.fields(ClaimRow) if field.type == "str"]
-    claims[text] = claims[text].fillna("").astype(str)  # empty strings read back as NaN
+    claims, paper_sections = read_claims(claim_files, papers, config)
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text()) if engine_benchmark else None
     rule_times = rule_wall_times(Path(rule_benchmarks))
     (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections, rule_times))
     config_text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     (output_dir / "config.yaml").write_text(config_text)
-    provenance_text = provenance(config, config_source, Path(rule_benchmarks), repository, rule_times)
-    parts = [
-        f"# Batch size in neural-network training: replication report (`{config['scale']}` scale)",
-        "",
-        "Each claim of the papers gets a row: the paper's number, ours, the test, and a verdict computed from our runs "
-        "by a rule fixed in the config before the runs. A claim that does not reproduce is a finding. "
-        f"This report was produced at the **{config['scale']}** scale"
-        + (": small offline networks and data sets on a CPU, not the papers' setups (deviations per section)."
-           if config["scale"] != "paper" else ": the papers' networks and data sets."),
-        "",
-        "## The papers in one sentence each",
-        "",
-        "From the claims below alone (each family's verdict; our effect beside the paper's where it gives one on our scale).",
-        "",
-        *first_screen(claims),
-        "",
-        f"## Summary ({verdict_counts(claims)})",
-        "",
-        "One verdict per claim family (a claim of a paper); its cells are the settings it is tested in. A family is "
-        "reproduced if every decidable measured cell is (each at its own alpha: an intersection-union test needs no "
-        "correction), not reproduced if some cell's \"not reproduced\" survives Holm's correction within the family, "
-        "else inconclusive; both error rates then stay below alpha whatever the dependence between cells (the operating "
-        "characteristics below). A cell whose measurement failed "
-        "its own validity check (fixed with the rule) is *not measured*: no finding, it counts for no family's verdict (a "
-        "family of such cells alone is not measured). A cell whose test cannot fail for a reason that bears on the claim "
-        "(its outcome follows from arithmetic) is *not a claim*, with the reason; it counts for nothing either. Each paper's forest plot puts every cell on one axis: its effect in units of its MDE. "
-        "Beside a verdict, its size: *size consistent* if the paper's effect lies inside our interval, *direction only* "
-        "if it lies outside but our estimate has its sign (ours larger or smaller), as the Reproducibility Project reads "
-        "a replication; most families give no effect on our scale to compare. A family whose rule was amended after "
-        "results had been seen is marked with the amendment's id, for good (the record closes the report). "
-        "Post-hoc families (rules changed after the "
-        f"runs) are counted apart. Rules hash: {rules_hashes(claims)}. On another CPU model (or GPU) than the one the "
-        "provenance names, the same code and seeds give other numbers (other kernels sum in another order), within the "
-        "seed-to-seed spread, and a cell near its decision boundary can read otherwise there: fragile cells first "
-        "(README, \"Other machines\", has a measured comparison; `benchmarks/compare_verdicts.py` compares two runs).",
-        "",
-        *summary_markdown(claims, paper_sections, output_dir),
-        *operating_markdown(claims, output_dir),
-        "## Every claim cell",
-        "",
-        "Effect and interval in the unit the rule decides in; MDE: the smallest effect the test detects with "
-        f"{config['verdicts']['power']:.0%} power at its n and alpha (for interval rules, the interval's half-width); "
-        "stability: the share of seed resamples (leave-one-seed-out and bootstrap, the lower of the two) that give the same "
-        f"verdict, fragile below {config['verdicts']['fragile_below']:.0%}; an inconclusive cell is *underpowered* when the MDE "
-        "exceeds the paper's effect (or the rule's threshold), else *no effect within the margin*. The seeds of each "
-        "scale are set by its time budget; where a row's seeds needed (in the details) exceed its n, the budget, not the "
-        "power rule, decided them. Where a measurement has a validity check, the marks say whether it passed (the check "
-        "itself is in the details).",
-        "",
-        verdict_table(claims),
-        "",
-        "### How each verdict follows",
-        "",
-        *details_markdown(claims),
-        "",
-        "Data: `claims.csv`, one row per cell with every number above (columns in the data dictionary).",
-        "",
-        "### Amendments: rules changed after results were seen",
-        "",
-        "On record for good (`config/amendments.yaml`): the verdicts of the claims an amendment names were computed under "
-        "rules written knowing earlier results.",
-        "",
-        *amendments_markdown(load_amendments(amendments)),
-        "",
-    ]
-    parts += [section.render(config, output_dir) for section in sections]
-    parts += ["## Speed", "", "See [benchmarks.md](benchmarks.md) for the training engine's throughput.", ""]
-    parts += data_dictionary(sections)
-    parts += [provenance_text, "### The merged config", "", "```yaml", config_text.rstrip(), "```", ""]
-    (output_dir / "report.md").write_text("\n".join(parts))
+    report = render_template(
+        "report.md.j2", scale=config["scale"], first_screen=first_screen(claims), verdict_counts=verdict_counts(claims),
+        rules_hashes=rules_hashes(claims), summary_lines=summary_markdown(claims, paper_sections, output_dir),
+        operating_lines=operating_markdown(claims, output_dir), power=f"{config['verdicts']['power']:.0%}",
+        fragile_below=f"{config['verdicts']['fragile_below']:.0%}", verdict_table=verdict_table(claims),
+        details=details_markdown(claims), amendments=amendments_markdown(load_amendments(amendments)),
+        sections=[section.render(config, output_dir) for section in sections], data_dictionary=data_dictionary(sections),
+        provenance=provenance(config, config_source, Path(rule_benchmarks), repository, rule_times), config_text=config_text.rstrip(),
+    )  # fmt: skip
+    (output_dir / "report.md").write_text(report)
     render_html(output_dir / "report.md", output_dir / "report.html")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 
@@ -19,3 +22,17 @@ def markdown_table(frame: pd.DataFrame) -> str:
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(str(value).replace("|", "\\|") for value in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *body])
+
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def render_template(path: str | Path, **context: Any) -> str:
+    """A Jinja2 template (a name under replications/templates, or a path) filled in: block tags take no line of their
+    own, and a name the context lacks is an error."""
+    import jinja2  # report steps only
+
+    path = Path(path) if Path(path).is_absolute() else TEMPLATE_DIR / path
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(path.parent), trim_blocks=True, lstrip_blocks=True,
+                                     keep_trailing_newline=True, undefined=jinja2.StrictUndefined)  # fmt: skip
+    return environment.get_template(path.name).render(**context)
