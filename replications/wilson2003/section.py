@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from replications.report_tools import markdown_table
+from replications.report_tools import markdown_table, render_template
 from replications.wilson2003 import layout, paper
 from replications.wilson2003.config import WilsonConfig
 
@@ -28,15 +28,11 @@ TABLES = {
 }
 
 
-def _series_text(wilson: WilsonConfig) -> str:
-    """How claim 5 is tested: on one task at several sizes (the size series), or not at all."""
+def _series_sizes(wilson: WilsonConfig) -> str:
+    """The size series' training-set sizes (after the hold-out), smallest first; '' without a series."""
     if wilson.size_series is None:
-        return "No size series is configured, so the claim about larger training sets is not measured."
-    sizes = sorted(layout.task_train_size(wilson, member) for member in wilson.series_tasks())
-    return (f"The paper's 'orders of magnitude on large training sets' is tested on one task, {wilson.size_series.task}, at "
-            f"several training-set sizes ({', '.join(f'{size:,}' for size in sizes)} examples after the hold-out), so the size "
-            "is the only thing that changes: per seed, the slope of log(epochs full / online) on log(size), each size with its "
-            "own common target; a ratio that does not grow with the size fails.")
+        return ""
+    return ", ".join(f"{size:,}" for size in sorted(layout.task_train_size(wilson, member) for member in wilson.series_tasks()))
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
@@ -59,77 +55,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "largest stable lr": summary["largest_stable_learning_rate"].map("{:g}".format),
     })  # fmt: skip
     tasks = ", ".join(f"`{name}`" + (f" ({task.description})" if task.description else "") for name, task in wilson.tasks.items())
-    diverged = int(large["n_diverged"].sum())
-    return "\n".join([
-        f"## {paper.TITLE}",
-        "",
-        f"Setup: plain gradient descent (no momentum) on a network with one hidden layer of "
-        f"{wilson.model.get('hidden_units', 64)} {wilson.model.get('activation', 'sigmoid')} units; batch sizes "
-        f"{list(wilson.batch_sizes)} (those below a task's training-set size) and the full training set; learning rates "
-        f"{list(wilson.learning_rates)}; seeds {list(wilson.seeds)}. A batch update is the sum of the per-example updates, as "
-        f"in the paper. The measure: epochs until a common target on the hold-out set ({wilson.holdout_fraction:.0%} of the "
-        f"training data held out): {wilson.claims.target_fraction:.0%} of the best mean hold-out accuracy any batch size and "
-        f"learning rate reaches on the task, the same for every setting; within an epoch budget per batch size "
-        f"{wilson.max_epochs}. Each batch size is compared at its fastest learning rate to the target; in the claims' tests, each seed at the rate "
-        "fastest on the other seeds (cross-fitted), so no seed both chooses the rate and tests the claim.",
-        "",
-        "Why these tests could have failed: the target is one accuracy per task, so both sides are timed to the same "
-        "point (epochs to each run's own best favoured the shorter budget); a full batch that never reaches the target "
-        "counts its budget, which can only understate the claim; the learning-rate grid extends upward to "
-        f"{max(wilson.learning_rates):g} so that training can become unstable, with stability judged by the training loss "
-        f"(below {wilson.claims.stable_loss_share:g} x the loss of predicting the class frequencies), not by accuracy (the "
-        "stable-rate row says how many cells stay stable even at the top of the grid); and the no-gain "
-        f"claim compares both sides after the same {wilson.equal_budget_epochs} epochs, each at the "
-        "learning rate with the best mean hold-out accuracy then, on the task's own test set, which chose nothing (a "
-        "maximum over epochs on the split that also chose would favour whichever side has more epochs and rates to "
-        "pick from), with a margin of at least "
-        f"{wilson.claims.no_accuracy_gain.min_margin_examples} test examples' worth; a task whose online training "
-        "sits at 100% test accuracy on every seed is not measured (no gain can show). The "
-        "linear-growth claim is tested per task, with each seed's log-log slope and a t interval over the seeds, so one "
-        "task cannot hide another. The only numbers we have from the paper's setting (Digit: about 27 epochs at batch 1, "
-        f"{paper.DIGIT_EPOCHS[20_000]:,} at 20,000; {paper.SECONDARY}) do not apply to this rule: they are two endpoints, one "
-        f"of them below the rule's smallest batch size ({wilson.claims.linear_growth.min_batch_size}), and their two-point "
-        "slope, log(8343/27)/log(20000) = 0.58, mixes online training with batch training, which the claim ('past small "
-        "batches, roughly linear') separates; the rule returns 'not measured' on them, and would say 'not reproduced' if "
-        "batch 1 were admitted (tests/test_source_numbers.py). Each fit needs "
-        f"{wilson.claims.linear_growth.min_points} batch sizes, and a crossing of the target within the first "
-        f"{wilson.refine_within_epochs} epochs is resolved to 1/{wilson.crossing_probes} of an epoch by retraining that epoch "
-        "from the run's seed (a probe at the epoch's end must give the accuracy the run recorded), so a small batch that "
-        "reaches the target within its first epoch no longer reads as one whole epoch. "
-        + _series_text(wilson),
-        "",
-        "Deviations from the paper:",
-        "",
-        f"- Tasks: {tasks}; the paper used 26 UCI tasks and a 20,000-instance speech task (Digit), not available offline.",
-        "- Cross-entropy on softmax outputs instead of the paper's error function (not verified).",
-        "- Epoch budgets are finite: a setting that does not reach the target within its budget is marked 'not reached' "
-        "(its epochs are a lower bound).",
-        *([f"- Checkpoints at most every {wilson.checkpoint_seconds:g} s rather than every epoch (epochs last "
-           "milliseconds; a killed job repeats at most that much work)."] if wilson.checkpoint_seconds else []),
-        "",
-        f"### The large task (`{wilson.large_task}`), every batch size and learning rate",
-        "",
-        f"Paper (Digit): batch 1 reached its best accuracy in about {paper.DIGIT_EPOCHS[1]} epochs, batch 20,000 needed "
-        f"about {paper.DIGIT_EPOCHS[20_000]:,}. Data: `tables/wilson2003_large_task.csv`"
-        + (f"; **{diverged} run(s) diverged**." if diverged else "."),
-        "",
-        markdown_table(large_shown),
-        "",
-        "### Summary across tasks: each batch size at its fastest learning rate to the target",
-        "",
-        "Data: `tables/wilson2003_summary.csv`.",
-        "",
-        markdown_table(summary_shown),
-        "",
-        "![Epochs to best against batch size](figures/wilson2003_epochs.png)",
-        "",
-        "*Epochs to the task's target against batch size (log-log), one line per learning rate (mean over seeds, where "
-        "every seed reached it); x marks divergence. Look for lines rising with batch size, roughly with slope 1 past "
-        "small batches, and large learning rates failing at large batches.*",
-        "",
-        "![Hold-out accuracy curves](figures/wilson2003_curves.png)",
-        "",
-        "*Hold-out accuracy against epochs for online and full-batch training at their fastest learning rates (first "
-        "seed); the dotted line is the target.*",
-        "",
-    ])  # fmt: skip
+    return render_template(
+        Path(__file__).with_name("section.md.j2"), paper=paper, wilson=wilson, tasks=tasks, series_sizes=_series_sizes(wilson),
+        diverged=int(large["n_diverged"].sum()), large_table=markdown_table(large_shown), summary_table=markdown_table(summary_shown),
+    )  # fmt: skip
