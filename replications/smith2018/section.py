@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from replications.report_tools import markdown_table, plus_minus
+from replications.report_tools import markdown_table, plus_minus, render_template
 from replications.smith2018 import paper
 from replications.smith2018.config import SmithConfig
 
@@ -72,70 +72,12 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     mismatched = summary[summary["updates"] != summary["scheduled_updates"]]
     switches = summary[summary["n_switches"] > 0]
     switch_cost = (switches["switch_seconds"] * switches["n_switches"]).sum() / max(switches["n_switches"].sum(), 1)
-    data, model = smith.data, smith.model
-    steps = ", ".join(f"{kind} {spec.batch_steps}" for kind, spec in smith.schedules.items())
     reference = summary.set_index("setting")["test_accuracy_mean"].get(f"{next(iter(smith.comparisons))}-decaying_learning_rate", float("nan"))
-    return "\n".join([
-        f"## {paper.TITLE}",
-        "",
-        f"Setup: {network_description(model)}, on `{data['name']}`; {smith.epochs} epochs with steps at epochs {list(smith.step_epochs)}, factor "
-        f"{smith.factor:g}, initial batch {smith.initial_batch_size}, batch capped at {smith.max_batch_size} "
-        f"(past the cap the learning rate decays instead); seeds {list(smith.seeds)}. A schedule grows the batch at its first "
-        f"`batch_steps` steps: {steps}.",
-        "",
-        "Deviations from the paper:" if config["scale"] != "paper" else "Notes:",
-        "",
-        *([f"- Data and network: `{data['name']}` with {network_description(model)} instead of CIFAR-10 with WRN-16-4 "
-           "(no offline CIFAR-10 at quick scale); epochs and step epochs scaled to the same fractions of the run; batch "
-           "sizes scaled to keep the cap at N/10."]
-          if config["scale"] != "paper" else []),
-        "- Weight decay, augmentation, ghost batch size and the step epochs are marked unverified in our notes of the paper.",
-        "- The learning rates of plain SGD, Nesterov and Adam are our choices (the config says which).",
-        "- The paper's update counts come from secondary summaries and a PyTorch reproduction.",
-        "",
-        "### Why these tests could have failed",
-        "",
-        f"Decaying the learning rate ends at {100 * reference:.1f}% test accuracy: off the ceiling, so a schedule that anneals "
-        "worse has room to end lower (the quick scale's earlier 1-D task ended at 98-99% for every schedule). Seeds are "
-        "paired (a seed's runs share the initialisation and the data order), the margins are in the config before the runs, "
-        "and besides the final accuracy the curves are tested epoch by epoch from the first step on: test accuracy, and "
-        "training cross-entropy on the log scale of the paper's Fig. 3. "
-        + control_sentence(report_dir, smith.negative_control),
-        "",
-        "### Schedules and results",
-        "",
-        "Data: `tables/smith2018_summary.csv`. Updates are counted in the runs; they equal the count computed from the "
-        "schedule" + (" in every setting." if mismatched.empty else f" except in {list(mismatched['setting'])} (a run stopped early)."),
-        "",
-        markdown_table(shown),
-        "",
-        f"A batch-size change costs {switch_cost:.2f} s on average ({int(switches['n_switches'].sum())} changes): the first "
-        "epoch at a new size traces and compiles that size's training loop once; the model is not rebuilt.",
-        "",
-        "![Schedules](figures/smith2018_schedules.png)",
-        "",
-        "*Fig. 1: the learning rate and the batch size of each schedule, drawn from the config that trains them.*",
-        "",
-        "![Schedules with momentum](figures/smith2018_schedules_momentum.png)",
-        "",
-        "*Figs. 2-3: test accuracy against epochs and against parameter updates, and training cross-entropy (full training "
-        "set, inference mode) against epochs, mean over seeds. Look for curves that coincide against epochs and "
-        "separate against updates.*",
-        "",
-        "![Other optimizers](figures/smith2018_optimizers.png)",
-        "",
-        "*Figs. 4-5: the same comparison with the other optimizers.*",
-        "",
-        "![Variants](figures/smith2018_variants.png)",
-        "",
-        "*Fig. 6: increasing the batch from a larger start, with a larger learning rate (B ∝ lr) and a larger momentum "
-        "(B ∝ 1/(1 - m)); the noise scale of the first phase stays the same.*",
-        "",
-        "### The paper's protocol, counted",
-        "",
-        "Our schedule arithmetic applied to the CIFAR-10 protocol (N = 50,000, 200 epochs, steps at 60, 120, 160, batch "
-        "128, cap 5,120), beside the counts reported. Data: `tables/smith2018_protocol_updates.csv`.",
-        "",
-        markdown_table(protocol.assign(scheduled_updates=protocol["scheduled_updates"].map("{:,}".format))),
-        "",
-    ])  # fmt: skip
+    return render_template(
+        Path(__file__).with_name("section.md.j2"), paper=paper, smith=smith, scale=config["scale"], network=network_description(smith.model),
+        steps=", ".join(f"{kind} {spec.batch_steps}" for kind, spec in smith.schedules.items()), reference=reference,
+        control=control_sentence(report_dir, smith.negative_control), summary_table=markdown_table(shown),
+        mismatched=list(mismatched["setting"]) if not mismatched.empty else None, switch_cost=switch_cost,
+        switches=int(switches["n_switches"].sum()),
+        protocol_table=markdown_table(protocol.assign(scheduled_updates=protocol["scheduled_updates"].map("{:,}".format))),
+    )  # fmt: skip
