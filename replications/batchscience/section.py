@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from replications.batchscience.config import ScienceConfig
-from replications.report_tools import markdown_table, plus_minus
+from replications.report_tools import markdown_table, plus_minus, render_template
 
 TABLES = {
     "batchscience_throughput.csv": {
@@ -74,7 +74,6 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     best = pd.read_csv(tables / "batchscience_steps_to_target_best.csv")
     tradeoff = pd.read_csv(tables / "batchscience_tradeoff.csv")
     regimes = pd.read_csv(tables / "batchscience_regimes.csv")
-    steps, target = science.steps_to_target, science.steps_to_target.target_accuracy
     regimes_shown = pd.DataFrame({
         "regime": regimes["regime"].str.replace("_", " "), "batch": regimes["batch_size"], "final lr": regimes["final_learning_rate"].map("{:g}".format),
         "epochs": regimes["epochs"], "updates": regimes["updates"].map("{:,}".format),
@@ -96,84 +95,11 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "seeds": best["n_seeds"], "spread (log)": best["steps_spread"].map("{:.2f}".format),
         "best lr at the grid's edge": best["lr_at_grid_edge"].map({True: "yes", False: ""}),
     })  # fmt: skip
-    data, model, regime = science.data, science.model, science.regimes
-    return "\n".join([
-        "## Batch-size science: the practitioners' claims",
-        "",
-        f"The claims of `../shared/seeds/` that go beyond the three papers. Network for the training parts: "
-        f"`{model['name']}` {({key: value for key, value in model.items() if key != 'name'})} on `{data['name']}`; "
-        f"optimizer {dict(science.optimizer)}; seeds {list(science.seeds)}. At the quick scale these are small offline "
-        "problems on a CPU: the numbers say what holds here, not for ImageNet-sized training.",
-        "",
-        f"### Throughput against batch size ({device})",
-        "",
-        f"Training steps only (the engine's compiled loop), every core reserved for the job and a TensorFlow thread per "
-        f"core. Each of {science.throughput.sweeps} sweeps times every batch size once, in reverse order every other "
-        "sweep, so a drift in the machine's speed touches every batch size alike; the table reads the median curve, and "
-        "its verdict stands only if the sweeps, each read alone, give it too (else inconclusive): a timing near a "
-        "threshold then reads inconclusive instead of flipping with the machine's load. A timing has no seeds, so no "
-        "seed stability. Data: `tables/batchscience_throughput.csv`, `tables/batchscience_throughput_summary.csv`.",
-        "",
-        markdown_table(throughput_shown),
-        "",
-        "![Throughput](figures/batchscience_throughput.png)",
-        "",
-        "*Samples per second and milliseconds per update against batch size: the median over sweeps, each sweep's "
-        f"timings as dots; dotted: where throughput comes within {science.claims.throughput_saturates.within:.0%} of its peak.*",
-        "",
-        "### Gradient noise and the noise scale",
-        "",
-        f"Minibatches of m examples drawn with replacement ({science.gradient_noise.draws} per m) at the initial "
-        f"weights and after {science.gradient_noise.snapshot_epochs[-1]} epochs of training at batch "
-        f"{science.gradient_noise.training_batch}; gradients in inference mode (BN with its moving statistics, so "
-        "examples contribute independently). B_simple = tr(Σ)/|G|² from McCandlish et al.'s two-batch estimator "
-        f"(B = {science.gradient_noise.small_batch} and {science.gradient_noise.big_batch}), checked against "
-        "the full-batch gradient. Data: `tables/batchscience_gradient_noise.csv`, `tables/batchscience_noise_scale.csv`.",
-        "",
-        markdown_table(noise_shown),
-        "",
-        "![Gradient noise](figures/batchscience_gradient_noise.png)",
-        "",
-        "*Left: RMS distance of the minibatch gradient from the full-batch gradient against m (dashed: slope -1/2). "
-        "Right: B_simple along training.*",
-        "",
-        f"### Steps to {100 * target:g}% test accuracy against batch size",
-        "",
-        f"Batch sizes {list(steps.batch_sizes)}, learning rates {list(steps.learning_rates)}: the fastest per batch size on "
-        f"seed {steps.tuning_seed}, then the updates at that rate measured on seeds {list(science.seeds)} (geometric mean; a batch "
-        "size counts only if every seed reached the target), so choosing the best of five rates does not bias the updates "
-        f"downward. At most {steps.max_updates:,} updates or {steps.max_epochs} epochs. Evaluations come once per epoch; "
-        "the crossing is interpolated in log(updates) between the two epochs around it. Data: "
-        "`tables/batchscience_steps_to_target.csv`, `tables/batchscience_steps_to_target_best.csv`.",
-        "",
-        markdown_table(best_shown),
-        "",
-        *([f"Fit of (S/S_min - 1)(E/E_min - 1) = 1: S_min = {tradeoff['steps_min'].iloc[0]:,.0f} updates, E_min = "
-           f"{tradeoff['examples_min'].iloc[0]:,.0f} examples, B_crit = {tradeoff['critical_batch'].iloc[0]:.0f}; B_simple at the "
-           f"target (epoch {tradeoff['b_simple_epoch'].iloc[0]}) = {tradeoff['b_simple_at_target'].iloc[0]:.0f}. "
-           "Data: `tables/batchscience_tradeoff.csv`.", ""] if len(tradeoff) else
-          ["Fewer than 3 batch sizes reached the target: no fit.", ""]),
-        "![Steps to target](figures/batchscience_steps_to_target.png)",
-        "",
-        "*Updates to the target against batch size, per learning rate and the best; grey: the fit "
-        "S = S_min (1 + B_crit/B) with its perfect-scaling and saturation regions.*",
-        "",
-        "### Equal epochs, equal updates, scaled learning rates",
-        "",
-        f"Small batch {regime.small_batch} for {regime.epochs} epochs; large batch {regime.large_batch} for the "
-        "same epochs, for the same number of updates, and with the learning rate scaled linearly or by √ratio after "
-        f"{regime.warmup_epochs} epochs of linear warm-up. The learning-rate-scaling rule asks what share of the large "
-        "batch's gap (against the small batch, both at the small batch's learning rate) the scaling closes; Mishkin et "
-        "al.'s numbers quoted beside it (batch 1,024 at the scaled rate 46.5% vs 47.1% at 256) lack the large batch at "
-        "the unscaled rate, so they cannot be fed to the rule: it would read them as reproduced only if that number were "
-        "below 45.9% (tests/test_source_numbers.py). Data: `tables/batchscience_regimes.csv`, "
-        "`tables/batchscience_distance_fits.csv`.",
-        "",
-        markdown_table(regimes_shown),
-        "",
-        "![Regimes](figures/batchscience_regimes.png)",
-        "",
-        "*Test accuracy against epochs and against updates, and the distance from the initial weights against updates "
-        "(log axis: a straight line is logarithmic growth).*",
-        "",
-    ])  # fmt: skip
+    model = science.model
+    return render_template(
+        Path(__file__).with_name("section.md.j2"), science=science, model=model, optimizer=dict(science.optimizer),
+        model_settings={key: value for key, value in model.items() if key != "name"}, device=device, noise=science.gradient_noise,
+        steps=science.steps_to_target, regime=science.regimes, fit=tradeoff.iloc[0] if len(tradeoff) else None,
+        throughput_table=markdown_table(throughput_shown), noise_table=markdown_table(noise_shown),
+        best_table=markdown_table(best_shown), regimes_table=markdown_table(regimes_shown),
+    )  # fmt: skip
