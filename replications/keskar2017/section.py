@@ -11,7 +11,7 @@ import pandas as pd
 from replications.keskar2017 import paper
 from replications.keskar2017.experiment import batch_size
 from replications.keskar2017.config import KeskarConfig
-from replications.report_tools import markdown_table, plus_minus
+from replications.report_tools import render_template, markdown_table, plus_minus
 
 # Data dictionary of the CSV tables this section writes (shown in the report).
 TABLES = {
@@ -177,101 +177,28 @@ def distance_markdown(table: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
-def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
-    metric, parametric = keskar.sharpness, keskar.parametric
-    sharpness = pd.read_csv(report_dir / "tables" / "keskar2017_sharpness.csv")
-    distance = pd.read_csv(report_dir / "tables" / "keskar2017_distance.csv")
-    lines = [
-        "### Tables 3 and 4: sharpness of the minima",
-        "",
-        "φ(ε, A) = 100 · (max over the box of f(x + Ay) − f(x)) / (1 + f(x)), f the mean training cross-entropy, "
-        f"box |y_i| ≤ ε(|(A⁺x)_i| + 1), maximised with {metric.max_iterations} iterations of L-BFGS-B from y = 0. "
-        "Only trainable weights are perturbed; BN statistics stay frozen (inference mode); our choice. "
-        "At a well-trained minimum the gradient is tiny and scipy's defaults stop at iteration 0 (φ = 0); we rescale "
-        "the objective so its starting gradient has the norm of the box and set the tolerances to 0. "
-        + (f"Subspace: A has {metric.subspace_dimension} independent columns, entries N(0, 1)"
-           + (", scaled to unit length (our earlier variant) " if metric.unit_columns else ", not normalised ")
-           + "(the paper says only 'randomly generated'), one A per seed shared by SB and LB. With unnormalised columns "
-           "A⁺x is tiny, the box is about ±ε in y, and one subspace coordinate moves the weights by ε√n, the full box's "
-           "half-diagonal; unit columns made the box √n times smaller in the weights and measured only the slope. "
-           if metric.subspace_columns == "gaussian" else
-           f"Subspace: A has {metric.subspace_dimension} columns uniform on [0, 1) (a public re-implementation; "
-           "every pair has cosine about 0.75, so A mostly probes one direction), one A per seed shared by SB and LB. ")
-        + (f"Before measuring, every model trains {metric.settle.epochs} more epochs at its last batch size and "
-           f"{metric.settle.learning_rate_factor:g} x its learning rate (a fresh optimizer), so the point is nearer a "
-           "stationary point of f (the accuracies of Table 2 are the runs' own). " if metric.settle.epochs else "")
-        + "Validity, judged from the gradient alone (not from φ, the outcome): a point is a minimum at ε if the rise a "
-        "linear model of f reaches on the box (100 Σ|(Aᵀg)ᵢ| hᵢ / (1 + f(x))) is at most "
-        f"{keskar.claims.sharper_minima.max_first_order_share_of_paper:g} x the paper's SB φ in the same cell (the "
-        "smallest sharpness the claim compares: a slope that alone reached it could fake or hide it); a cell with any point "
-        "that is not reads **not measured**, and the table says by how much the gradient would have to fall for it to "
-        "pass. Beside φ: φ as "
-        "the quadratic model predicts it from independent curvature estimates (Hutchinson's trace and Lanczos' top "
-        "eigenvalue of the Hessian, from Hessian-vector products; no maximisation). The claim tests log(φ_LB / φ_SB), "
-        "paired per seed. What to look for: LB far above SB, at points that are minima. Data: "
-        "`tables/keskar2017_sharpness.csv`.",
-        "",
-        "Table 3, full space (A = I):",
-        "",
-        sharpness_markdown(sharpness, "full"),
-        "",
-        f"Table 4, random subspace (p = {metric.subspace_dimension}):",
-        "",
-        sharpness_markdown(sharpness, "subspace"),
-        "",
-        "Subspace against full space: what φ_subspace / φ_full should be is a property of each model's Hessian (a random "
-        "direction sees about tr H / n of the curvature, the full-space maximiser the top directions; and the paper's F1 "
-        "has 1.46 M weights). Measured beside predicted from the same models' curvature estimates, and the paper's "
-        "ratio (Table 4 / Table 3) as a third column. The prediction is a quadratic model, so it holds while φ is small; "
-        "with N(0, 1) columns a corner of the subspace box lies √p = 10 times further from x than the full box's, and for "
-        "C1 (5,026 weights) the subspace then reaches where the loss is far from quadratic: its φ_subspace exceeds φ_full, "
-        "unlike the paper's Table 4, and lies above the prediction. Data: `tables/keskar2017_subspace_ratio.csv`.",
-        "",
-        subspace_ratio_markdown(pd.read_csv(report_dir / "tables" / "keskar2017_subspace_ratio.csv")),
-        "",
-        "### Figure 3: the line from the SB minimum to the LB minimum",
-        "",
-        f"f(α x_LB + (1 − α) x_SB) for {parametric.points} values of α in [{parametric.alpha_min:g}, "
-        f"{parametric.alpha_max:g}]; only trainable weights are interpolated, BN statistics are recomputed on "
-        f"{parametric.batch_norm_examples} training examples at each α (our choice). The claim row measures the "
-        f"loss rise {parametric.offset:g} beyond each minimum along this line, paired by seed.",
-        "",
-    ]
-    for network in keskar.minima_networks:
-        lines += [
-            f"![Parametric plot {network}](figures/keskar2017_parametric_{network}.png)",
-            "",
-            f"*{network}, seed {keskar.seeds[0]}: cross-entropy (blue, log scale) and accuracy (red); solid train, "
-            "dashed test. Look for a narrow valley at α = 1 (LB) and a wide one at α = 0 (SB).*",
-            "",
-        ]
-    rescaling = pd.read_csv(report_dir / "tables" / "keskar2017_rescaling.csv")
+def rescaling_markdown(rescaling: pd.DataFrame) -> str:
     shown = pd.DataFrame({
         "network": rescaling["network"], "alpha": rescaling["alpha"],
         "largest logit change (largest logit)": [f"{c:.1e} ({m:.1f})" for c, m in zip(rescaling["max_abs_logit_change"], rescaling["max_abs_logit"])],
         "training loss": rescaling["train_loss"].map("{:.5f}".format),
         f"sharpness (full space, ε = {rescaling['epsilon'].iloc[0]:g})": rescaling["sharpness"].map("{:.3g}".format),
     })  # fmt: skip
-    lines += [
-        "### Caveat: sharpness is not invariant to reparametrisation (Dinh et al. 2017)",
-        "",
-        "The SB model of the first seed, with the γ and β of its first BN layer multiplied by α and the next layer's "
-        "kernel divided by α: ReLU is positively homogeneous, so the network computes the same function (logits "
-        "unchanged up to rounding), yet its sharpness changes with α. Sharpness comparisons are therefore only "
-        "meaningful between models of the same parametrisation and scale, as SB and LB are here. "
-        "Data: `tables/keskar2017_rescaling.csv`.",
-        "",
-        markdown_table(shown),
-        "",
-        "### Distance from the initial point",
-        "",
-        "SB and LB of a seed start from the same x0. The paper found ‖x_SB − x0‖ / ‖x_LB − x0‖ between 3 and 10. "
-        "Data: `tables/keskar2017_distance.csv`.",
-        "",
-        distance_markdown(distance),
-        "",
-    ]
-    return lines
+    return markdown_table(shown)
+
+
+def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
+    """Tables 3-4, the subspace ratio, Fig. 3, the rescaling caveat and the distance from x0 (minima.md.j2)."""
+    tables = report_dir / "tables"
+    sharpness = pd.read_csv(tables / "keskar2017_sharpness.csv")
+    return render_template(
+        Path(__file__).with_name("minima.md.j2"), metric=keskar.sharpness, parametric=keskar.parametric,
+        rule=keskar.claims.sharper_minima, networks=keskar.minima_networks, seed=keskar.seeds[0],
+        full_table=sharpness_markdown(sharpness, "full"), subspace_table=sharpness_markdown(sharpness, "subspace"),
+        ratio_table=subspace_ratio_markdown(pd.read_csv(tables / "keskar2017_subspace_ratio.csv")),
+        rescaling_table=rescaling_markdown(pd.read_csv(tables / "keskar2017_rescaling.csv")),
+        distance_table=distance_markdown(pd.read_csv(tables / "keskar2017_distance.csv")),
+    ).split("\n")  # fmt: skip
 
 
 def sweeps_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
