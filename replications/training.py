@@ -13,6 +13,10 @@ Runs of many tiny epochs (a full batch of a few hundred examples: ~0.05 ms of wo
 Python and call overhead per epoch) can instead run many epochs per compiled call, evaluation and the
 distance from the initial weights included (`max_call_seconds`): the same weights, running loss and accuracies
 (the evaluation losses and the distance, summed inside a larger graph, may differ in their last bits).
+
+`train` is one loop over compiled calls: `EpochCalls` plans each call (several fused epochs, or one epoch in its own
+calls) and returns one `EpochNumbers` per epoch; `RunState` turns them into history rows and decides when to stop;
+`Checkpoints` saves and resumes it.
 """
 
 from __future__ import annotations
@@ -508,12 +512,14 @@ class Checkpoints:
     beside it. Written atomically after a call, or with `checkpoint_seconds` > 0 after the first call that ends that
     long after the last checkpoint (for runs of thousands of millisecond epochs).
 
-    Why not Keras' `BackupAndRestore` / `EarlyStopping`: both are `model.fit` callbacks, and this engine runs an epoch
-    (or several) inside one compiled function of its own. `BackupAndRestore` resumes by setting the epoch `fit` starts at
-    and keeps the weights and the epoch number alone: not the history rows, the counters, the patience state or the
-    fingerprint that refuses a checkpoint of other settings, and it saves per epoch, not per fused call. `EarlyStopping`
-    knows no target accuracy or update budget, keeps its patience state outside any checkpoint, and tests
-    `loss + min_delta < best` where this engine tests `loss < best - min_delta` (rounding may end a run an epoch apart).
+    Why not Keras' `BackupAndRestore` / `EarlyStopping` (Keras 3.15): both are `model.fit` callbacks, and this engine
+    runs an epoch (or several) inside one compiled function of its own, without `fit`. `BackupAndRestore` resumes by
+    setting the epoch `fit` starts at (`model._initial_epoch`), and keeps `model.save_weights` (our optimizer is not
+    attached to the model) and an epoch and batch number: not the history rows, counters and patience state, nor the
+    fingerprint that refuses a checkpoint of other settings; it saves per epoch or per N batches, not per fused call,
+    and not by an atomic rename. `EarlyStopping` knows no target accuracy, update budget or divergence, keeps its
+    patience state outside any checkpoint, and tests `loss + min_delta < best` where this engine tests
+    `loss < best - min_delta`: rounding could end a run an epoch apart, so the numbers would no longer be the same.
     """
 
     def __init__(self, run_dir: str | Path | None, checkpoint_seconds: float, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
