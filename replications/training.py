@@ -13,6 +13,10 @@ Runs of many tiny epochs (a full batch of a few hundred examples: ~0.05 ms of wo
 Python and call overhead per epoch) can instead run many epochs per compiled call, evaluation and the
 distance from the initial weights included (`max_call_seconds`): the same weights, running loss and accuracies
 (the evaluation losses and the distance, summed inside a larger graph, may differ in their last bits).
+
+`train` is one loop over compiled calls: `EpochCalls` plans each call (several fused epochs, or one epoch in its own
+calls) and returns one `EpochNumbers` per epoch; `RunState` turns them into history rows and decides when to stop;
+`Checkpoints` saves and resumes it.
 """
 
 from __future__ import annotations
@@ -116,6 +120,19 @@ def configure_runtime(threads_per_job: int = 1, deterministic_ops: bool = False)
     tf.config.threading.set_inter_op_parallelism_threads(threads_per_job)
     if deterministic_ops:  # GPU only: on CPU runs are bit-identical already, and this turns XLA off
         tf.config.experimental.enable_op_determinism()
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochNumbers:
+    """What one epoch's compiled calls measure, whichever calls ran it (`Trainer.run_epochs`, or `Trainer.run_epoch`
+    and the evaluations): the counters it adds, its running loss, (loss, accuracy) pairs and the distance from x0."""
+
+    updates: int
+    examples: int
+    running_loss: float  # mean minibatch loss, training mode
+    test: tuple[float, float]
+    train: tuple[float, float]  # (nan, nan) when the training set was not evaluated after this epoch
+    distance: float  # from the initial trainable weights
 
 
 @dataclasses.dataclass
@@ -283,7 +300,7 @@ class Trainer:
 
     def run_epochs(
         self, permutations: list[np.ndarray], batch_size: int, initial: list[tf.Tensor], training_set: bool,
-    ) -> list[dict[str, float]]:  # fmt: skip
+    ) -> list[EpochNumbers]:  # fmt: skip
         """Whole epochs, one per permutation, in one compiled call (see `epochs_function`); per epoch, what `train`
         records: updates, examples, the running loss, test (and training-set) loss and accuracy, distance from x0."""
         if len(permutations) > MAX_EPOCHS_PER_CALL:
@@ -300,10 +317,9 @@ class Trainer:
             # Summed in float64 over chunks, as `evaluate` sums them, so a set of several chunks gives its numbers too.
             test = _mean_loss_and_accuracy(outputs, epoch, slice(0, test_chunks), len(self.dataset.y_test))
             train = _mean_loss_and_accuracy(outputs, epoch, slice(test_chunks, None), self.dataset.num_train) if training_set else (math.nan, math.nan)
-            epochs.append({
-                "updates": updates, "examples": self.dataset.num_train, "running_loss": (0.0 + float(outputs["loss"][epoch]) + float(outputs["remainder_loss"][epoch])) / updates,
-                "test": test, "train": train, "distance": math.sqrt(float(outputs["squared_distance"][epoch])),
-            })  # fmt: skip
+            running_loss = (0.0 + float(outputs["loss"][epoch]) + float(outputs["remainder_loss"][epoch])) / updates
+            distance = math.sqrt(float(outputs["squared_distance"][epoch]))
+            epochs.append(EpochNumbers(updates, self.dataset.num_train, running_loss, test, train, distance))
         return epochs
 
     def _evaluate_chunk_eager(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -353,195 +369,262 @@ def _mean_loss_and_accuracy(outputs: Mapping[str, np.ndarray], epoch: int, chunk
     return loss / count, correct / count
 
 
+@dataclasses.dataclass
+class RunState:
+    """A run's progress besides its weights: what its checkpoint keeps (the history as columns, the rest as JSON
+    in this field order, so the file is what the engine wrote when this was a dict)."""
+
+    fingerprint: str | None = None  # `run_fingerprint` of the settings: a checkpoint resumes only under its own
+    epoch: int = 0  # finished epochs
+    updates: int = 0
+    examples_seen: int = 0
+    wall_seconds: float = 0.0  # training and evaluation, restarts excluded
+    history: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # one row of HISTORY_COLUMNS per epoch
+    best_train_loss: float = math.inf  # the lowest running loss so far (patience)
+    epochs_without_improvement: int = 0
+    stop_reason: str | None = None  # None while the run goes on
+
+    def end_epoch(self, phase: Phase, numbers: EpochNumbers, budget: Budget, seconds: float, training_set: bool) -> dict[str, Any]:
+        """The history row of a finished epoch (not yet appended); the counters and stop reason updated. `training_set`:
+        the epoch evaluated the training set, whose non-finite loss makes the run diverged whatever else stopped it."""
+        self.epoch += 1
+        self.updates += numbers.updates
+        self.examples_seen += numbers.examples
+        self.wall_seconds += seconds
+        row = {
+            "epoch": self.epoch, "updates": self.updates, "examples_seen": self.examples_seen,
+            "learning_rate": phase.learning_rate, "batch_size": phase.batch_size, "train_loss_running": numbers.running_loss,
+            "train_loss": numbers.train[0], "train_accuracy": numbers.train[1],
+            "test_loss": numbers.test[0], "test_accuracy": numbers.test[1],
+            "wall_seconds": self.wall_seconds, "distance_from_init": numbers.distance,
+        }  # fmt: skip
+        self._update_stop_reason(row, budget)
+        if training_set and not math.isfinite(row["train_loss"]):
+            self.stop_reason = "diverged"
+        return row
+
+    def _update_stop_reason(self, row: dict[str, Any], budget: Budget) -> None:
+        """Whether and why the run ends after this epoch: the first rule that applies wins."""
+        if not math.isfinite(row["train_loss_running"]):
+            self.stop_reason = "diverged"
+            return
+        # Keskar's "until the loss ceased to improve" watches the epoch's minibatch loss, as Keras'
+        # `loss` does: the inference-mode loss of a large batch lags behind its BN moving averages.
+        if row["train_loss_running"] < self.best_train_loss - budget.min_delta:
+            self.best_train_loss = row["train_loss_running"]
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        if budget.target_accuracy is not None and row["test_accuracy"] >= budget.target_accuracy:
+            self.stop_reason = "target_accuracy"
+        elif budget.max_updates is not None and self.updates >= budget.max_updates:
+            self.stop_reason = "max_updates"
+        elif budget.patience is not None and self.epochs_without_improvement >= budget.patience:
+            self.stop_reason = "converged"
+        elif self.epoch >= budget.max_epochs:
+            self.stop_reason = "max_epochs"
+
+    def counters_json(self) -> str:
+        """Everything but the history, as the checkpoint keeps it."""
+        return json.dumps({field.name: getattr(self, field.name) for field in dataclasses.fields(self) if field.name != "history"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CallPlan:
+    """The epochs the next compiled call runs."""
+
+    first_epoch: int
+    epochs: int
+    batch_size: int
+    fused: bool  # whole epochs in one `Trainer.run_epochs` call; else one epoch in its own calls
+    max_updates: int | None = None  # where the update budget cuts an epoch that is not fused
+
+
+class EpochCalls:
+    """Runs a run's epochs in compiled calls and gives back their numbers, one `EpochNumbers` per epoch.
+
+    `max_call_seconds` > 0: as many whole epochs per `Trainer.run_epochs` call as take about that long (at most
+    MAX_EPOCHS_PER_CALL, never across a change of the schedule or past a callback epoch), for runs of many tiny epochs.
+    Otherwise, and for an epoch the update budget ends inside, one epoch in its own calls (`Trainer.run_epoch`, the
+    evaluations, the distance in NumPy). The two are different compiled programs: the same weights, running loss and
+    accuracies to the bit, while the distance from x0 (float64 in the graph) and the evaluation losses may differ in
+    their last bits (XLA sums them inside a larger graph). So which one runs an epoch follows from the settings alone;
+    timing only sets how many fused epochs share a call, which changes no number.
+    """
+
+    def __init__(
+        self, trainer: Trainer, seed: int, initial: list[np.ndarray], *, max_call_seconds: float,
+        callback_epochs: Sequence[int] | None, training_set: bool,
+    ) -> None:  # fmt: skip
+        self._trainer, self._seed, self._initial, self._training_set = trainer, seed, initial, training_set
+        self._max_call_seconds = max_call_seconds
+        self._callback_epochs = tuple(callback_epochs or ())
+        self._initial_float64 = [tf.constant(weights, tf.float64) for weights in initial] if max_call_seconds > 0 else []
+        self._epochs_per_call = 1  # grows to what fits in max_call_seconds once an epoch has been timed
+        self._rewind_to: list[np.ndarray] = []  # every variable before the last fused call of several epochs
+
+    def plan(self, epoch: int, updates: int, phase: Phase, schedule: Schedule, budget: Budget) -> CallPlan:
+        """How many epochs, from `epoch` on, the next call runs, and in which compiled program."""
+        remaining = None if budget.max_updates is None else budget.max_updates - updates
+        whole_epochs_left = math.inf if remaining is None else remaining // math.ceil(self._trainer.dataset.num_train / phase.batch_size)
+        if self._max_call_seconds <= 0 or whole_epochs_left < 1:  # an epoch the update budget ends inside runs on its own
+            return CallPlan(epoch, 1, phase.batch_size, fused=False, max_updates=remaining)
+        to_callback = min((stop - epoch for stop in self._callback_epochs if stop > epoch), default=math.inf)  # a call ends there
+        count = min(self._epochs_per_call, budget.max_epochs - epoch, schedule.next_change(epoch) - epoch, whole_epochs_left, to_callback)
+        return CallPlan(epoch, int(count), phase.batch_size, fused=True)
+
+    def run(self, plan: CallPlan) -> list[EpochNumbers]:
+        """The planned epochs' numbers; the model then holds the weights after the last of them."""
+        if not plan.fused:
+            return [self._one_epoch(plan)]
+        self._rewind_to = [variable.numpy() for variable in self._variables()] if plan.epochs > 1 else []
+        return self._trainer.run_epochs(self._permutations(plan, plan.epochs), plan.batch_size, self._initial_float64, self._training_set)
+
+    def replay(self, plan: CallPlan, epochs: int) -> None:
+        """A run that stops inside a fused call: back to the call's start, and its first `epochs` epochs again (the same
+        numbers), so the model holds the weights after the last of them."""
+        for variable, value in zip(self._variables(), self._rewind_to):
+            variable.assign(value)
+        self._trainer.run_epochs(self._permutations(plan, epochs), plan.batch_size, self._initial_float64, self._training_set)
+
+    def timed(self, seconds_per_epoch: float) -> None:
+        """Size the next fused calls to about `max_call_seconds` at the last call's speed."""
+        self._epochs_per_call = max(1, min(MAX_EPOCHS_PER_CALL, int(self._max_call_seconds / max(seconds_per_epoch, 1e-9))))
+
+    def _one_epoch(self, plan: CallPlan) -> EpochNumbers:
+        trainer = self._trainer
+        permutation = _permutation(self._seed, plan.first_epoch, trainer.dataset.num_train)
+        updates, examples, running_loss = trainer.run_epoch(permutation, plan.batch_size, plan.max_updates)
+        test = trainer.evaluate_test_set()
+        train = trainer.evaluate_training_set() if self._training_set else (math.nan, math.nan)
+        return EpochNumbers(updates, examples, running_loss, test, train, _distance(trainer.trainable_weights(), self._initial))
+
+    def _permutations(self, plan: CallPlan, epochs: int) -> list[np.ndarray]:
+        return [_permutation(self._seed, plan.first_epoch + offset, self._trainer.dataset.num_train) for offset in range(epochs)]
+
+    def _variables(self) -> list[keras.Variable]:
+        # Batch-norm statistics, random layers' seed states and the optimizer's slots: all a call changes.
+        return [*self._trainer.model.variables, *self._trainer.optimizer.variables]
+
+
+class Checkpoints:
+    """A run's checkpoint in `run_dir` (none without one): every model and optimizer variable, the `RunState`, and x0
+    beside it. Written atomically after a call, or with `checkpoint_seconds` > 0 after the first call that ends that
+    long after the last checkpoint (for runs of thousands of millisecond epochs).
+
+    Why not Keras' `BackupAndRestore` / `EarlyStopping` (Keras 3.15): both are `model.fit` callbacks, and this engine
+    runs an epoch (or several) inside one compiled function of its own, without `fit`. `BackupAndRestore` resumes by
+    setting the epoch `fit` starts at (`model._initial_epoch`), and keeps `model.save_weights` (our optimizer is not
+    attached to the model) and an epoch and batch number: not the history rows, counters and patience state, nor the
+    fingerprint that refuses a checkpoint of other settings; it saves per epoch or per N batches, not per fused call,
+    and not by an atomic rename. `EarlyStopping` knows no target accuracy, update budget or divergence, keeps its
+    patience state outside any checkpoint, and tests `loss + min_delta < best` where this engine tests
+    `loss < best - min_delta`: rounding could end a run an epoch apart, so the numbers would no longer be the same.
+    """
+
+    def __init__(self, run_dir: str | Path | None, checkpoint_seconds: float, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+        self._run_dir = Path(run_dir) if run_dir is not None else None
+        self._seconds, self._model, self._optimizer = checkpoint_seconds, model, optimizer
+        self._last = time.perf_counter()
+
+    def resume(self, fingerprint: str | None) -> tuple[RunState, list[np.ndarray]]:
+        """The state to go on from (a fresh one without a checkpoint; RunSettingsMismatchError for another fingerprint's)
+        and x0, read before any checkpoint overwrites the weights."""
+        state, initial = RunState(fingerprint), [variable.numpy() for variable in self._model.trainable_variables]
+        if self._run_dir is not None:
+            self._run_dir.mkdir(parents=True, exist_ok=True)
+            if (self._run_dir / CHECKPOINT_NAME).exists():
+                state = _load_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, fingerprint)
+                logger.info("resuming from epoch %d (%s)", state.epoch, self._run_dir / CHECKPOINT_NAME)
+            initial = _initial_weights(self._run_dir / INITIAL_WEIGHTS_NAME, initial)
+        self._last = time.perf_counter()
+        return state, initial
+
+    def after_call(self, state: RunState) -> None:
+        if self._run_dir is not None and time.perf_counter() - self._last >= self._seconds:
+            _save_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, state)
+            self._last = time.perf_counter()
+
+
 def train(
-    model: keras.Model,
-    optimizer: keras.optimizers.Optimizer,
-    dataset: Dataset,
-    schedule: Schedule,
-    budget: Budget,
-    *,
-    seed: int,
-    run_dir: str | Path | None = None,
-    eval_batch_size: int = 4096,
-    on_epoch_end: Callable[[dict[str, Any]], None] | None = None,
-    callback_epochs: Sequence[int] | None = None,
-    checkpoint_seconds: float = 0.0,
-    strategy: tf.distribute.Strategy | None = None,
-    training_set_every_epoch: bool = True,
-    fingerprint: str | None = None,
-    trainer: Trainer | None = None,
-    max_call_seconds: float = 0.0,
-) -> RunResult:
-    """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there.
+    model: keras.Model, optimizer: keras.optimizers.Optimizer, dataset: Dataset, schedule: Schedule, budget: Budget, *,
+    seed: int, run_dir: str | Path | None = None, eval_batch_size: int = 4096,
+    on_epoch_end: Callable[[dict[str, Any]], None] | None = None, callback_epochs: Sequence[int] | None = None,
+    checkpoint_seconds: float = 0.0, strategy: tf.distribute.Strategy | None = None, training_set_every_epoch: bool = True,
+    fingerprint: str | None = None, trainer: Trainer | None = None, max_call_seconds: float = 0.0,
+) -> RunResult:  # fmt: skip
+    """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there (`Checkpoints`; one written
+    under another `fingerprint`, see `run_fingerprint`, raises RunSettingsMismatchError).
 
-    `max_call_seconds` > 0: as many whole epochs per compiled call as take about this long (`Trainer.run_epochs`;
-    at most MAX_EPOCHS_PER_CALL, never across a change of the schedule), for runs of many tiny epochs. The same
-    weights, running loss and accuracies to the bit; the distance from the initial weights (float64 in the graph)
-    and the evaluation losses may differ in their last bits (XLA sums them inside a larger graph); a kill loses at
-    most one call. A run that stops inside a call (patience, target, divergence) replays the call up to
-    its last epoch, so it ends with that epoch's weights; an epoch that `max_updates` ends inside runs on its own.
-    Ignored under a strategy; with `on_epoch_end` only if it reads the model after `callback_epochs` alone (e.g.
-    snapshots): calls then end at those epochs.
+    `max_call_seconds` > 0: several whole epochs per compiled call (`EpochCalls`); ignored under a strategy, and with
+    `on_epoch_end` allowed only if it reads the model after `callback_epochs` alone (e.g. snapshots). A run that stops
+    inside a call replays it up to that epoch, so it ends with that epoch's weights. `trainer`: the compiled steps of
+    this model, optimizer and data set from an earlier run (`train_run`'s `reuse_compiled`), else traced afresh.
 
-    `trainer`: the compiled steps of this model, optimizer and data set from an earlier run (see `train_run`'s
-    `reuse_compiled`); by default they are traced afresh.
+    The test set is evaluated after every epoch; the whole training set too, or, with `training_set_every_epoch` False,
+    only after the last (train_loss and train_accuracy are empty before it): it saves an inference pass per epoch for
+    experiments that read only the final training-set numbers.
 
-    The checkpoint keeps `fingerprint` (`run_fingerprint`): one written under another raises RunSettingsMismatchError.
-
-    A checkpoint is written after every epoch, or, with `checkpoint_seconds` > 0, after the first
-    epoch that ends that long after the last checkpoint (for runs of thousands of millisecond epochs).
-    The test set is evaluated after every epoch; the whole training set too, or, with
-    `training_set_every_epoch` False, only after the last (the history's train_loss and train_accuracy
-    are empty before it): for experiments whose claims and figures read only the final training-set
-    numbers, it saves an inference pass over the training set per epoch.
-
-    With a `strategy`, the model and optimizer must have been created in its scope.
-    The model must have been built after `keras.utils.set_random_seed(seed)`; the
-    shuffling order depends only on (seed, epoch), so a resumed run repeats an
-    uninterrupted one exactly.
+    With a `strategy`, the model and optimizer must have been created in its scope. The model must have been built
+    after `keras.utils.set_random_seed(seed)`; the shuffling order depends only on (seed, epoch), so a resumed run
+    repeats an uninterrupted one exactly.
     """
     several_per_call = max_call_seconds > 0 and strategy is None  # MirroredStrategy's steps stay one epoch per call
     if several_per_call and on_epoch_end is not None and callback_epochs is None:
         raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after "
-                         "every epoch, unless callback_epochs says after which alone")
+                         "every epoch, unless callback_epochs says after which alone")  # fmt: skip
     trainer = trainer or Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
-    run_dir = Path(run_dir) if run_dir is not None else None
-    state = _fresh_state(fingerprint)
-    initial = [variable.numpy() for variable in model.trainable_variables]
-    if run_dir is not None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        if (run_dir / CHECKPOINT_NAME).exists():
-            state = _load_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, fingerprint)
-            logger.info("resuming from epoch %d (%s)", state["epoch"], run_dir / CHECKPOINT_NAME)
-        initial = _initial_weights(run_dir / INITIAL_WEIGHTS_NAME, initial)
-    initial_float64 = [tf.constant(weights, tf.float64) for weights in initial] if several_per_call else []
-
-    last_checkpoint = time.perf_counter()
+    checkpoints = Checkpoints(run_dir, checkpoint_seconds, model, optimizer)
+    state, initial = checkpoints.resume(fingerprint)
+    calls = EpochCalls(trainer, seed, initial, max_call_seconds=max_call_seconds if several_per_call else 0.0,
+                       callback_epochs=callback_epochs, training_set=training_set_every_epoch)  # fmt: skip
     learning_rate = None
-    epochs_per_call = 1  # grows to what fits in max_call_seconds once an epoch has been timed
-    while state["stop_reason"] is None:
-        epoch = state["epoch"]
-        phase = schedule.at(epoch)
+    while state.stop_reason is None:
+        phase = schedule.at(state.epoch)
         if phase.learning_rate != learning_rate:  # assigning costs ~0.5 ms: only when the schedule changes it
             optimizer.learning_rate = learning_rate = phase.learning_rate
-        remaining = None if budget.max_updates is None else budget.max_updates - state["updates"]
-        whole_epochs_left = math.inf if remaining is None else remaining // math.ceil(dataset.num_train / phase.batch_size)
+        plan = calls.plan(state.epoch, state.updates, phase, schedule, budget)
         started = time.perf_counter()
-        if several_per_call and whole_epochs_left >= 1:  # an epoch the update budget ends inside runs on its own
-            to_callback = min((stop - epoch for stop in callback_epochs or () if stop > epoch), default=math.inf)  # a call ends there
-            count = int(min(epochs_per_call, budget.max_epochs - epoch, schedule.next_change(epoch) - epoch, whole_epochs_left, to_callback))
-            permutations = [_permutation(seed, epoch + offset, dataset.num_train) for offset in range(count)]
-            before = [variable.numpy() for variable in (*model.variables, *optimizer.variables)] if count > 1 else []
-            epochs = trainer.run_epochs(permutations, phase.batch_size, initial_float64, training_set_every_epoch)
-        else:
-            epochs = [_one_epoch(trainer, _permutation(seed, epoch, dataset.num_train), phase.batch_size, remaining, initial, training_set_every_epoch)]
+        epochs = calls.run(plan)
         seconds_per_epoch = (time.perf_counter() - started) / len(epochs)
         for index, numbers in enumerate(epochs):
-            row = _record_epoch(state, phase, numbers, budget, seconds_per_epoch)
-            if training_set_every_epoch and not math.isfinite(row["train_loss"]):
-                state["stop_reason"] = "diverged"
-            if state["stop_reason"] is not None and index < len(epochs) - 1:
-                # Stopped inside a call: back to the call's start, and its epochs up to this one again (the same
-                # numbers), so the run ends with this epoch's weights; the call's later epochs are not recorded.
-                for variable, value in zip((*model.variables, *optimizer.variables), before):
-                    variable.assign(value)
-                trainer.run_epochs(permutations[: index + 1], phase.batch_size, initial_float64, training_set_every_epoch)
-            if state["stop_reason"] is not None and not training_set_every_epoch:  # the training set, after the last epoch
-                started = time.perf_counter()
-                row["train_loss"], row["train_accuracy"] = trainer.evaluate_training_set()
-                state["wall_seconds"] = row["wall_seconds"] = row["wall_seconds"] + time.perf_counter() - started
-                if not math.isfinite(row["train_loss"]):
-                    state["stop_reason"] = "diverged"
-            state["history"].append(row)
+            row = state.end_epoch(phase, numbers, budget, seconds_per_epoch, training_set_every_epoch)
+            if state.stop_reason is not None and index < len(epochs) - 1:
+                calls.replay(plan, index + 1)  # the call's later epochs are not recorded
+            if state.stop_reason is not None and not training_set_every_epoch:
+                _evaluate_training_set_at_the_end(trainer, state, row)
+            state.history.append(row)
             if on_epoch_end is not None:
                 on_epoch_end(row)
-            if state["stop_reason"] is not None:
+            if state.stop_reason is not None:
                 break
-        logger.info(
-            "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
-            row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], row["train_loss"],
-            row["train_accuracy"], row["test_accuracy"], row["wall_seconds"],
-            f"  -> stop: {state['stop_reason']}" if state["stop_reason"] else "",
-        )  # fmt: skip
-        epochs_per_call = max(1, min(MAX_EPOCHS_PER_CALL, int(max_call_seconds / max(seconds_per_epoch, 1e-9))))
-        if run_dir is not None and time.perf_counter() - last_checkpoint >= checkpoint_seconds:
-            _save_checkpoint(run_dir / CHECKPOINT_NAME, model, optimizer, state)
-            last_checkpoint = time.perf_counter()
-
-    history = pd.DataFrame(state["history"], columns=HISTORY_COLUMNS)
+        _log_epoch(row, state.stop_reason)
+        calls.timed(seconds_per_epoch)
+        checkpoints.after_call(state)
+    history = pd.DataFrame(state.history, columns=HISTORY_COLUMNS)
     return RunResult(history=history, metrics=_final_metrics(state, history, dataset))
+
+
+def _evaluate_training_set_at_the_end(trainer: Trainer, state: RunState, row: dict[str, Any]) -> None:
+    """The last epoch's training-set numbers, for a run that skipped them after the others; the pass's time counts."""
+    started = time.perf_counter()
+    row["train_loss"], row["train_accuracy"] = trainer.evaluate_training_set()
+    state.wall_seconds = row["wall_seconds"] = row["wall_seconds"] + time.perf_counter() - started
+    if not math.isfinite(row["train_loss"]):
+        state.stop_reason = "diverged"
+
+
+def _log_epoch(row: dict[str, Any], stop_reason: str | None) -> None:
+    logger.info(
+        "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
+        row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], row["train_loss"],
+        row["train_accuracy"], row["test_accuracy"], row["wall_seconds"], f"  -> stop: {stop_reason}" if stop_reason else "",
+    )  # fmt: skip
 
 
 def _permutation(seed: int, epoch: int, num_train: int) -> np.ndarray:
     """The epoch's shuffling order: a function of (seed, epoch) only, so a resumed run repeats an uninterrupted one."""
     return np.random.default_rng([seed, epoch]).permutation(num_train)
-
-
-def _one_epoch(
-    trainer: Trainer, permutation: np.ndarray, batch_size: int, max_updates: int | None, initial: list[np.ndarray],
-    training_set: bool,
-) -> dict[str, Any]:  # fmt: skip
-    """One epoch in its own calls: what `Trainer.run_epochs` returns for each of its epochs."""
-    updates, examples, running_loss = trainer.run_epoch(permutation, batch_size, max_updates)
-    return {
-        "updates": updates, "examples": examples, "running_loss": running_loss, "test": trainer.evaluate_test_set(),
-        "train": trainer.evaluate_training_set() if training_set else (math.nan, math.nan),
-        "distance": _distance(trainer.trainable_weights(), initial),
-    }  # fmt: skip
-
-
-def _record_epoch(state: dict[str, Any], phase: Phase, numbers: Mapping[str, Any], budget: Budget, seconds: float) -> dict[str, Any]:
-    """The history row of a finished epoch; the run's counters and stop reason updated."""
-    state["epoch"] += 1
-    state["updates"] += numbers["updates"]
-    state["examples_seen"] += numbers["examples"]
-    state["wall_seconds"] += seconds
-    row = {
-        "epoch": state["epoch"], "updates": state["updates"], "examples_seen": state["examples_seen"],
-        "learning_rate": phase.learning_rate, "batch_size": phase.batch_size, "train_loss_running": numbers["running_loss"],
-        "train_loss": numbers["train"][0], "train_accuracy": numbers["train"][1],
-        "test_loss": numbers["test"][0], "test_accuracy": numbers["test"][1],
-        "wall_seconds": state["wall_seconds"], "distance_from_init": numbers["distance"],
-    }  # fmt: skip
-    _update_stop_reason(state, row, budget)
-    return row
-
-
-def _fresh_state(fingerprint: str | None = None) -> dict[str, Any]:
-    return {
-        "fingerprint": fingerprint,
-        "epoch": 0,
-        "updates": 0,
-        "examples_seen": 0,
-        "wall_seconds": 0.0,
-        "history": [],
-        "best_train_loss": math.inf,
-        "epochs_without_improvement": 0,
-        "stop_reason": None,
-    }
-
-
-def _update_stop_reason(state: dict[str, Any], row: dict[str, Any], budget: Budget) -> None:
-    """Decide, after an epoch, whether and why the run ends (first rule that applies wins; a non-finite loss on
-    the whole training set, evaluated after this, makes it diverged too)."""
-    if not math.isfinite(row["train_loss_running"]):
-        state["stop_reason"] = "diverged"
-        return
-    # Keskar's "until the loss ceased to improve" watches the epoch's minibatch loss, as Keras'
-    # `loss` does: the inference-mode loss of a large batch lags behind its BN moving averages.
-    if row["train_loss_running"] < state["best_train_loss"] - budget.min_delta:
-        state["best_train_loss"] = row["train_loss_running"]
-        state["epochs_without_improvement"] = 0
-    else:
-        state["epochs_without_improvement"] += 1
-    if budget.target_accuracy is not None and row["test_accuracy"] >= budget.target_accuracy:
-        state["stop_reason"] = "target_accuracy"
-    elif budget.max_updates is not None and state["updates"] >= budget.max_updates:
-        state["stop_reason"] = "max_updates"
-    elif budget.patience is not None and state["epochs_without_improvement"] >= budget.patience:
-        state["stop_reason"] = "converged"
-    elif state["epoch"] >= budget.max_epochs:
-        state["stop_reason"] = "max_epochs"
 
 
 def _distance(weights: list[np.ndarray], initial: list[np.ndarray]) -> float:
@@ -551,16 +634,16 @@ def _distance(weights: list[np.ndarray], initial: list[np.ndarray]) -> float:
     return math.sqrt(squared)
 
 
-def _final_metrics(state: dict[str, Any], history: pd.DataFrame, dataset: Dataset) -> dict[str, Any]:
+def _final_metrics(state: RunState, history: pd.DataFrame, dataset: Dataset) -> dict[str, Any]:
     last = history.iloc[-1]
     metrics = {
-        "diverged": state["stop_reason"] == "diverged",
-        "stop_reason": state["stop_reason"],
-        "epochs": int(state["epoch"]),
-        "updates": int(state["updates"]),
-        "examples_seen": int(state["examples_seen"]),
+        "diverged": state.stop_reason == "diverged",
+        "stop_reason": state.stop_reason,
+        "epochs": int(state.epoch),
+        "updates": int(state.updates),
+        "examples_seen": int(state.examples_seen),
         "batch_size": int(last["batch_size"]),
-        "wall_seconds": float(state["wall_seconds"]),
+        "wall_seconds": float(state.wall_seconds),
         **{key: _finite_or_none(last[key]) for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")},
         "best_test_accuracy": _finite_or_none(history["test_accuracy"].max()),
         "distance_from_init": _finite_or_none(last["distance_from_init"]),
@@ -585,32 +668,30 @@ def _initial_weights(path: Path, current: list[np.ndarray]) -> list[np.ndarray]:
         return [saved[f"w{i}"] for i in range(len(current))]
 
 
-def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict[str, Any]) -> None:
+def _save_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: RunState) -> None:
     # model.variables includes BN statistics and dropout seed states, so a resumed run is exact.
     arrays = {f"model/{i}": variable.numpy() for i, variable in enumerate(model.variables)}
     arrays |= {f"optimizer/{i}": variable.numpy() for i, variable in enumerate(optimizer.variables)}
     # The history as columns: a JSON dump of every row grows with the run and dominates tiny epochs.
-    arrays |= {f"history/{column}": np.array([row[column] for row in state["history"]]) for column in HISTORY_COLUMNS}
-    arrays["state"] = np.array(json.dumps({key: value for key, value in state.items() if key != "history"}))
+    arrays |= {f"history/{column}": np.array([row[column] for row in state.history]) for column in HISTORY_COLUMNS}
+    arrays["state"] = np.array(state.counters_json())
     _atomic_savez(path, arrays)
 
 
-def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, fingerprint: str | None) -> dict[str, Any]:
+def _load_checkpoint(path: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, fingerprint: str | None) -> RunState:
     with np.load(path) as arrays:
-        written_under = json.loads(str(arrays["state"])).get("fingerprint")
-        if written_under != fingerprint:
+        counters = json.loads(str(arrays["state"]))
+        if counters.get("fingerprint") != fingerprint:
             raise RunSettingsMismatchError(
-                f"{path} was written under other settings or code (fingerprint {written_under}, this run {fingerprint}): "
+                f"{path} was written under other settings or code (fingerprint {counters.get('fingerprint')}, this run {fingerprint}): "
                 f"restore them to resume, or delete {path.parent} to train afresh"
             )
         for i, variable in enumerate(model.variables):
             variable.assign(arrays[f"model/{i}"])
         for i, variable in enumerate(optimizer.variables):
             variable.assign(arrays[f"optimizer/{i}"])
-        state = json.loads(str(arrays["state"]))
         columns = {column: arrays[f"history/{column}"].tolist() for column in HISTORY_COLUMNS}
-    state["history"] = [dict(zip(columns, values)) for values in zip(*columns.values())]
-    return state
+    return RunState(**counters, history=[dict(zip(columns, values)) for values in zip(*columns.values())])
 
 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -643,22 +724,11 @@ def finished_run(run_dir: str | Path, fingerprint: str) -> RunResult | None:
 
 
 def train_run(
-    *,
-    dataset: Dataset,
-    model_config: dict[str, Any],
-    optimizer_config: dict[str, Any],
-    schedule: Schedule,
-    budget: Budget,
-    seed: int,
-    run_dir: str | Path,
-    eval_batch_size: int,
-    snapshots: Mapping[int, str] | None = None,
-    checkpoint_seconds: float = 0.0,
-    record: Mapping[str, Any] | None = None,
-    training_set_every_epoch: bool = True,
-    reuse_compiled: bool = False,
-    max_call_seconds: float = 0.0,
-) -> RunResult:
+    *, dataset: Dataset, model_config: dict[str, Any], optimizer_config: dict[str, Any], schedule: Schedule, budget: Budget,
+    seed: int, run_dir: str | Path, eval_batch_size: int, snapshots: Mapping[int, str] | None = None,
+    checkpoint_seconds: float = 0.0, record: Mapping[str, Any] | None = None, training_set_every_epoch: bool = True,
+    reuse_compiled: bool = False, max_call_seconds: float = 0.0,
+) -> RunResult:  # fmt: skip
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
     `max_call_seconds`: several epochs per compiled call (see `train`).
@@ -686,57 +756,79 @@ def train_run(
         optimizer = make_optimizer(optimizer_config)
     trainer = None
     if reuse_compiled and strategy is None:
-        model, optimizer, trainer = _compiled_for(model, optimizer, dataset, model_config, optimizer_config, eval_batch_size)
-    snapshots = snapshots or {}
-    staging = Path(run_dir) / SNAPSHOT_STAGING_NAME
-
-    def save_snapshot(row: dict[str, Any]) -> None:
-        if row["epoch"] in snapshots:
-            staging.mkdir(parents=True, exist_ok=True)
-            model.save_weights(staging / f"epoch{row['epoch']}.weights.h5")
-
+        model, optimizer, trainer = _compiled.holding(model, optimizer, dataset, model_config, optimizer_config, eval_batch_size)
+    kept = _Snapshots(run_dir, snapshots or {}, model)
     result = train(
         model, optimizer, dataset, schedule, budget,
-        seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=save_snapshot if snapshots else None,
+        seed=seed, run_dir=run_dir, eval_batch_size=eval_batch_size, on_epoch_end=kept.save if snapshots else None,
         callback_epochs=tuple(snapshots) if snapshots else None,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
         fingerprint=fingerprint, trainer=trainer, max_call_seconds=max_call_seconds,
     )  # fmt: skip
     result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
     save_run(run_dir, result, model)
-    for epoch, path in snapshots.items():
-        if (staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / f"epoch{epoch}.weights.h5", path)
-    if staging.exists():
-        shutil.rmtree(staging)
+    kept.publish()
     logger.info("run finished: %s", json.dumps(result.metrics))
     return result
 
 
-# The last compiled model, optimizer and steps per (data set, network, optimizer without its learning rate): see
-# train_run's `reuse_compiled`. One entry: a process trains one grid at a time.
-_compiled: dict[tuple[int, str, str, int], tuple[keras.Model, keras.optimizers.Optimizer, Trainer]] = {}
+class _Snapshots:
+    """The weights after chosen epochs (epoch -> file): staged in the run folder while the run trains (Snakemake clears
+    a killed job's outputs before it resumes, not this folder), moved to their files once it has finished."""
+
+    def __init__(self, run_dir: str | Path, files: Mapping[int, str], model: keras.Model) -> None:
+        self._files, self._model = files, model
+        self._staging = Path(run_dir) / SNAPSHOT_STAGING_NAME
+
+    def save(self, row: dict[str, Any]) -> None:
+        """An `on_epoch_end`: keeps the weights if the epoch just finished is one of the chosen."""
+        if row["epoch"] in self._files:
+            self._staging.mkdir(parents=True, exist_ok=True)
+            self._model.save_weights(self._staging / f"epoch{row['epoch']}.weights.h5")
+
+    def publish(self) -> None:
+        for epoch, path in self._files.items():
+            if (self._staging / f"epoch{epoch}.weights.h5").exists():  # else the run stopped before this epoch
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self._staging / f"epoch{epoch}.weights.h5", path)
+        if self._staging.exists():
+            shutil.rmtree(self._staging)
 
 
-def _compiled_for(
-    model: keras.Model, optimizer: keras.optimizers.Optimizer, dataset: Dataset, model_config: Mapping[str, Any],
-    optimizer_config: Mapping[str, Any], eval_batch_size: int,
-) -> tuple[keras.Model, keras.optimizers.Optimizer, Trainer]:  # fmt: skip
-    """The compiled model, optimizer and trainer of an earlier run of the same kind, holding this run's fresh weights
-    and optimizer state; or new ones, kept for the next run."""
-    without_rate = {key: value for key, value in optimizer_config.items() if key != "learning_rate"}
-    key = (id(dataset), json.dumps(model_config, sort_keys=True), json.dumps(without_rate, sort_keys=True), eval_batch_size)
-    if key not in _compiled:
-        _compiled.clear()
-        _compiled[key] = (model, optimizer, Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size))
-        return _compiled[key]
-    compiled_model, compiled_optimizer, trainer = _compiled[key]
-    # Every variable: weights, batch-norm statistics and the seed states of random layers (dropout), so their
-    # random streams start where a fresh run's would.
-    for target, fresh in zip(compiled_model.variables, model.variables):
-        target.assign(fresh)
-    optimizer.build(compiled_model.trainable_variables)  # the fresh state: zero slots and step count, this run's rate
-    for target, fresh in zip(compiled_optimizer.variables, optimizer.variables):
-        target.assign(fresh)
-    return compiled_model, compiled_optimizer, trainer
+class CompiledSteps:
+    """The last `reuse_compiled` run's model, optimizer and Trainer, for the next run on the same data set, network and
+    optimizer (its learning rate aside): see `train_run`. One entry: a process trains one grid at a time.
+
+    The data set is matched by identity (`is`), not `id()`, and the entry holds it: while it is cached no other object
+    can take its place, and a data set loaded again (equal, but another object) gets steps of its own.
+    """
+
+    def __init__(self) -> None:
+        self.dataset: Dataset | None = None
+        self._settings: tuple[str, str, int] | None = None
+        self._compiled: tuple[keras.Model, keras.optimizers.Optimizer, Trainer] | None = None
+
+    def holding(
+        self, model: keras.Model, optimizer: keras.optimizers.Optimizer, dataset: Dataset, model_config: Mapping[str, Any],
+        optimizer_config: Mapping[str, Any], eval_batch_size: int,
+    ) -> tuple[keras.Model, keras.optimizers.Optimizer, Trainer]:  # fmt: skip
+        """The compiled model, optimizer and trainer of an earlier run of the same kind, holding this run's fresh
+        weights and optimizer state; or these, compiled now and kept for the next run."""
+        without_rate = {key: value for key, value in optimizer_config.items() if key != "learning_rate"}
+        settings = (json.dumps(model_config, sort_keys=True), json.dumps(without_rate, sort_keys=True), eval_batch_size)
+        if self._compiled is None or self.dataset is not dataset or self._settings != settings:
+            self.dataset, self._settings = dataset, settings
+            self._compiled = (model, optimizer, Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size))
+            return self._compiled
+        compiled_model, compiled_optimizer, trainer = self._compiled
+        # Every variable: weights, batch-norm statistics and the seed states of random layers (dropout), so their
+        # random streams start where a fresh run's would.
+        for target, fresh in zip(compiled_model.variables, model.variables):
+            target.assign(fresh)
+        optimizer.build(compiled_model.trainable_variables)  # the fresh state: zero slots and step count, this run's rate
+        for target, fresh in zip(compiled_optimizer.variables, optimizer.variables):
+            target.assign(fresh)
+        return self._compiled
+
+
+_compiled = CompiledSteps()

@@ -298,7 +298,7 @@ def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_p
     for rate, seed in grid:
         pd.testing.assert_frame_equal(histories[True, rate, seed], histories[False, rate, seed], check_exact=True)
     assert not histories[True, 0.05, 0].equals(histories[True, 0.05, 1])  # the seeds differ: nothing carried over
-    assert len(training._compiled) == 1
+    assert training._compiled.dataset is dataset  # one entry, held and matched by identity
 
 
 def test_several_epochs_per_call_end_a_call_at_each_callback_epoch(tiny_mnist1d):
@@ -315,3 +315,19 @@ def test_several_epochs_per_call_end_a_call_at_each_callback_epoch(tiny_mnist1d)
         train(model, optimizer, tiny_mnist1d, Schedule.constant(0.05, 100), Budget(max_epochs=8), seed=1,
               max_call_seconds=max_call_seconds, on_epoch_end=keep, callback_epochs=(3,))  # fmt: skip
     assert all(np.array_equal(a, b) for a, b in zip(seen[0.0], seen[1e9]))
+
+
+def test_compiled_steps_are_reused_only_for_the_same_data_set_object(tiny_mnist1d):
+    """The cache holds its data set and matches it with `is`: no other object can take its id while cached, and an
+    equal copy (another object) gets steps of its own."""
+    import dataclasses
+
+    from replications.training import CompiledSteps
+
+    cache, settings = CompiledSteps(), (MODEL, {"name": "sgd", "learning_rate": 0.1}, 4096)
+    first = cache.holding(*fresh(tiny_mnist1d, optimizer="sgd"), tiny_mnist1d, *settings)
+    again = cache.holding(*fresh(tiny_mnist1d, seed=1, optimizer="sgd"), tiny_mnist1d, *settings)
+    assert again[2] is first[2] and again[0] is first[0]  # the same compiled trainer and model, now with seed 1's weights
+    copy = dataclasses.replace(tiny_mnist1d)
+    other = cache.holding(*fresh(copy, optimizer="sgd"), copy, *settings)
+    assert other[2] is not first[2] and cache.dataset is copy
