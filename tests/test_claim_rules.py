@@ -227,7 +227,7 @@ def test_momentum_cost_reaches_every_verdict(config):
 
 
 def wilson_runs(online_epochs, full_epochs, online_accuracy, full_accuracy, tasks=("a",)) -> pd.DataFrame:
-    """Runs as experiment.with_epochs_to_target leaves them: epochs to the common target (NaN: not reached)."""
+    """Runs as measures.with_epochs_to_target leaves them: epochs to the common target (NaN: not reached)."""
     rows = []
     for task in tasks:
         for s in range(5):

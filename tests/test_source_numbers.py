@@ -301,7 +301,7 @@ def wilson(suite_config):
 
 
 def wilson_digit_runs(epochs_by_batch: dict[int, np.ndarray]) -> pd.DataFrame:
-    """Runs as experiment.with_epochs_to_target leaves them, one learning rate, the largest batch the full batch."""
+    """Runs as measures.with_epochs_to_target leaves them, one learning rate, the largest batch the full batch."""
     largest = max(epochs_by_batch)
     return pd.DataFrame([
         {"task": "digit", "batch_label": "full" if batch == largest else str(batch), "batch_size": batch, "learning_rate": 0.1,

@@ -3,15 +3,15 @@ import pandas as pd
 import pytest
 
 from replications.typed_config import CoreConfig
-from replications.wilson2003 import analysis, experiment, layout
+from replications.wilson2003 import analysis, layout, measures, steps
 from replications.wilson2003.config import WilsonConfig
 
 
 def test_epochs_to_best_is_the_first_epoch_at_the_maximum():
     accuracy = pd.Series([0.50, 0.70, 0.90, 0.85, 0.90, 0.60])
-    assert experiment.epochs_to_best(accuracy) == (0.90, 3)
-    assert experiment.epochs_to_best(pd.Series([0.5, np.nan, 0.7])) == (0.7, 3)
-    assert experiment.epochs_to_best(pd.Series([np.nan, np.nan]))[1] == 0
+    assert steps.epochs_to_best(accuracy) == (0.90, 3)
+    assert steps.epochs_to_best(pd.Series([0.5, np.nan, 0.7])) == (0.7, 3)
+    assert steps.epochs_to_best(pd.Series([np.nan, np.nan]))[1] == 0
 
 
 def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
@@ -22,21 +22,21 @@ def test_grid_skips_batch_sizes_at_or_above_the_training_set(config):
     assert grid == [("iris", "1"), ("iris", "10"), ("iris", "full"), ("wine", "1"), ("wine", "10"), ("wine", "100"), ("wine", "full"),
                     ("wine_n60", "1"), ("wine_n60", "full")]  # the size series: online and full batch of wine's first 60
     assert layout.task_train_size(WilsonConfig.from_config(config), "wine_n60") == 48  # 60 - 20% hold-out
-    assert experiment.resolve_batch_size("full", 96) == 96 and experiment.resolve_batch_size("10", 96) == 10
+    assert steps.resolve_batch_size("full", 96) == 96 and steps.resolve_batch_size("10", 96) == 10
 
 
 def test_a_learning_rate_that_blows_up_is_recorded_as_diverged(config):
     section = config["wilson2003"]
     section.update(learning_rates=[1e6, 0.1], seeds=[0, 1], model={"name": "shallow", "hidden_units": 8, "activation": "relu"})
     section["max_epochs"]["full"] = 100  # long enough for lr 0.1 to bring the training loss well below the no-information loss
-    runs, histories = experiment.run_group(CoreConfig.from_config(config), WilsonConfig.from_config(config), "iris", "full")
+    runs, histories = steps.run_group(CoreConfig.from_config(config), WilsonConfig.from_config(config), "iris", "full")
     assert set(histories.groupby(["learning_rate", "seed"]).groups) == {(1e6, 0), (1e6, 1), (0.1, 0), (0.1, 1)}
     by_rate = runs.groupby("learning_rate")["diverged"].all()
     assert by_rate[1e6] and not by_rate[0.1]
     assert (runs[runs["diverged"]]["epochs_run"] < section["max_epochs"]["full"]).all()
     assert set(runs.columns) >= {"best_holdout_accuracy", "final_train_loss", "no_information_loss", "censored"}
-    assert np.allclose(runs["no_information_loss"], experiment.no_information_loss(np.array([0, 1, 2, 0, 1, 2])), atol=0.1)
-    stable = experiment.largest_stable_learning_rates(runs, loss_share=0.9)
+    assert np.allclose(runs["no_information_loss"], steps.no_information_loss(np.array([0, 1, 2, 0, 1, 2])), atol=0.1)
+    stable = measures.largest_stable_learning_rates(runs, loss_share=0.9)
     assert stable["largest_stable_learning_rate"].tolist() == [0.1], runs[["learning_rate", "final_train_loss"]]
 
 
@@ -50,7 +50,7 @@ def test_epochs_to_target_is_the_first_epoch_at_a_share_of_the_tasks_best():
         for label, curve in (("1", [0.5, 0.77, 0.80, 0.78]), ("full", [0.2, 0.4, 0.6, 0.7]))
         for epoch, accuracy in enumerate(curve, start=1)
     ])  # fmt: skip
-    with_target = experiment.with_epochs_to_target(runs, histories, target_fraction=0.95).set_index("batch_label")
+    with_target = measures.with_epochs_to_target(runs, histories, target_fraction=0.95).set_index("batch_label")
     assert with_target.loc["1", "target"] == 0.95 * 0.80
     assert with_target.loc["1", "epochs_to_target"] == 2  # 0.77 >= 0.76
     assert np.isnan(with_target.loc["full", "epochs_to_target"])  # 0.70 never reaches 0.76
@@ -87,11 +87,11 @@ def test_each_seed_is_tested_at_the_rate_the_other_seeds_chose():
          "best_holdout_accuracy": 0.9, "target": 0.8}
         for (rate, seed), value in epochs.items()
     ])  # fmt: skip
-    assert experiment.fastest_per_batch(runs)["learning_rate"].tolist() == [1.0]  # on every seed at once
-    picked = experiment.cross_fitted(runs).set_index("seed")
+    assert measures.fastest_per_batch(runs)["learning_rate"].tolist() == [1.0]  # on every seed at once
+    picked = measures.cross_fitted(runs).set_index("seed")
     assert picked["learning_rate"].to_dict() == {0: 0.1, 1: 1.0, 2: 1.0}
     assert picked["epochs_to_target"].to_dict() == {0: 5.0, 1: 6.0, 2: 6.0} and picked["reached"].all()
-    assert experiment.cross_fitted(runs[runs["seed"] == 0]).empty  # one seed: no other seed to choose for it
+    assert measures.cross_fitted(runs[runs["seed"] == 0]).empty  # one seed: no other seed to choose for it
 
 
 def test_a_crossing_is_refined_below_an_epoch_by_probes_that_retrace_the_run(config):
@@ -102,19 +102,19 @@ def test_a_crossing_is_refined_below_an_epoch_by_probes_that_retrace_the_run(con
     section.update(learning_rates=[1.0, 0.1], seeds=[0, 1, 2], model={"name": "shallow", "hidden_units": 8, "activation": "sigmoid"})
     section["max_epochs"]["10"] = 20
     core, wilson = CoreConfig.from_config(config), WilsonConfig.from_config(config)
-    runs, histories = experiment.run_group(core, wilson, "iris", "10")
+    runs, histories = steps.run_group(core, wilson, "iris", "10")
     section["crossing_probes"] = 1  # the epoch's end only: the probe must retrace the run to the bit
-    whole_epochs = experiment.refine_crossings(core, WilsonConfig.from_config(config), "iris", runs, histories)
+    whole_epochs = steps.refine_crossings(core, WilsonConfig.from_config(config), "iris", runs, histories)
     assert len(whole_epochs) == 3 and (whole_epochs["end_probe_accuracy"] == whole_epochs["recorded_accuracy"]).all()
     assert (whole_epochs["epochs_to_target_refined"] == whole_epochs["crossing_epoch"]).all()
-    refined = experiment.refine_crossings(core, wilson, "iris", runs, histories)  # 8 probes an epoch
-    assert refined[experiment.RUN_KEYS].equals(whole_epochs[experiment.RUN_KEYS])
+    refined = steps.refine_crossings(core, wilson, "iris", runs, histories)  # 8 probes an epoch
+    assert refined[layout.RUN_KEYS].equals(whole_epochs[layout.RUN_KEYS])
     inside = (refined["epochs_to_target_refined"] > refined["crossing_epoch"] - 1) & (refined["epochs_to_target_refined"] <= refined["crossing_epoch"])
     within = refined["updates_to_target"] - 10 * (refined["crossing_epoch"] - 1)  # updates into the crossing epoch
     seen = np.minimum(10 * within, 96) / 96  # in examples: the epoch's last batch has 6
     assert inside.all() and np.allclose(refined["epochs_to_target_refined"], refined["crossing_epoch"] - 1 + seen)
     assert (refined["end_probe_accuracy"] == refined["recorded_accuracy"]).all()  # every refined run's end probe retraced it
-    assert experiment.probe_points(10, 8) == [2, 3, 4, 5, 7, 8, 9, 10] and experiment.probe_points(3, 8) == [1, 2, 3]
+    assert steps.probe_points(10, 8) == [2, 3, 4, 5, 7, 8, 9, 10] and steps.probe_points(3, 8) == [1, 2, 3]
 
 
 def test_a_linear_growth_fit_needs_enough_batch_sizes_and_probes_that_retraced(config):
@@ -129,7 +129,7 @@ def test_a_linear_growth_fit_needs_enough_batch_sizes_and_probes_that_retraced(c
     ])  # fmt: skip
     crossings = picked.assign(crossing_epoch=picked["epochs_to_target"], epochs_to_target_refined=picked["batch_size"] / 100 * (1 + 0.05 * picked["seed"]),
                               at_first_probe=False, end_probe_accuracy=np.nan, recorded_accuracy=0.9)  # fmt: skip
-    crossings = crossings.assign(updates_to_target=0)[[*experiment.RUN_KEYS, *experiment.CROSSING_COLUMNS]]
+    crossings = crossings.assign(updates_to_target=0)[[*layout.RUN_KEYS, *layout.CROSSING_COLUMNS]]
     (row,) = analysis.slope_claims(wilson, picked, picked, crossings)
     assert row.verdict == "reproduced" and row.effect == pytest.approx(1.0) and "12 of 12 crossings resolved" in row.our_value
     (whole,) = analysis.slope_claims(wilson, picked, picked)  # whole epochs: 1, 1, 1 -> no growth at all

@@ -11,7 +11,7 @@ from scipy import stats
 from replications import claims, plots, statistics
 from replications.wilson2003 import paper
 from replications.wilson2003.config import WilsonConfig
-from replications.wilson2003.experiment import cross_fitted, fastest_per_batch, largest_stable_learning_rates, most_accurate_per_batch
+from replications.wilson2003.measures import cross_fitted, fastest_per_batch, largest_stable_learning_rates, most_accurate_per_batch
 from replications.wilson2003.layout import FULL
 
 
@@ -140,7 +140,7 @@ def _seed_slope(group: pd.DataFrame) -> float:
 
 
 def with_refined_crossings(points: pd.DataFrame, crossings: pd.DataFrame | None) -> pd.DataFrame:
-    """`points` with each refined run's fractional epochs to the target (`experiment.refine_crossings`) in place of its
+    """`points` with each refined run's fractional epochs to the target (`steps.refine_crossings`) in place of its
     whole epochs; `floor`: reached at the first probe (an upper bound); `retraced`: False where a probe that ended at
     the crossing epoch's end did not give the accuracy the run recorded."""
     if crossings is None or crossings.empty:
@@ -310,7 +310,7 @@ def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float)
 
 def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, crossings: pd.DataFrame | None = None,
                series: pd.DataFrame | None = None) -> list[claims.ClaimRow]:  # fmt: skip
-    """Every claim row, from runs that carry their epochs to the common target (experiment.with_epochs_to_target):
+    """Every claim row, from runs that carry their epochs to the common target (measures.with_epochs_to_target):
     `runs` of the grid's tasks, `crossings` refined below an epoch (claim 3), `series` of the size series (claim 5).
 
     The learning rates chosen per seed on the other seeds are found once and shared: the claims run again on every seed

@@ -12,6 +12,10 @@ from replications.wilson2003.config import WilsonConfig
 
 NAME = "wilson2003"
 FULL = "full"
+RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]  # the columns that name a run of the grid
+# A refined crossing's columns (steps.refine_crossings), after the run's keys.
+CROSSING_COLUMNS = ["crossing_epoch", "updates_to_target", "epochs_to_target_refined", "at_first_probe", "end_probe_accuracy",
+                    "recorded_accuracy"]  # fmt: skip
 TABLES = ("large_task", "summary")
 FIGURES = ("epochs", "curves")
 

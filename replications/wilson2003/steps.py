@@ -1,4 +1,5 @@
-"""Wilson & Martinez 2003: online (batch 1) vs batch gradient descent, epochs to a common hold-out accuracy.
+"""Wilson & Martinez 2003, the steps its jobs call: training the grid's runs, and refining claim 3's crossings of the
+target below an epoch.
 
 Plain gradient descent (no momentum) on a one-hidden-layer network; a grid of batch sizes and
 learning rates per task; the hold-out set is split off the training data. As in the paper, a
@@ -18,7 +19,8 @@ import pandas as pd
 from replications.typed_config import CoreConfig
 from replications.wilson2003 import layout
 from replications.wilson2003.config import WilsonConfig
-
+from replications.wilson2003.layout import CROSSING_COLUMNS, RUN_KEYS
+from replications.wilson2003.measures import cross_fitted, with_epochs_to_target
 
 def resolve_batch_size(label: str, num_train: int) -> int:
     return num_train if label == layout.FULL else int(label)
@@ -104,32 +106,9 @@ def run_group(core: CoreConfig, wilson: WilsonConfig, task: str, label: str) -> 
     return pd.DataFrame(rows), pd.concat(histories, ignore_index=True)
 
 
-CROSSING_COLUMNS = ["crossing_epoch", "updates_to_target", "epochs_to_target_refined", "at_first_probe", "end_probe_accuracy",
-                    "recorded_accuracy"]  # fmt: skip
-
-
 def probe_points(updates_per_epoch: int, probes: int) -> list[int]:
     """`probes` evenly spaced update counts within an epoch, at least one update apart, the epoch's end last."""
     return sorted({math.ceil(index * updates_per_epoch / probes) for index in range(1, probes + 1)})
-
-
-def read_crossings(paths: list[str]) -> pd.DataFrame:
-    """The tasks' refined crossings in one frame (a task with none wrote only a header), with their columns' types."""
-    frames = [frame for frame in (pd.read_csv(path, dtype={"batch_label": str}) for path in paths) if not frame.empty]
-    if not frames:
-        return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
-    crossings = pd.concat(frames, ignore_index=True)
-    return crossings.astype({"epochs_to_target_refined": float, "end_probe_accuracy": float, "recorded_accuracy": float, "at_first_probe": bool})
-
-
-def series_runs(wilson: WilsonConfig, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
-    """Claim 5's runs: every size of the size series, online and full batch, each size's common target from these runs
-    alone (the largest size is a task of the grid, whose other batch sizes would otherwise set its target: the size
-    would then not be the only thing that changes)."""
-    members = list(wilson.series_tasks())
-    chosen = runs["task"].isin(members) & runs["batch_label"].isin(["1", layout.FULL])
-    keys = runs.loc[chosen, RUN_KEYS]
-    return with_epochs_to_target(runs[chosen], histories.merge(keys, on=RUN_KEYS), wilson.claims.target_fraction)
 
 
 def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd.DataFrame, histories: pd.DataFrame) -> pd.DataFrame:
@@ -207,84 +186,3 @@ class AccuracyAtBudget:
         predicted = np.argmax(self.model(self.x_test, training=False), axis=-1)
         return {"holdout_accuracy_at_budget": float(at_budget["test_accuracy"].iloc[0]),
                 "test_accuracy_at_budget": float(np.mean(predicted == self.y_test)), "test_examples": len(self.y_test)}  # fmt: skip
-
-
-RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]
-
-
-def read_groups(inputs: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every run's summary row and per-epoch history from the files a job declares (`runs`, `histories`)."""
-    runs, histories = (pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in inputs[name]], ignore_index=True)
-                       for name in ("runs", "histories"))  # fmt: skip
-    return runs, histories
-
-
-def with_epochs_to_target(runs: pd.DataFrame, histories: pd.DataFrame, target_fraction: float) -> pd.DataFrame:
-    """`runs` with each task's common target (target_fraction x the best mean hold-out accuracy of any of its batch
-    sizes and learning rates) and each run's first epoch at or above it (NaN: not reached within its budget)."""
-    cells = runs[~runs["diverged"]].groupby(["task", "batch_label", "learning_rate"])["best_holdout_accuracy"].mean()
-    target = target_fraction * cells.groupby("task").max()
-    above = histories[histories["test_accuracy"] >= histories["task"].map(target)]
-    first = above.groupby(RUN_KEYS)["epoch"].min().rename("epochs_to_target").reset_index()
-    merged = runs.drop(columns=["target", "epochs_to_target"], errors="ignore").merge(first, on=RUN_KEYS, how="left")
-    merged.loc[merged["diverged"], "epochs_to_target"] = np.nan
-    return merged.assign(target=merged["task"].map(target))
-
-
-def fastest_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task and batch size: the learning rate whose seeds all reach the target in the fewest mean epochs, or, where
-    none does, the one with the best mean hold-out accuracy (`reached` False: its epochs exceed the budget)."""
-    means = (
-        runs.assign(reached=runs["epochs_to_target"].notna())
-        .groupby(["task", "batch_label", "batch_size", "learning_rate"])
-        .agg(epochs_to_target=("epochs_to_target", "mean"), reached=("reached", "all"),
-             best_holdout_accuracy=("best_holdout_accuracy", "mean"), target=("target", "first"), n_seeds=("seed", "size"))
-        .reset_index()
-    )  # fmt: skip
-    means.loc[~means["reached"], "epochs_to_target"] = np.nan
-    # Reached first, then the fewest epochs; among cells that never reach, the best accuracy.
-    ordered = means.sort_values(["reached", "epochs_to_target", "best_holdout_accuracy"], ascending=[False, True, False])
-    return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
-
-
-def cross_fitted(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task, batch size and seed: that seed's run at the learning rate `fastest_per_batch` chooses on the *other*
-    seeds (amendment A16), so no seed's epochs both choose the rate and test the claim; `reached`: this run reached the
-    common target. A seed with no other seed beside it has no rate chosen for it and is left out."""
-    picks = []
-    for seed in sorted(runs["seed"].unique()):
-        others = runs[runs["seed"] != seed]
-        if others.empty:
-            continue
-        chosen = fastest_per_batch(others)[["task", "batch_label", "learning_rate"]]
-        picks.append(runs[runs["seed"] == seed].merge(chosen, on=["task", "batch_label", "learning_rate"]))
-    columns = [*runs.columns, "reached"]
-    if not picks:
-        return pd.DataFrame(columns=columns)
-    picked = pd.concat(picks, ignore_index=True)
-    return picked.assign(reached=picked["epochs_to_target"].notna()).sort_values(["task", "batch_size", "seed"]).reset_index(drop=True)
-
-
-def most_accurate_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per task and batch size: the learning rate with the best mean hold-out accuracy after the equal budget (claim 2's
-    choice, on the selection split; runs that diverged before it count for none)."""
-    means = (
-        runs.dropna(subset=["holdout_accuracy_at_budget"]).groupby(["task", "batch_label", "batch_size", "learning_rate"])
-        .agg(holdout_accuracy_at_budget=("holdout_accuracy_at_budget", "mean"), n_seeds=("seed", "size"))
-        .reset_index()
-    )  # fmt: skip
-    ordered = means.sort_values(["holdout_accuracy_at_budget", "learning_rate"], ascending=[False, False])
-    return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
-
-
-def largest_stable_learning_rates(runs: pd.DataFrame, loss_share: float) -> pd.DataFrame:
-    """Per task and batch size, the largest learning rate whose runs were all stable.
-
-    Stable: no divergence, and a last epoch's training loss below `loss_share` of the no-information loss (a rate at
-    which the loss blows up or the network learns nothing is not stable), a property of training, not of accuracy.
-    """
-    stable = ~runs["diverged"] & (runs["final_train_loss"] < loss_share * runs["no_information_loss"])
-    per_rate = runs.assign(stable=stable).groupby(["task", "batch_size", "learning_rate"])["stable"].all().reset_index()
-    largest = per_rate[per_rate["stable"]].groupby(["task", "batch_size"])["learning_rate"].max()
-    every_cell = runs[["task", "batch_size"]].drop_duplicates().set_index(["task", "batch_size"]).index
-    return largest.reindex(every_cell).rename("largest_stable_learning_rate").reset_index()
