@@ -3,11 +3,14 @@ target per batch size, one run per regime, one analysis."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from replications.batchscience import layout
 from replications.jobs import EVERY_KEY, Job
 from replications.papers import report_dirs
+
+CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
 TRAINING_KEYS = ("seeds", "data", "model", "optimizer")  # the network, data and optimizer every training part shares
 
@@ -55,6 +58,6 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             outputs={"claims": layout.claims_file(results)}, depends_on=(EVERY_KEY,),
             tables=[layout.table_file(table_dir, name) for name in layout.TABLES],
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
-            caption="captions/batchscience.rst", category="Batch-size science",
+            caption=str(CAPTIONS / "batchscience.rst"), category="Batch-size science",
         ),
     ]  # fmt: skip

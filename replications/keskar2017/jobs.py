@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from replications.jobs import Folder, Job
@@ -10,9 +11,11 @@ from replications.keskar2017 import layout
 from replications.keskar2017.config import KeskarConfig
 from replications.papers import report_dirs
 
+CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
+
 RUN = ("{network}", "{run}", "{seed}")
 RUN_CONSTRAINTS = {"run": layout.RUN_NAME_PATTERN}
-TABLE_CAPTION = "captions/keskar2017_tables.rst"  # every table's; each figure has its own
+TABLE_CAPTION = str(CAPTIONS / "keskar2017_tables.rst")  # every table's; each figure has its own
 
 
 def run_files(results: str, name: str, runs: list[str], seeds: list[int], networks: list[str]) -> list[str]:
@@ -60,7 +63,7 @@ def analysis_job(name: str, config: dict[str, Any], inputs: dict[str, Any], depe
         command=f"{name} --table-dir {table_dir} --figure-dir {figure_dir} --claims {{output.claims}}",
         inputs=inputs, outputs={"claims": layout.claims_file(config["results_dir"], name)}, depends_on=depends_on,
         tables=[layout.table_file(table_dir, table) for table in tables], figures=[layout.figure_file(figure_dir, figure) for figure in figures],
-        caption=f"captions/keskar2017_{caption}.rst", table_caption=TABLE_CAPTION, category="Keskar 2017",
+        caption=str(CAPTIONS / f"keskar2017_{caption}.rst"), table_caption=TABLE_CAPTION, category="Keskar 2017",
     )  # fmt: skip
 
 
@@ -100,7 +103,7 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             command=f"trajectory --network {{wildcards.network}} --table-dir {table_dir} --figure-dir {figure_dir}",
             inputs={"snapshots": [layout.snapshot_dir(layout.run_dir(results, "{network}", regime, keskar.trajectory.seed)) for regime in regimes]},
             outputs={}, tables=[layout.table_file(table_dir, trajectory)], figures=[layout.figure_file(figure_dir, trajectory)],
-            caption="captions/keskar2017_trajectory.rst", table_caption=TABLE_CAPTION, category="Keskar 2017", depends_on=("trajectory",),
+            caption=str(CAPTIONS / "keskar2017_trajectory.rst"), table_caption=TABLE_CAPTION, category="Keskar 2017", depends_on=("trajectory",),
             targets=[{"network": network} for network in minima],
         ),
     ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any, Mapping
 
 from replications.jobs import EVERY_KEY, Job
@@ -11,6 +12,8 @@ from replications.smith2018 import layout
 from replications.smith2018.config import SmithConfig
 from replications.smith2018.protocol import settings as smith_settings
 from replications.typed_config import parse
+
+CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
 
 def setting(section: Mapping[str, Any], wildcards: Any) -> dict[str, Any]:
@@ -44,6 +47,6 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             outputs={"claims": layout.claims_file(results)}, depends_on=(EVERY_KEY,),
             tables=[layout.table_file(table_dir, name) for name in layout.TABLES],
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
-            caption="captions/smith2018.rst", category="Smith 2018",
+            caption=str(CAPTIONS / "smith2018.rst"), category="Smith 2018",
         ),
     ]  # fmt: skip

@@ -4,6 +4,7 @@ analysis."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from replications.jobs import EVERY_KEY, Job
@@ -11,6 +12,8 @@ from replications.papers import report_dirs
 from replications.wilson2003 import layout
 from replications.wilson2003.config import WilsonConfig
 from replications.typed_config import parse
+
+CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
 TRAINING_KEYS = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "checkpoint_seconds", "training_set_every_epoch")
 
@@ -67,6 +70,6 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             outputs={"claims": layout.claims_file(results)}, depends_on=(EVERY_KEY,),
             tables=[layout.table_file(table_dir, name) for name in layout.TABLES],
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
-            caption="captions/wilson2003.rst", category="Wilson 2003",
+            caption=str(CAPTIONS / "wilson2003.rst"), category="Wilson 2003",
         ),
     ]  # fmt: skip

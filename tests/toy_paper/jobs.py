@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from replications.jobs import Job
 from replications.papers import report_dirs
 from tests.toy_paper import layout
+
+CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
 
 def jobs(config: dict[str, Any]) -> list[Job]:
@@ -25,6 +28,6 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             outputs={"claims": layout.claims_file(results)}, depends_on=("small_batch", "large_batch", "claims"),
             tables=[layout.table_file(table_dir, name) for name in layout.TABLES],
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
-            caption="captions/toypaper.rst", category="Toy paper",
+            caption=str(CAPTIONS / "toypaper.rst"), category="Toy paper",
         ),
     ]  # fmt: skip
