@@ -33,7 +33,7 @@ def changed_cells(reference: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Cells of both runs whose verdict differs, with each run's verdict, stability and effect."""
     both = reference[CELL_COLUMNS[1:]].merge(
         new[CELL_COLUMNS[2:]], left_index=True, right_index=True, suffixes=("_reference", "_new")
-    )  # fmt: skip
+    )
     changed = both[both["verdict_reference"] != both["verdict_new"]].copy()
     changed["resampled"] = changed["stability_reference"].notna() & changed["stability_new"].notna()
     changed["warned"] = changed["fragile_reference"] | changed["fragile_new"]
@@ -44,7 +44,7 @@ def changed_families(reference: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame
     families = pd.DataFrame({
         "reference": reference.groupby("family")["family_verdict"].first(),
         "new": new.groupby("family")["family_verdict"].first(),
-    }).dropna()  # fmt: skip
+    }).dropna()
     return families[families["reference"] != families["new"]]
 
 
@@ -60,7 +60,7 @@ def main(reference_path: Path, new_path: Path) -> int:
     changed = changed_cells(reference, new)
     unforeseen = changed[changed["resampled"] & ~changed["warned"]]
     print(f"{len(changed)} of {len(common)} cells changed verdict; {int(changed['warned'].sum())} of them marked fragile "
-          f"in one run or both; {len(unforeseen)} changed although neither run marked them fragile")  # fmt: skip
+          f"in one run or both; {len(unforeseen)} changed although neither run marked them fragile")
     for claim_id, row in changed.iterrows():
         mark = "" if not row["resampled"] else ("" if row["warned"] else "  <- not marked fragile in either run")
         print(f"  {claim_id}: {describe(row, 'reference')} -> {describe(row, 'new')}{mark}")

@@ -78,7 +78,7 @@ def whole_epoch_samples_per_second(dataset, batch_size: int, training_set_every_
         result = train(
             model, optimizer, dataset, Schedule.constant(1e-3, batch_size), Budget(max_epochs=4), seed=0, run_dir=run_dir,
             training_set_every_epoch=training_set_every_epoch,
-        )  # fmt: skip
+        )
     seconds = result.history["wall_seconds"].diff().iloc[1:3].median()
     return dataset.num_train / seconds
 
@@ -120,7 +120,7 @@ def run(batch_sizes: list[int], samples: int) -> dict:
             "engine_with_evaluation_ratio": whole_epoch / reference,
             "engine_with_test_evaluation_samples_per_second": test_set_only,
             "engine_with_test_evaluation_ratio": test_set_only / reference,
-        })  # fmt: skip
+        })
         print(json.dumps(rows[-1]), flush=True)
     return {
         "model": MODEL_CONFIG,

@@ -10,14 +10,14 @@ against the rules in force now).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from replications import statistics
-from replications import amendments
+from replications import amendments, statistics
 from replications.preregistration import VerdictSettings, check_registered, post_hoc_reason
 from replications.typed_config import CoreConfig
 
@@ -107,7 +107,8 @@ CLAIM_COLUMN_MEANINGS = {
     "statistic": "the test statistic (t, rho, slope, ratio)",
     "p_value": "its p-value (one-sided, or TOST's larger one)",
     "p_against": "the p-value of the test against the claim, whose rejection reads 'not reproduced' (empty: the rule has none)",
-    "test_kind": "the decision's statistical form: one-sided t, TOST, TOST per point, Spearman, t interval in a band; empty: a fixed rule with no sampling model",
+    "test_kind": "the decision's statistical form: one-sided t, TOST, TOST per point, Spearman, t interval in a band; empty: a fixed rule with no "
+                 "sampling model",
     "effect": "the estimate the rule decides on, in effect_unit",
     "effect_low": "lower end of its interval (1 - 2 alpha, two-sided)",
     "effect_high": "upper end of its interval",
@@ -117,8 +118,10 @@ CLAIM_COLUMN_MEANINGS = {
     "mde": "smallest effect the test detects with the configured power at its n and alpha (interval rules: the half-width)",
     "n_needed": "seeds per group the test needs to detect the paper's effect (else the threshold) at the spread seen",
     "p_holm": "Holm-adjusted p_against within the family: a cell's 'not reproduced' stands only if it is below alpha",
-    "family_verdict": "the family's verdict: reproduced if every decidable measured cell is (no correction: an intersection-union test), not reproduced if some cell's 'not reproduced' survives Holm, else inconclusive; not measured if no cell is measured",
-    "inconclusive_kind": "for inconclusive cells: no test (too few seeds or no spread), underpowered (MDE above the paper's effect or threshold), or no effect within the margin",
+    "family_verdict": "the family's verdict: reproduced if every decidable measured cell is (no correction: an intersection-union test), not "
+                      "reproduced if some cell's 'not reproduced' survives Holm, else inconclusive; not measured if no cell is measured",
+    "inconclusive_kind": "for inconclusive cells: no test (too few seeds or no spread), underpowered (MDE above the paper's effect or threshold), or "
+                         "no effect within the margin",
     "stability": "share of seed resamples (leave-one-out, bootstrap; the lower) giving the same verdict; empty for one seed",
     "fragile": "stability below the configured share",
     "rules_hash": "hash of the rules in force (config verdicts + the paper's claims)",
@@ -126,7 +129,8 @@ CLAIM_COLUMN_MEANINGS = {
     "validity_check": "the measurement's own validity check, fixed in the config before the runs (empty: none)",
     "validity": "'passed', or why the measurement failed its check; then the verdict is 'not measured', never a finding",
     "amended": "ids of the amendments (config/amendments.yaml) made to the family's rule after results had been seen",
-    "consistency": "the paper's effect inside our interval (size consistent), outside it but of our estimate's sign (direction only, ours larger or smaller), or of the other sign; empty where the paper gives no effect on our scale or the cell is not measured",
+    "consistency": "the paper's effect inside our interval (size consistent), outside it but of our estimate's sign (direction only, ours larger or "
+                   "smaller), or of the other sign; empty where the paper gives no effect on our scale or the cell is not measured",
 }
 
 
@@ -140,7 +144,7 @@ def _unit(unit: str) -> str:
 def gap_row(
     a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, min_effect: float, power: float,
     max_effect: float | None = None, paper_effect: float = NAN, scale: float = 1.0, unit: str = "", **text: Any,
-) -> ClaimRow:  # fmt: skip
+) -> ClaimRow:
     """A claimed positive gap mean(a) - mean(b) (paired when the pairs share a seed).
 
     Reproduced if p < alpha (and, with `max_effect`, the upper bound is below it: "a little");
@@ -173,13 +177,13 @@ def gap_row(
         effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * min_effect,
         paper_effect=scale * paper_effect, effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power),
         n_needed=_needed(a, b, reference, alpha, power, paired),
-    )  # fmt: skip
+    )
 
 
 def equivalence_row(
     a: Sequence[float], b: Sequence[float], *, paired: bool, alpha: float, margin: float, power: float,
     scale: float = 1.0, unit: str = "", control: bool = False, **text: Any,
-) -> ClaimRow:  # fmt: skip
+) -> ClaimRow:
     """TOST of |mean(a) - mean(b)| < margin: reproduced if the (1 - 2 alpha) interval lies inside +-margin;
     not reproduced if the difference lies beyond the margin (one-sided p < alpha); else inconclusive.
 
@@ -190,7 +194,7 @@ def equivalence_row(
     p_equivalent, p_beyond = _equivalence_p_values(test, margin)
     shown_margin = f"±{scale * margin:g}{_unit(unit)}"
     verdict, reason = _equivalence_verdict(p_equivalent, p_beyond, alpha, control, "the interval lies inside the margin",
-                                           "the difference exceeds the margin")  # fmt: skip
+                                           "the difference exceeds the margin")
     return ClaimRow(
         **text, verdict=verdict, detail=reason, rule=_equivalence_rule(alpha, shown_margin, control, "the difference"),
         n_seeds=min(len(a), len(b)), alpha=alpha, statistic=test.statistic, p_value=p_beyond if control else p_equivalent,
@@ -198,13 +202,13 @@ def equivalence_row(
         effect=scale * test.difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
         effect_unit=unit, mde=scale * test.minimum_detectable(alpha, power, two_one_sided=True),
         n_needed=_needed(a, b, margin, alpha, power, paired, two_one_sided=True),
-    )  # fmt: skip
+    )
 
 
 def curve_equivalence_row(
     differences: pd.DataFrame, *, alpha: float, margin: float, power: float, scale: float = 1.0, unit: str = "",
     control: bool = False, **text: Any,
-) -> ClaimRow:  # fmt: skip
+) -> ClaimRow:
     """Two curves equivalent at every point: `differences` holds one row per point (epoch), one column per seed pair.
 
     Reproduced if every point passes the paired TOST within +-margin (an intersection-union test: no correction
@@ -219,7 +223,7 @@ def curve_equivalence_row(
     low, high = tests[worst].interval(alpha)
     point = differences.index[worst]
     verdict, reason = _equivalence_verdict(p_equivalent, p_beyond, alpha, control, "every point's interval lies inside the margin",
-                                           f"the difference exceeds the margin (Bonferroni over {len(tests)} points)")  # fmt: skip
+                                           f"the difference exceeds the margin (Bonferroni over {len(tests)} points)")
     hardest = int(np.argmax(p_values[:, 0]))  # the point equivalence is hardest to show at
     row_values = differences.iloc[hardest].to_numpy(dtype=float)
     return ClaimRow(
@@ -230,7 +234,7 @@ def curve_equivalence_row(
         effect=scale * tests[worst].difference, effect_low=scale * low, effect_high=scale * high, threshold=scale * margin,
         effect_unit=unit, mde=scale * max(test.minimum_detectable(alpha, power, two_one_sided=True) for test in tests),
         n_needed=_needed(row_values, np.zeros_like(row_values), margin, alpha, power, True, two_one_sided=True),
-    )  # fmt: skip
+    )
 
 
 def _equivalence_p_values(test: statistics.Estimate, margin: float) -> tuple[float, float]:
@@ -255,8 +259,9 @@ def _equivalence_rule(alpha: float, margin: str, control: bool, what: str) -> st
     confidence = f"{100 * (1 - 2 * alpha):.0f}%"
     if control:
         return (f"negative control: reproduced (the test tells them apart) if {what} is beyond {margin} at p < {alpha}; "
-                f"not reproduced (the test has no teeth) if TOST's {confidence} interval lies inside it; else inconclusive")  # fmt: skip
-    return f"TOST: reproduced if the {confidence} interval of {what} lies inside {margin}; not reproduced if beyond the margin at p < {alpha}; else inconclusive"
+                f"not reproduced (the test has no teeth) if TOST's {confidence} interval lies inside it; else inconclusive")
+    return (f"TOST: reproduced if the {confidence} interval of {what} lies inside {margin}; not reproduced if beyond the margin "
+            f"at p < {alpha}; else inconclusive")
 
 
 def trend_row(x: Sequence[float], y: Sequence[float], *, sign: int, alpha: float, power: float, **text: Any) -> ClaimRow:
@@ -278,11 +283,11 @@ def trend_row(x: Sequence[float], y: Sequence[float], *, sign: int, alpha: float
         rule=f"reproduced if p < {alpha} in the claimed direction; not reproduced if p < {alpha} the other way; else inconclusive",
         n_seeds=n_seeds, alpha=alpha, statistic=rho, p_value=p_value, p_against=p_opposite, test_kind=SPEARMAN, effect=sign * rho if np.isfinite(rho) else NAN,
         threshold=0.0, effect_unit="rho in the claimed direction", mde=statistics.spearman_minimum_detectable(len(x), alpha, power),
-    )  # fmt: skip
+    )
 
 
 def interval_row(estimate: float, low: float, high: float, *, band: tuple[float, float], unit: str = "",
-                 alpha: float = NAN, degrees_of_freedom: float = NAN, **text: Any) -> ClaimRow:  # fmt: skip
+                 alpha: float = NAN, degrees_of_freedom: float = NAN, **text: Any) -> ClaimRow:
     """Reproduced if the interval lies inside `band`, not reproduced if it lies wholly outside, else inconclusive.
 
     Its MDE is the interval's half-width: the resolution at which it can place the estimate in or out of the band.
@@ -305,7 +310,7 @@ def interval_row(estimate: float, low: float, high: float, *, band: tuple[float,
         test_kind=T_INTERVAL if np.isfinite(degrees_of_freedom) else "",
         effect=estimate, effect_low=low, effect_high=high, threshold=edges[0] if len(edges) == 1 else NAN, effect_unit=unit,
         mde=(high - low) / 2 if np.isfinite(high - low) else NAN,
-    )  # fmt: skip
+    )
 
 
 def _p_beyond_band(low: float, high: float, alpha: float, degrees_of_freedom: float, band: tuple[float, float]) -> float:
@@ -407,7 +412,8 @@ def apply_holm(rows: Sequence[ClaimRow]) -> list[ClaimRow]:
     for row, p_holm in zip(rows, adjusted):
         p_holm = p_holm if np.isfinite(row.p_against) else NAN
         if row.verdict == NOT_REPRODUCED and np.isfinite(row.alpha) and np.isfinite(p_holm) and p_holm >= row.alpha:
-            row = dataclasses.replace(row, verdict=INCONCLUSIVE, detail=f"{row.detail}; against the claim, Holm-adjusted p = {p_holm:.3g} >= {row.alpha} in its family")
+            row = dataclasses.replace(row, verdict=INCONCLUSIVE, detail=f"{row.detail}; against the claim, Holm-adjusted p = {p_holm:.3g} >= "
+                                                                        f"{row.alpha} in its family")
         result.append(dataclasses.replace(row, p_holm=p_holm))
     families: dict[str, list[ClaimRow]] = {}
     for row in result:
@@ -441,7 +447,7 @@ def resample_frames(frames: Mapping[str, pd.DataFrame], drawn: Sequence[int]) ->
 def stabilities(
     rows: Sequence[ClaimRow], claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]],
     frames: Mapping[str, pd.DataFrame], settings: VerdictSettings,
-) -> dict[str, float]:  # fmt: skip
+) -> dict[str, float]:
     """Per claim id, the share of seed resamples (leave-one-out and bootstrap) under which its verdict stays the same.
 
     The lower of the two shares counts. Rows whose results have a single seed are not resampled (NaN).
@@ -499,7 +505,7 @@ def consistency(row: ClaimRow) -> str:
 def fragile_note(row: ClaimRow, stability: float, fragile_below: float) -> str:
     """Why a fragile verdict stands as it is: the seeds its test would need against the seeds this scale runs."""
     needed = (f"its test needs about {row.n_needed:.0f} seeds per group to detect the reference effect with the set power"
-              if np.isfinite(row.n_needed) and row.n_needed > row.n_seeds else "more seeds would steady it")  # fmt: skip
+              if np.isfinite(row.n_needed) and row.n_needed > row.n_seeds else "more seeds would steady it")
     return (f"FRAGILE: the verdict survives {stability:.0%} of seed resamples (under {fragile_below:.0%}); {needed}, "
             f"and this scale's budget runs {row.n_seeds}")
 
@@ -507,7 +513,7 @@ def fragile_note(row: ClaimRow, stability: float, fragile_below: float) -> str:
 def finalize(
     rows: Sequence[ClaimRow], claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]],
     frames: Mapping[str, pd.DataFrame], settings: VerdictSettings, current_hash: str, recorded_hashes: Iterable[Any],
-) -> list[ClaimRow]:  # fmt: skip
+) -> list[ClaimRow]:
     """Holm per family, family verdicts, stability, inconclusive kinds and the pre-registration check."""
     rows = apply_holm(rows)
     stable = stabilities(rows, claims_of, frames, settings)
@@ -524,7 +530,7 @@ def finalize(
         result.append(dataclasses.replace(
             row, stability=stability, fragile=fragile,
             inconclusive_kind=inconclusive_kind(row), consistency=consistency(row), rules_hash=current_hash, post_hoc=bool(post_hoc), detail=detail,
-        ))  # fmt: skip
+        ))
     return result
 
 
@@ -536,7 +542,7 @@ def recorded_hashes(*frames: pd.DataFrame) -> list[Any]:
 def write_claims(
     path: str, claims_of: Callable[[dict[str, pd.DataFrame]], list[ClaimRow]], frames: Mapping[str, pd.DataFrame],
     core: CoreConfig, section: str, recorded_from: Sequence[str],
-) -> list[ClaimRow]:  # fmt: skip
+) -> list[ClaimRow]:
     """The claim rows of `claims_of(frames)`, finalized (see `finalize`), written to `path`.
 
     `recorded_from` names the frames of training runs, whose recorded rules hashes the current rules must match.
@@ -546,7 +552,7 @@ def write_claims(
     rows = finalize(
         claims_of(dict(frames)), claims_of, frames, core.verdicts, core.rules_hashes[section],
         recorded_hashes(*(frames[name] for name in recorded_from)),
-    )  # fmt: skip
+    )
     named = amendments.amended_families(section)
     rows = [dataclasses.replace(row, amended=amendments.amendments_of(row.family, named)) for row in rows]
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     source.add_argument(
         "--config", default="config/quick.yaml",
         help="a config file, merged onto config/base.yaml and its scale's overlay as Snakemake merges (default: %(default)s)",
-    )  # fmt: skip
+    )
     source.add_argument("--merged-config", help="the complete config the workflow merged (results/<scale>/config.resolved.yaml), read as it is")
     return parser
 

@@ -14,8 +14,9 @@ import math
 import os
 import socket
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

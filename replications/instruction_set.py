@@ -11,7 +11,7 @@ environment variables read when each library starts, so the workflow sets them b
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 NATIVE = "native"
 PINNED = {

@@ -57,7 +57,7 @@ def record(module: str, arguments: list[str], status: int) -> None:
         "first_work": what,
         "instruction_set": os.environ.get("ONEDNN_MAX_CPU_ISA", "native"),
         "device": device(),
-    }  # fmt: skip
+    }
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "a") as handle:  # one short line per write: appends from parallel jobs do not interleave
         handle.write(json.dumps(line) + "\n")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from typing import Any, Callable, Literal, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 # How a job runs: "train" (TensorFlow work on the data sets: the job's threads, the prepared data as an input),
 # "machine" (a measurement of the machine: every core reserved, before all other jobs), "analyse" (tables, figures and

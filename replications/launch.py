@@ -35,7 +35,7 @@ PRELOAD = (
     "tensorflow", "keras", "numpy", "pandas", "scipy.optimize", "scipy.stats", "matplotlib.pyplot", "sklearn.model_selection",
     "sklearn.datasets",
     "replications.training", "replications.claims", "replications.plots", "replications.data", "replications.models",
-)  # fmt: skip
+)
 MAX_REQUEST_BYTES = 1 << 20
 
 
@@ -56,7 +56,7 @@ def _run(module: str, arguments: list[str]) -> int:
             return code or 0
         print(code, file=sys.stderr)
         return 1
-    except BaseException:  # noqa: BLE001 - the job's own failure, reported as `python -m` would
+    except BaseException:
         traceback.print_exc()
         return 1
     return 0

@@ -81,7 +81,7 @@ def cell_power(row) -> float:
 
 
 def power(kind: str, alpha: float, df: int, se: float, value: float, threshold: float = float("nan"),
-          band: tuple[float, float] = (float("nan"), float("nan"))) -> float:  # fmt: skip
+          band: tuple[float, float] = (float("nan"), float("nan"))) -> float:
     """P("reproduced") of a cell rule of form `kind` at the true value `value`, standard error `se`, df degrees of
     freedom: the one-sided t test of theta > 0 (noncentral t); TOST within +-|threshold| and a t interval inside
     `band` (the interval inside its bounds, averaged over the spread's sampling). Exact for normal data; NaN otherwise."""

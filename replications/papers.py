@@ -13,12 +13,14 @@ import dataclasses
 import functools
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from replications.jobs import Job
 from replications.typed_config import json_schema
+
 
 @dataclasses.dataclass(frozen=True)
 class Paper:

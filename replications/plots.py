@@ -8,13 +8,13 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; no display on CI or clusters
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
-from replications.claims import INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED  # noqa: E402
+from replications.claims import INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 STYLE = {
     "figure.dpi": 110,
@@ -70,7 +70,9 @@ def forest_positions(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def _forest_label(row) -> str:
-    marks = [("not measured", row.verdict == NOT_MEASURED), ("not a claim", row.verdict == NOT_A_CLAIM), ("fragile", _flag(row.fragile)), ("post hoc", _flag(row.post_hoc))]
+    marks = [("not "
+              "measured", row.verdict == NOT_MEASURED), ("not a claim", row.verdict == NOT_A_CLAIM), ("fragile", _flag(row.fragile)),
+             ("post hoc", _flag(row.post_hoc))]
     return row.claim_id + "".join(f" [{mark}]" for mark, present in marks if present)
 
 
@@ -89,7 +91,7 @@ def forest_figure(claims: pd.DataFrame, title: str) -> plt.Figure:
     unmeasured = int((positions["verdict"] == NOT_MEASURED).sum())
     not_claims = int((positions["verdict"] == NOT_A_CLAIM).sum())
     figure.suptitle(f"{title}: {len(positions)} cells, {unmeasured} not measured{f', {not_claims} not a claim' if not_claims else ''} (grey, hollow)\n"
-                    "effect and interval (dot, line), rule threshold (dashed tick), paper's effect (diamond)", fontsize=8)  # fmt: skip
+                    "effect and interval (dot, line), rule threshold (dashed tick), paper's effect (diamond)", fontsize=8)
     figure.legend(handles=_forest_legend(positions), loc="outside lower center", ncol=6, fontsize=7)
     return figure
 
@@ -120,7 +122,7 @@ def _forest_axis(axis: plt.Axes, positions: pd.DataFrame) -> None:
     axis.axvline(0, color="#333", linewidth=0.8)
     axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axis.set_xlabel(f"{FOREST_AXIS_LABEL}\nsymlog: linear within ±{FOREST_LINEAR:g}, logarithmic beyond; beyond ±{FOREST_CLIP:g}: an arrow",
-                    fontsize=7)  # fmt: skip
+                    fontsize=7)
     axis.set_yticks(range(len(positions)), positions["label"], fontsize=7)
     for label, verdict in zip(axis.get_yticklabels(), positions["verdict"]):
         label.set_color(VERDICT_COLORS[verdict])
@@ -132,9 +134,9 @@ def _forest_axis(axis: plt.Axes, positions: pd.DataFrame) -> None:
 def _forest_legend(positions: pd.DataFrame) -> list[Line2D]:
     shown = [verdict for verdict in VERDICT_COLORS if verdict in set(positions["verdict"])]
     verdicts = [Line2D([], [], marker="o", linestyle="none", color=VERDICT_COLORS[verdict], label=verdict,
-                       markerfacecolor="white" if verdict in NO_FINDING else VERDICT_COLORS[verdict]) for verdict in shown]  # fmt: skip
+                       markerfacecolor="white" if verdict in NO_FINDING else VERDICT_COLORS[verdict]) for verdict in shown]
     return verdicts + [Line2D([], [], marker="D", linestyle="none", color="#333", markersize=4, label="paper's effect"),
-                       Line2D([], [], linestyle="--", color="#555", label="rule threshold")]  # fmt: skip
+                       Line2D([], [], linestyle="--", color="#555", label="rule threshold")]
 
 
 def forest_plot(claims: pd.DataFrame, title: str, path: str | Path) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -29,7 +30,7 @@ class VerdictSettings:
     resampling_seed: int = 0
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "VerdictSettings":
+    def from_config(cls, config: Mapping[str, Any]) -> VerdictSettings:
         return cls(**config["verdicts"])
 
 
@@ -88,7 +89,7 @@ def amendment_ids(path: str | Path = AMENDMENTS_FILE) -> set[str]:
 
 
 def unregistered_rules(section: str, hashes: Mapping[str, str], registry_path: str | Path,
-                       amendments_path: str | Path = AMENDMENTS_FILE) -> list[str]:  # fmt: skip
+                       amendments_path: str | Path = AMENDMENTS_FILE) -> list[str]:
     """Why each claim rule of `hashes` is not on record (empty: every one is): its hash is on no entry of the
     registry, or the entry names an amendment that `amendments_path` does not hold."""
     registry, known = read_registry(registry_path), amendment_ids(amendments_path) | {REGISTERED}
@@ -108,14 +109,14 @@ def unregistered_rules(section: str, hashes: Mapping[str, str], registry_path: s
 
 
 def check_registered(section: str, hashes: Mapping[str, str], registry_path: str | Path,
-                     amendments_path: str | Path = AMENDMENTS_FILE) -> None:  # fmt: skip
+                     amendments_path: str | Path = AMENDMENTS_FILE) -> None:
     """Refuse to compute verdicts under a claim rule that is not on record (`unregistered_rules`)."""
     if problems := unregistered_rules(section, hashes, registry_path, amendments_path):
         raise UnregisteredRule("claim rules not on record:\n  " + "\n  ".join(problems))
 
 
 def register(section: str, hashes: Mapping[str, str], registry_path: str | Path, entry: str, commit: str, date: str,
-             rules: Iterable[str] | None = None) -> list[str]:  # fmt: skip
+             rules: Iterable[str] | None = None) -> list[str]:
     """Record the hashes of `rules` (default: every rule not yet on record) under `entry`; returns what was added."""
     path = Path(registry_path)
     registry = read_registry(path)

@@ -23,7 +23,7 @@ def git_commit(repository: Path) -> str:
         status = subprocess.run(
             ["git", "status", "--porcelain", "--", ".", ":!reports", ":!results"],
             cwd=repository, capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return commit + (" + uncommitted changes" if status else "")
@@ -86,14 +86,14 @@ def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     per_step = records.groupby("step").agg(
         jobs=("wall_seconds", "size"), wall=("wall_seconds", "sum"), overhead=("overhead_seconds", "sum"),
         first_work=("first_work", lambda kinds: ", ".join(sorted(set(kinds)))),
-    ).reset_index()  # fmt: skip
+    ).reset_index()
     share = float(per_step["overhead"].sum() / per_step["wall"].sum())
     shown = pd.DataFrame({
         "step": per_step["step"], "jobs": per_step["jobs"], "job seconds": per_step["wall"].map("{:.1f}".format),
         "overhead seconds": per_step["overhead"].map("{:.1f}".format),
         "overhead share": (per_step["overhead"] / per_step["wall"]).map("{:.1%}".format),
         "overhead ends at the first": per_step["first_work"],
-    })  # fmt: skip
+    })
     return shown, share
 
 

@@ -13,12 +13,13 @@ import argparse
 import dataclasses
 import datetime
 import json
-import re
 import os
 import platform
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -26,20 +27,36 @@ import yaml
 from replications import job_clock
 from replications.amendments import AMENDMENTS_FILE, amendments_markdown, load_amendments
 from replications.claims import (
-    CLAIM_COLUMN_MEANINGS, CLAIM_COLUMNS, DIRECTION_ONLY, INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, OPPOSITE, REPRODUCED,
-    SIZE_CONSISTENT, VERDICTS, ClaimRow,
+    CLAIM_COLUMN_MEANINGS,
+    CLAIM_COLUMNS,
+    DIRECTION_ONLY,
+    INCONCLUSIVE,
+    NO_FINDING,
+    NOT_A_CLAIM,
+    NOT_MEASURED,
+    NOT_REPRODUCED,
+    OPPOSITE,
+    REPRODUCED,
+    SIZE_CONSISTENT,
+    VERDICTS,
+    ClaimRow,
 )
 from replications.config import REPO_ROOT, config_hash, read_yaml, validate_config
 from replications.html import render_html
 from replications.instruction_set import describe as describe_instruction_set
 from replications.papers import configured_papers
+from replications.plots import forest_plot
 from replications.provenance import (
-    JOB_RECORD_NAME, device_description, git_commit, job_overheads, jobs_by_device, jobs_by_instruction_set, library_versions,
+    JOB_RECORD_NAME,
+    device_description,
+    git_commit,
+    job_overheads,
+    jobs_by_device,
+    jobs_by_instruction_set,
+    library_versions,
     rule_wall_times,
 )
-from replications.plots import forest_plot
-from replications.report_tools import render_template, markdown_table
-
+from replications.report_tools import markdown_table, render_template
 
 SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○", NOT_A_CLAIM: "–"}
 CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured, – not a claim)"
@@ -70,7 +87,7 @@ def _family_marks(family) -> str:
     marks = [(f"vs the paper's effect: {family.consistency}", family.consistency),
              (f"amended after results ({family.amended})", family.amended), ("post hoc", family.post_hoc),
              (f"{family.fragile} fragile cell(s)", family.fragile),
-             (f"{family.not_measured} cell(s) not measured", family.not_measured)]  # fmt: skip
+             (f"{family.not_measured} cell(s) not measured", family.not_measured)]
     return ", ".join(mark for mark, present in marks if present)
 
 
@@ -84,9 +101,9 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "cells": " ".join(f"{SYMBOLS[verdict]} {claim_id}" for claim_id, verdict in zip(cells["claim_id"], cells["verdict"])),
             "post_hoc": bool(cells["post_hoc"].any()), "fragile": int(cells["fragile"].sum()),
             "amended": _text(cells["amended"].iloc[0]) if "amended" in cells else "",
-            "consistency": family_consistency(cells["consistency"] if "consistency" in cells else []),
+            "consistency": family_consistency(cells.get("consistency", [])),
             "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)
 
 
@@ -113,7 +130,7 @@ def first_screen(claims: pd.DataFrame) -> list[str]:
             chosen = group[group["verdict"] == verdict]
             if len(chosen):
                 named = "; ".join(_family_with_numbers(family, claims[(claims["paper"] == paper) & (claims["family"] == family.family)])
-                                  for family in chosen.itertuples())  # fmt: skip
+                                  for family in chosen.itertuples())
                 parts.append(f"{SYMBOLS[verdict]} {verdict}: {named}")
         lines += [f"- **{paper}** ({len(group)} claims). " + ". ".join(parts) + "."]
     return lines
@@ -173,7 +190,7 @@ def summary_markdown(claims: pd.DataFrame, sections: dict[str, str], report_dir:
             "claim": group["statement"],
             CELLS_HEADER: group["cells"],
             "marks": [_family_marks(family) for family in group.itertuples()],
-        })  # fmt: skip
+        })
         figure = f"figures/forest_{sections[paper]}.png"
         forest_plot(claims[claims["paper"] == paper], paper, report_dir / figure)
         lines += [f"### {paper}", "", markdown_table(shown), "", f"![Forest plot of {paper}'s claims]({figure})", ""]
@@ -194,7 +211,7 @@ def verdict_table(claims: pd.DataFrame) -> str:
         "MDE": claims["mde"].map(_number),
         "stability": claims["stability"].map(lambda value: "-" if pd.isna(value) else f"{value:.0%}"),
         "marks": [_marks(row) for row in claims.itertuples()],
-    })  # fmt: skip
+    })
     return markdown_table(shown)
 
 
@@ -212,7 +229,7 @@ def details_markdown(claims: pd.DataFrame) -> list[str]:
 
 
 def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, repository: Path,
-               rule_times: tuple[pd.DataFrame, float]) -> str:  # fmt: skip
+               rule_times: tuple[pd.DataFrame, float]) -> str:
     per_rule, elapsed = rule_times
     lines = [
         "## Provenance",
@@ -225,7 +242,7 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         f"- Devices of the jobs (node: GPUs, or CPU): {jobs_by_device(benchmark_dir)}",
         f"- Instruction set (config `runtime.instruction_set: {config['runtime']['instruction_set']}`): "
         f"{describe_instruction_set(os.environ)}; {jobs_by_instruction_set(benchmark_dir)}",
-        f"- Report written: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- Report written: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
         f"- Wall time of the workflow: **{elapsed / 60:.1f} minutes** with at least one job running "
         f"({os.cpu_count()} cores; job-seconds summed per rule below)",
         "",
@@ -265,7 +282,7 @@ def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, flo
 
 
 def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchmark_dir: Path, sections: list[ModuleType],
-                        rule_times: tuple[pd.DataFrame, float]) -> str:  # fmt: skip
+                        rule_times: tuple[pd.DataFrame, float]) -> str:
     """The engine benchmark (if `snakemake benchmark_engine` made it), each paper's speed lines, and the rule times
     (`provenance.rule_wall_times`)."""
     return "\n".join([
@@ -278,7 +295,7 @@ def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchma
         ]),
         *[line for section in sections if hasattr(section, "speed_lines") for line in section.speed_lines(report_dir)],
         *rule_times_markdown(benchmark_dir, rule_times),
-    ])  # fmt: skip
+    ])
 
 
 def engine_benchmark_lines(engine: dict[str, Any]) -> list[str]:
@@ -291,7 +308,7 @@ def engine_benchmark_lines(engine: dict[str, Any]) -> list[str]:
         "engine epoch incl. evaluation (samples/s)": frame["engine_with_evaluation_samples_per_second"].map("{:,.0f}".format),
         "incl. evaluation / reference": frame["engine_with_evaluation_ratio"].map("{:.2f}".format),
         "incl. test-set evaluation only / reference": frame["engine_with_test_evaluation_ratio"].map("{:.2f}".format),
-    })  # fmt: skip
+    })
     data = engine["data"]
     return [
         "## Training engine vs a minimal reference loop",
@@ -329,7 +346,7 @@ def operating_markdown(claims: pd.DataFrame, output_dir: Path) -> list[str]:
             "-" if pd.isna(low) else f"{low:.2f}-{high:.2f}" for low, high in zip(table["power_low"], table["power_high"])
         ],
         "seeds needed (largest cell)": table["seeds_needed"].map(lambda value: "-" if pd.isna(value) else f"{value:.0f}"),
-    })  # fmt: skip
+    })
     return [
         "## How the verdicts are made: each family rule's operating characteristics",
         "",
@@ -404,7 +421,7 @@ def write_report(
         details=details_markdown(claims), amendments=amendments_markdown(load_amendments(amendments)),
         sections=[section.render(config, output_dir) for section in sections], data_dictionary=data_dictionary(sections),
         provenance=provenance(config, config_source, Path(rule_benchmarks), repository, rule_times), config_text=config_text.rstrip(),
-    )  # fmt: skip
+    )
     (output_dir / "report.md").write_text(report)
     render_html(output_dir / "report.md", output_dir / "report.html")
 
@@ -425,7 +442,7 @@ def main(argv: list[str] | None = None) -> None:
     write_report(
         config, arguments.config_source or arguments.merged_config, arguments.claims,
         arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir, amendments=arguments.amendments,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

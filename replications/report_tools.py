@@ -34,5 +34,5 @@ def render_template(path: str | Path, **context: Any) -> str:
 
     path = Path(path) if Path(path).is_absolute() else TEMPLATE_DIR / path
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(path.parent), trim_blocks=True, lstrip_blocks=True,
-                                     keep_trailing_newline=True, undefined=jinja2.StrictUndefined)  # fmt: skip
+                                     keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return environment.get_template(path.name).render(**context)

@@ -35,7 +35,7 @@ class Schedule:
                 raise ValueError(f"invalid phase {phase}: batch size >= 1 and learning rate > 0 required")
 
     @classmethod
-    def constant(cls, learning_rate: float, batch_size: int) -> "Schedule":
+    def constant(cls, learning_rate: float, batch_size: int) -> Schedule:
         return cls((Phase(0, learning_rate, batch_size),))
 
     def at(self, epoch: int) -> Phase:
@@ -58,5 +58,5 @@ class Budget:
     target_accuracy: float | None = None  # on the test (or hold-out) set
 
     @classmethod
-    def from_config(cls, budget_config: dict[str, Any]) -> "Budget":
+    def from_config(cls, budget_config: dict[str, Any]) -> Budget:
         return cls(**budget_config)

@@ -32,7 +32,7 @@ trace and a Lanczos top eigenvalue), as a quadratic model, which holds only whil
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import optimize
@@ -94,7 +94,7 @@ class Subspace:
     coordinates: np.ndarray
 
     @classmethod
-    def around(cls, matrix: np.ndarray, x: np.ndarray) -> "Subspace":
+    def around(cls, matrix: np.ndarray, x: np.ndarray) -> Subspace:
         a = matrix.astype(np.float64)
         return cls(a, np.linalg.lstsq(a, np.asarray(x, dtype=np.float64), rcond=None)[0])
 
@@ -191,7 +191,7 @@ class KerasLoss:
         self._shapes = [tuple(variable.shape) for variable in variables]
         self._sizes = [int(np.prod(shape)) for shape in self._shapes]
         self._chunks = [(tf.constant(x[start : start + batch_size]), tf.constant(y[start : start + batch_size]))
-                        for start in range(0, len(y), batch_size)]  # fmt: skip
+                        for start in range(0, len(y), batch_size)]
         self._count = len(y)
         self.weights = flat_weights(variables)
 
@@ -274,7 +274,7 @@ class Curvature:
 
 
 def estimate_curvature(hessian_product: Callable[[np.ndarray], np.ndarray], num_parameters: int, probes: int,
-                       lanczos_steps: int, seed: int) -> Curvature:  # fmt: skip
+                       lanczos_steps: int, seed: int) -> Curvature:
     """Hutchinson's trace over `probes` Rademacher vectors and the top eigenvalue of `lanczos_steps` of Lanczos
     (full reorthogonalisation; its largest Ritz value, a lower bound that converges fast for the top end)."""
     from scipy.linalg import eigh_tridiagonal

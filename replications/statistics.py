@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -138,7 +138,7 @@ def spearman_permutation(x: Sequence[float], y: Sequence[float], alternative: st
 
     result = stats.permutation_test(
         (y_ranks,), rho, permutation_type="pairings", alternative=alternative, n_resamples=resamples, vectorized=True, rng=0,
-    )  # fmt: skip
+    )
     return float(result.statistic), float(result.pvalue)
 
 

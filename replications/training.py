@@ -30,8 +30,9 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -77,7 +78,7 @@ def run_fingerprint(
     dataset: Dataset, model_config: Mapping[str, Any], optimizer_config: Mapping[str, Any], schedule: Schedule, budget: Budget,
     seed: int, eval_batch_size: int, training_set_every_epoch: bool, several_epochs_per_call: bool = False,
     snapshot_epochs: Sequence[int] = (),
-) -> str:  # fmt: skip
+) -> str:
     """A hash of everything a run's numbers depend on: a checkpoint resumes, and a finished run is reused, only under it."""
     step = max(1, len(dataset.x_train) // 256)  # a sample of the inputs and every label: cheap, and any other split differs
     data = hashlib.sha256(dataset.x_train[::step].tobytes() + dataset.y_train.tobytes() + dataset.y_test.tobytes()).hexdigest()
@@ -91,7 +92,7 @@ def run_fingerprint(
         **({"several_epochs_per_call": True} if several_epochs_per_call else {}),
         # A finished run is reused only if it kept the snapshots asked of it.
         **({"snapshot_epochs": sorted(snapshot_epochs)} if snapshot_epochs else {}),
-    }  # fmt: skip
+    }
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -274,7 +275,7 @@ class Trainer:
                     "loss": tf.zeros([MAX_EPOCHS_PER_CALL]), "remainder_loss": tf.zeros([MAX_EPOCHS_PER_CALL]),
                     "chunk_loss": tf.zeros([MAX_EPOCHS_PER_CALL, len(chunks)]), "chunk_correct": tf.zeros([MAX_EPOCHS_PER_CALL, len(chunks)]),
                     "squared_distance": tf.zeros([MAX_EPOCHS_PER_CALL], tf.float64),
-                }  # fmt: skip
+                }
                 epoch = tf.constant(0)
                 while epoch < num_epochs:  # not `tf.range(num_epochs)`: XLA would take the count as a constant, compiling per count
                     permutation = permutations[epoch]  # sliced once per epoch: inside the step loop XLA copies it every step
@@ -285,9 +286,9 @@ class Trainer:
                     remainder_loss = train_on(permutation, full_batches * batch_size, remainder) if remainder else tf.constant(0.0)
                     evaluated = [self._evaluate_chunk_eager(x, y) for x, y in chunks]
                     distance = tf.add_n([tf.reduce_sum(tf.square(tf.cast(variable, tf.float64) - start))
-                                         for variable, start in zip(variables, initial)])  # fmt: skip
+                                         for variable, start in zip(variables, initial)])
                     row = {"loss": total_loss, "remainder_loss": remainder_loss, "chunk_loss": tf.stack([loss for loss, _ in evaluated]),
-                           "chunk_correct": tf.stack([correct for _, correct in evaluated]), "squared_distance": distance}  # fmt: skip
+                           "chunk_correct": tf.stack([correct for _, correct in evaluated]), "squared_distance": distance}
                     outputs = {name: tf.tensor_scatter_nd_update(values, [[epoch]], [row[name]]) for name, values in outputs.items()}
                     epoch += 1
                 return outputs
@@ -300,7 +301,7 @@ class Trainer:
 
     def run_epochs(
         self, permutations: list[np.ndarray], batch_size: int, initial: list[tf.Tensor], training_set: bool,
-    ) -> list[EpochNumbers]:  # fmt: skip
+    ) -> list[EpochNumbers]:
         """Whole epochs, one per permutation, in one compiled call (see `epochs_function`); per epoch, what `train`
         records: updates, examples, the running loss, test (and training-set) loss and accuracy, distance from x0."""
         if len(permutations) > MAX_EPOCHS_PER_CALL:
@@ -397,7 +398,7 @@ class RunState:
             "train_loss": numbers.train[0], "train_accuracy": numbers.train[1],
             "test_loss": numbers.test[0], "test_accuracy": numbers.test[1],
             "wall_seconds": self.wall_seconds, "distance_from_init": numbers.distance,
-        }  # fmt: skip
+        }
         self._update_stop_reason(row, budget)
         if training_set and not math.isfinite(row["train_loss"]):
             self.stop_reason = "diverged"
@@ -455,7 +456,7 @@ class EpochCalls:
     def __init__(
         self, trainer: Trainer, seed: int, initial: list[np.ndarray], *, max_call_seconds: float,
         callback_epochs: Sequence[int] | None, training_set: bool,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._trainer, self._seed, self._initial, self._training_set = trainer, seed, initial, training_set
         self._max_call_seconds = max_call_seconds
         self._callback_epochs = tuple(callback_epochs or ())
@@ -552,7 +553,7 @@ def train(
     on_epoch_end: Callable[[dict[str, Any]], None] | None = None, callback_epochs: Sequence[int] | None = None,
     checkpoint_seconds: float = 0.0, strategy: tf.distribute.Strategy | None = None, training_set_every_epoch: bool = True,
     fingerprint: str | None = None, trainer: Trainer | None = None, max_call_seconds: float = 0.0,
-) -> RunResult:  # fmt: skip
+) -> RunResult:
     """Train until the budget is spent; resume from `run_dir`'s checkpoint if one is there (`Checkpoints`; one written
     under another `fingerprint`, see `run_fingerprint`, raises RunSettingsMismatchError).
 
@@ -572,12 +573,12 @@ def train(
     several_per_call = max_call_seconds > 0 and strategy is None  # MirroredStrategy's steps stay one epoch per call
     if several_per_call and on_epoch_end is not None and callback_epochs is None:
         raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after "
-                         "every epoch, unless callback_epochs says after which alone")  # fmt: skip
+                         "every epoch, unless callback_epochs says after which alone")
     trainer = trainer or Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     checkpoints = Checkpoints(run_dir, checkpoint_seconds, model, optimizer)
     state, initial = checkpoints.resume(fingerprint)
     calls = EpochCalls(trainer, seed, initial, max_call_seconds=max_call_seconds if several_per_call else 0.0,
-                       callback_epochs=callback_epochs, training_set=training_set_every_epoch)  # fmt: skip
+                       callback_epochs=callback_epochs, training_set=training_set_every_epoch)
     learning_rate = None
     while state.stop_reason is None:
         phase = schedule.at(state.epoch)
@@ -619,7 +620,7 @@ def _log_epoch(row: dict[str, Any], stop_reason: str | None) -> None:
         "epoch %d  lr %.3g  batch %d  updates %d  train loss %.4f acc %.4f  test acc %.4f  %.1fs%s",
         row["epoch"], row["learning_rate"], row["batch_size"], row["updates"], row["train_loss"],
         row["train_accuracy"], row["test_accuracy"], row["wall_seconds"], f"  -> stop: {stop_reason}" if stop_reason else "",
-    )  # fmt: skip
+    )
 
 
 def _permutation(seed: int, epoch: int, num_train: int) -> np.ndarray:
@@ -728,7 +729,7 @@ def train_run(
     seed: int, run_dir: str | Path, eval_batch_size: int, snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0, record: Mapping[str, Any] | None = None, training_set_every_epoch: bool = True,
     reuse_compiled: bool = False, max_call_seconds: float = 0.0,
-) -> RunResult:  # fmt: skip
+) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
     `max_call_seconds`: several epochs per compiled call (see `train`).
@@ -745,7 +746,7 @@ def train_run(
     fingerprint = run_fingerprint(
         dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch, max_call_seconds > 0,
         snapshot_epochs=tuple(snapshots or ()),
-    )  # fmt: skip
+    )
     if (finished := finished_run(run_dir, fingerprint)) is not None:
         logger.info("already finished under the same settings, not retrained: %s", run_dir)
         return finished
@@ -764,7 +765,7 @@ def train_run(
         callback_epochs=tuple(snapshots) if snapshots else None,
         checkpoint_seconds=checkpoint_seconds, strategy=strategy, training_set_every_epoch=training_set_every_epoch,
         fingerprint=fingerprint, trainer=trainer, max_call_seconds=max_call_seconds,
-    )  # fmt: skip
+    )
     result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
     save_run(run_dir, result, model)
     kept.publish()
@@ -811,7 +812,7 @@ class CompiledSteps:
     def holding(
         self, model: keras.Model, optimizer: keras.optimizers.Optimizer, dataset: Dataset, model_config: Mapping[str, Any],
         optimizer_config: Mapping[str, Any], eval_batch_size: int,
-    ) -> tuple[keras.Model, keras.optimizers.Optimizer, Trainer]:  # fmt: skip
+    ) -> tuple[keras.Model, keras.optimizers.Optimizer, Trainer]:
         """The compiled model, optimizer and trainer of an earlier run of the same kind, holding this run's fresh
         weights and optimizer state; or these, compiled now and kept for the next run."""
         without_rate = {key: value for key, value in optimizer_config.items() if key != "learning_rate"}

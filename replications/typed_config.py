@@ -11,7 +11,8 @@ import dataclasses
 import os
 import types
 import typing
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from replications.preregistration import VerdictSettings, claim_rule_hashes, rules_hash
 
@@ -157,7 +158,7 @@ class CoreConfig:
     registries: dict[str, str]  # per paper section: its registry of claim rules on record
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "CoreConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> CoreConfig:
         from replications.papers import configured_papers  # its paper packages import this module
 
         core = {key: config[key] for key in ("scale", "results_dir", "report_dir", "runtime", "verdicts")}
@@ -166,7 +167,7 @@ class CoreConfig:
             **core, "rules_hashes": {section: rules_hash(config, section) for section in sections},
             "claim_rule_hashes": {section: claim_rule_hashes(config, section) for section in sections},
             "registries": {paper.name: str(paper.registry) for paper in configured_papers(dict(config))},
-        })  # fmt: skip
+        })
 
     def run_record(self, section: str) -> dict[str, str]:
         """What every run of a paper records about its making: the hash of the claim rules in force."""

@@ -61,7 +61,7 @@ def sweeps(batch_sizes, curves):
     return pd.DataFrame([
         {"network": "F1", "sweep": sweep, "batch_size": size, "samples_per_second": value, "seconds_per_update": size / value}
         for sweep, curve in enumerate(curves) for size, value in zip(batch_sizes, curve)
-    ])  # fmt: skip
+    ])
 
 
 def throughput_verdict(curves, rule=THROUGHPUT_RULE, batch_sizes=BATCH_SIZES):
@@ -183,7 +183,7 @@ def synthetic_regimes(accuracies):
         for seed, accuracy in enumerate(values):
             for epoch, updates in enumerate([10, 100, 1000], start=1):
                 rows.append({"regime": regime, "seed": seed, "epoch": epoch, "updates": updates, "batch_size": 8, "learning_rate": 0.1,
-                             "test_accuracy": accuracy, "distance_from_init": 2.0 * np.log(updates) + 0.01 * seed, "diverged": False})  # fmt: skip
+                             "test_accuracy": accuracy, "distance_from_init": 2.0 * np.log(updates) + 0.01 * seed, "diverged": False})
     return pd.DataFrame(rows)
 
 
@@ -192,7 +192,7 @@ def test_regime_claims_follow_their_rules(config):
         "small_batch": [0.800, 0.802, 0.798], "large_batch_equal_epochs": [0.70, 0.71, 0.69],
         "large_batch_equal_updates": [0.800, 0.803, 0.797], "large_batch_linear_lr": [0.79, 0.795, 0.785],
         "large_batch_sqrt_lr": [0.70, 0.72, 0.70],
-    })  # fmt: skip
+    })
     rows = {row.claim_id: row for row in analysis.regime_claims(histories, ScienceConfig.from_config(config), power=0.8)}
     assert rows["equal_updates_at_least_as_good"].verdict == REPRODUCED
     assert rows["gap_shrinks_at_equal_updates"].verdict == REPRODUCED
@@ -204,9 +204,9 @@ def test_regime_claims_follow_their_rules(config):
 def steps_runs(batch_sizes, steps_by_seed):
     """Tuning rows (two learning rates; 0.1 the faster) and measuring rows (five seeds at 0.1) per batch size."""
     tuning = pd.DataFrame([{"batch_size": b, "learning_rate": rate, "tuning_seed": 100, "diverged": False, "steps_to_target": steps * factor}
-                           for b, steps in zip(batch_sizes, steps_by_seed[0]) for rate, factor in ((0.1, 1.0), (0.01, 3.0))])  # fmt: skip
+                           for b, steps in zip(batch_sizes, steps_by_seed[0]) for rate, factor in ((0.1, 1.0), (0.01, 3.0))])
     measured = pd.DataFrame([{"batch_size": b, "learning_rate": 0.1, "seed": seed, "diverged": False, "steps_to_target": steps}
-                             for seed, row in enumerate(steps_by_seed) for b, steps in zip(batch_sizes, row)])  # fmt: skip
+                             for seed, row in enumerate(steps_by_seed) for b, steps in zip(batch_sizes, row)])
     return tuning, measured
 
 
@@ -238,6 +238,6 @@ def test_figures_are_drawn_when_nothing_reached_the_target(tmp_path):
     analysis.steps_figure(tuning, analysis.best_steps(tuning, measured.iloc[:0]), tmp_path / "steps.png")
     noise = pd.DataFrame({"epoch": [0, 1, 2], "updates": [0, 5, 10], "b_simple": [40.0, -3.0, 30.0], "b_simple_direct": [37.0, 44.0, 36.0]})
     spread = pd.DataFrame({"batch_size": [1, 2, 4] * 2, "standard_error": [4.0, 2.9, 2.0] * 2, "epoch": [0] * 3 + [2] * 3,
-                           "point": ["initialisation"] * 3 + ["after 2 epochs"] * 3})  # fmt: skip
+                           "point": ["initialisation"] * 3 + ["after 2 epochs"] * 3})
     analysis.noise_figure(spread, noise, tmp_path / "noise.png")  # a negative estimate is left off the log axis
     assert (tmp_path / "steps.png").stat().st_size > 5_000 and (tmp_path / "noise.png").stat().st_size > 5_000

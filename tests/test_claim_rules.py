@@ -36,7 +36,7 @@ def test_generalization_gap_reaches_every_verdict(config):
               "test_examples": 1000} for s in range(5)]
             + [{"network": "F1", "paper_row": "F1", "run": "LB", "seed": s, "diverged": False, "train_accuracy": 0.99,
                 "test_accuracy": 0.80 - gaps[case][s], "test_examples": 1000} for s in range(5)]
-        )  # fmt: skip
+        )
         return experiment.generalization_gap_claims(keskar, runs, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -48,14 +48,14 @@ def test_sharper_minima_reaches_every_verdict(config):
 
     keskar = KeskarConfig.from_config(config)
     ratios = {"shown": 10 * np.exp(NOISE), "contradicted": 0.5 * np.exp(NOISE), "open": 1.5 * np.exp(10 * WILD),
-              "true null": np.exp(NOISE)}  # fmt: skip
+              "true null": np.exp(NOISE)}
 
     def rows(case, sb_first_order=0.1):
         measured = pd.DataFrame(
             [{"network": "F1", "space": "full", "epsilon": 1e-3, "run": run, "seed": s, "stalled": False,
               "sharpness": 1.0 * (ratios[case][s] if run == "LB" else 1.0), "first_order": sb_first_order if run == "SB" else 0.1}
              for run in ("SB", "LB") for s in range(5)]
-        )  # fmt: skip
+        )
         return minima.sharpness_claims(keskar, measured, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -95,12 +95,12 @@ def test_batch_size_trend_reaches_every_verdict(config):
     keskar = KeskarConfig.from_config(config)
     batches = [16, 32, 64, 128, 256, 512]
     accuracy = {"shown": lambda b, s: 0.9 - 0.01 * np.log2(b), "contradicted": lambda b, s: 0.8 + 0.01 * np.log2(b),
-                "open": lambda b, s: 0.8 + 0.01 * ((b * 7 + s * 3) % 5)}  # fmt: skip
+                "open": lambda b, s: 0.8 + 0.01 * ((b * 7 + s * 3) % 5)}
 
     def rows(case):
         table = pd.DataFrame([{"network": "F1", "run": f"batch{b}", "seed": s, "batch_size": b, "diverged": False,
                                "test_accuracy": accuracy[case](b, s), "sharpness": 1.0, "first_order": 0.0, "stalled": False}
-                              for b in batches for s in range(2)])  # fmt: skip
+                              for b in batches for s in range(2)])
         return sweeps.sweep_claims(keskar, table, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -116,7 +116,7 @@ def test_warm_start_reaches_every_verdict(config):
     def rows(case):
         table = pd.DataFrame([{"network": "F1", "run": f"warm{k}", "seed": s, "warm_start_epochs": k, "diverged": False, "sharpness": 1.0,
                                "first_order": 0.0, "stalled": False, "test_accuracy": 0.8 + (gains[case][s] if k else 0.0)}
-                              for k in (0, 5) for s in range(5)])  # fmt: skip
+                              for k in (0, 5) for s in range(5)])
         return sweeps.warm_start_claims(keskar, table, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -127,7 +127,7 @@ def test_warm_start_reaches_every_verdict(config):
 
 def smith_finals(first: str, second: str, difference: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame([{"setting": name, "seed": s, "diverged": False, "test_accuracy": 0.9 + (difference[s] if name == first else 0.0)}
-                         for name in (first, second) for s in range(5)])  # fmt: skip
+                         for name in (first, second) for s in range(5)])
 
 
 def test_equivalence_reaches_every_verdict(config):
@@ -152,7 +152,7 @@ def smith_curves(first: str, second: str, difference_by_epoch: np.ndarray, loss_
          "test_accuracy": 0.9 + (difference_by_epoch[epoch - 1, s] if name == first else 0.0),
          "train_loss": 0.1 * (loss_ratio * np.exp(difference_by_epoch[epoch - 1, s]) if name == first else 1.0)}
         for name in (first, second) for s in range(5) for epoch in range(1, 5)
-    ])  # fmt: skip
+    ])
 
 
 def test_accuracy_curve_equivalence_reaches_every_verdict(config):
@@ -165,7 +165,7 @@ def test_accuracy_curve_equivalence_reaches_every_verdict(config):
         "shown": epochs * (0.001 + NOISE / 4),
         "contradicted": np.vstack([NOISE / 4, NOISE / 4, 0.06 + NOISE, NOISE / 4]),  # one epoch 6 pp apart (margin 2 pp)
         "open": epochs * WILD,
-    }  # fmt: skip
+    }
 
     def rows(case):
         histories = smith_curves("b", "a", differences[case])
@@ -202,7 +202,7 @@ def test_the_negative_control_reads_the_same_tests_the_other_way_round(config):
     def rows(case):
         return analysis.negative_control_claims(smith, smith_finals("momentum-constant", "momentum-decaying_learning_rate", differences[case]),
                                                 smith_curves("momentum-constant", "momentum-decaying_learning_rate",
-                                                             np.ones((4, 1)) * differences[case]), 0.8)  # fmt: skip
+                                                             np.ones((4, 1)) * differences[case]), 0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
     shown = rows("shown")
@@ -234,7 +234,7 @@ def wilson_runs(online_epochs, full_epochs, online_accuracy, full_accuracy, task
             for label, batch, epochs, accuracy in (("1", 1, online_epochs[s], online_accuracy[s]), ("full", 100, full_epochs[s], full_accuracy[s])):
                 rows.append({"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": s,
                              "diverged": False, "best_holdout_accuracy": accuracy, "epochs_to_target": epochs, "target": 0.85,
-                             "holdout_accuracy_at_budget": accuracy, "test_accuracy_at_budget": accuracy, "test_examples": 1000})  # fmt: skip
+                             "holdout_accuracy_at_budget": accuracy, "test_accuracy_at_budget": accuracy, "test_examples": 1000})
     return pd.DataFrame(rows)
 
 
@@ -314,7 +314,7 @@ def grid_runs(epochs_by_task: dict[str, dict[int, np.ndarray]]) -> pd.DataFrame:
         for batch, epochs in by_batch.items():
             label = "full" if batch == largest else str(batch)
             rows += [{"task": task, "batch_label": label, "batch_size": batch, "learning_rate": 0.1, "seed": seed, "diverged": False,
-                      "best_holdout_accuracy": 0.9, "epochs_to_target": value, "target": 0.85} for seed, value in enumerate(epochs)]  # fmt: skip
+                      "best_holdout_accuracy": 0.9, "epochs_to_target": value, "target": 0.85} for seed, value in enumerate(epochs)]
     return pd.DataFrame(rows)
 
 
@@ -340,7 +340,8 @@ def test_linear_growth_reaches_every_verdict_per_task(config):
     (row,) = analysis.slope_claims(wilson, grid_runs({"a": epochs}))
     assert row.verdict == NOT_MEASURED and "a lower bound" in row.our_value and "[1000] missed the target" in row.validity
     steep = {b: 10.0 * b**2 * (1 + 0.01 * np.arange(4)) for b in (1, 10, 100)} | {1000: np.full(4, np.nan)}
-    wilson_short = WilsonConfig.from_config(config | {"wilson2003": config["wilson2003"] | {"max_epochs": {**config["wilson2003"]["max_epochs"], "full": 10**6}}})
+    budgets = {**config["wilson2003"]["max_epochs"], "full": 10**6}
+    wilson_short = WilsonConfig.from_config(config | {"wilson2003": config["wilson2003"] | {"max_epochs": budgets}})
     (row,) = analysis.slope_claims(wilson_short, grid_runs({"a": steep}))
     assert row.verdict == NOT_REPRODUCED and row.validity == "passed" and row.effect_low > 1.3  # even the lower bound: ~2
 
@@ -476,20 +477,20 @@ def test_steps_to_target_rules_reach_every_verdict(config):
     noise["shown"] = 3000.0  # B_crit 32 against B_simple 3000: a factor of 100
     assert rows("shown", "critical_batch_matches_noise_scale")[0].verdict == NOT_REPRODUCED
     extrapolated = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": 32000 / batches + 1, "lr_at_grid_edge": False,
-                                 "n_seeds": 5})  # fmt: skip
+                                 "n_seeds": 5})
     noise_scale = pd.DataFrame({"epoch": [0, 1], "test_accuracy": [np.nan, 0.99], "b_simple": [30.0, 30.0]})
     (row,) = [row for row in analysis.steps_claims(extrapolated, noise_scale, science) if row.claim_id == "critical_batch_matches_noise_scale"]
     assert row.verdict == INCONCLUSIVE and "outside the batch sizes measured" in row.detail
     # Steeper than perfect scaling (slope -1.32 from 8 to 16): an artefact, whatever the other slopes say.
     artefact = pd.DataFrame({"batch_size": batches, "learning_rate": 0.1, "steps_to_target": steps["shown"] * [1.5, 1, 1, 1, 1],
-                             "lr_at_grid_edge": False, "n_seeds": 5})  # fmt: skip
+                             "lr_at_grid_edge": False, "n_seeds": 5})
     (row,) = [row for row in analysis.steps_claims(artefact, noise_scale, science) if row.claim_id == "diminishing_returns"]
     assert row.verdict == INCONCLUSIVE and "8->16: -1.32" in row.detail
 
 
 def regime_histories(values: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame([{"regime": regime, "seed": s, "epoch": 1, "updates": 10, "diverged": False, "test_accuracy": accuracy[s],
-                          "distance_from_init": 1.0} for regime, accuracy in values.items() for s in range(5)])  # fmt: skip
+                          "distance_from_init": 1.0} for regime, accuracy in values.items() for s in range(5)])
 
 
 @pytest.mark.parametrize("claim", ["equal_updates_at_least_as_good", "gap_shrinks_at_equal_updates", "lr_scaling_linear_lr"])
@@ -511,7 +512,7 @@ def test_regime_rules_reach_every_verdict(config, claim):
             "small_batch": small, "large_batch_equal_epochs": base,
             "large_batch_equal_updates": candidate if claim != "lr_scaling_linear_lr" else small,
             "large_batch_linear_lr": candidate if claim == "lr_scaling_linear_lr" else base, "large_batch_sqrt_lr": base,
-        })  # fmt: skip
+        })
         return [row for row in analysis.regime_claims(histories, science, power=0.8) if row.claim_id == claim]
 
     assert verdicts(rows) == list(ALL_THREE)
@@ -529,29 +530,28 @@ def test_distance_grows_with_log_updates_reaches_every_verdict(config):
     def rows(case):
         histories = pd.DataFrame([{"regime": regime, "seed": 0, "updates": u, "diverged": False, "distance_from_init": d}
                                   for regime, curve in zip(("small_batch", "large_batch_equal_updates"), curves[case])
-                                  for u, d in zip(updates, curve)])  # fmt: skip
+                                  for u, d in zip(updates, curve)])
         return [analysis.distance_claim(histories, rule)]
 
     assert verdicts(rows) == list(ALL_THREE)
 
 
 def test_the_toy_papers_rule_reaches_every_verdict(config):
+    from conftest import REPO
+    from replications.config import load_config
     from tests.toy_paper.__main__ import toy_claims
     from tests.toy_paper.layout import ToyConfig
-    from replications.config import load_config
-
-    from conftest import REPO
 
     toy = ToyConfig.from_config(load_config(f"{REPO}/config/smoke.yaml", f"{REPO}/tests/toy_paper/config.yaml"))
     gaps = {"shown": 0.05 + NOISE, "contradicted": -0.05 + NOISE, "open": WILD}
 
     def rows(case):
         runs = pd.DataFrame([{"batch_size": size, "seed": s, "test_accuracy": 0.8 + (gaps[case][s] if size == toy.small_batch else 0.0)}
-                             for size in (toy.small_batch, toy.large_batch) for s in range(5)])  # fmt: skip
+                             for size in (toy.small_batch, toy.large_batch) for s in range(5)])
         return toy_claims(toy, runs, power=0.8)
 
     assert verdicts(rows) == list(ALL_THREE)
     # Its own kind's validity check (min_seeds: 3), which no core rule knows of.
     two_seeds = toy_claims(toy, pd.DataFrame([{"batch_size": size, "seed": s, "test_accuracy": 0.8 + 0.01 * s}
-                                              for size in (toy.small_batch, toy.large_batch) for s in range(2)]), power=0.8)  # fmt: skip
+                                              for size in (toy.small_batch, toy.large_batch) for s in range(2)]), power=0.8)
     assert [row.verdict for row in two_seeds] == [NOT_MEASURED] and "2 paired seeds" in two_seeds[0].validity

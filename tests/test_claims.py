@@ -127,7 +127,7 @@ def test_the_family_rule_needs_every_decidable_cell_and_a_not_reproduced_that_su
     assert [item.verdict for item in rows] == [REPRODUCED] * 3 and {item.family_verdict for item in rows} == {REPRODUCED}
     # A marginal "not reproduced" among three cells does not survive Holm (0.02 * 3 >= 0.05): the cell and family read "?".
     rows = claims.apply_holm([row("a", REPRODUCED, p_value=0.001, p_against=0.9), row("b", NOT_REPRODUCED, p_against=0.02),
-                              row("c", REPRODUCED, p_value=0.01, p_against=0.8)])  # fmt: skip
+                              row("c", REPRODUCED, p_value=0.01, p_against=0.8)])
     by_id = {item.claim_id: item for item in rows}
     assert by_id["b"].verdict == INCONCLUSIVE and "Holm-adjusted p = 0.06" in by_id["b"].detail
     assert by_id["a"].family_verdict == INCONCLUSIVE
@@ -167,12 +167,12 @@ def gap_claims(frames):
     runs = frames["runs"]
     pairs = runs.pivot_table(index="seed", columns="run", values="accuracy")
     return [claims.gap_row(pairs["SB"], pairs["LB"], paired=True, alpha=0.05, min_effect=0.0, power=0.8,
-                           paper="p", family="gap", claim_id="gap", statement="s", paper_value="-", our_value="-", test="t")]  # fmt: skip
+                           paper="p", family="gap", claim_id="gap", statement="s", paper_value="-", our_value="-", test="t")]
 
 
 def runs_frame(gaps, rules_hash_value="abc") -> pd.DataFrame:
     return pd.DataFrame([{"seed": seed, "run": run, "accuracy": 0.8 + (gap if run == "SB" else 0.0), "rules_hash": rules_hash_value}
-                         for seed, gap in enumerate(gaps) for run in ("SB", "LB")])  # fmt: skip
+                         for seed, gap in enumerate(gaps) for run in ("SB", "LB")])
 
 
 def test_stability_resamples_seeds_and_flags_fragile_verdicts():
@@ -198,7 +198,7 @@ def test_rules_changed_after_the_runs_mark_the_verdicts_post_hoc(config):
     assert "no record" in post_hoc_reason([""], current)
     frames = {"runs": runs_frame([0.05, 0.051, 0.049], rules_hash_value="made-under-old-rules")}
     (late,) = claims.finalize(gap_claims(frames), gap_claims, frames, VerdictSettings(bootstrap_resamples=10), current,
-                              claims.recorded_hashes(frames["runs"]))  # fmt: skip
+                              claims.recorded_hashes(frames["runs"]))
     assert late.post_hoc and "POST HOC" in late.detail and late.rules_hash == current
 
 
@@ -238,7 +238,7 @@ def test_claim_columns_are_all_documented():
 
 def test_consistency_puts_our_effect_beside_the_papers():
     base = claims.ClaimRow(paper="p", family="f", claim_id="c", statement="s", paper_value="-", our_value="-", test="t",
-                           verdict=REPRODUCED, rule="r", effect=1.0, effect_low=0.5, effect_high=1.5)  # fmt: skip
+                           verdict=REPRODUCED, rule="r", effect=1.0, effect_low=0.5, effect_high=1.5)
     at = lambda paper_effect, **change: claims.consistency(dataclasses.replace(base, paper_effect=paper_effect, **change))  # noqa: E731
     assert at(1.2) == claims.SIZE_CONSISTENT
     assert at(0.2) == "direction only (ours larger)" and at(3.0) == "direction only (ours smaller)"
@@ -257,7 +257,7 @@ def test_family_consistency_and_the_summary_count_families_by_size():
     assert family_consistency(["", float("nan")]) == ""
     cells = pd.DataFrame({"paper": "p", "family": ["a", "a", "b", "c"], "claim_id": ["a1", "a2", "b", "c"], "statement": "s",
                           "verdict": REPRODUCED, "family_verdict": REPRODUCED, "post_hoc": False, "fragile": False,
-                          "consistency": ["size consistent", "size consistent", "direction only (ours larger)", ""], "amended": ""})  # fmt: skip
+                          "consistency": ["size consistent", "size consistent", "direction only (ours larger)", ""], "amended": ""})
     assert verdict_counts(cells).endswith("of 2 families that give one on our scale: 1 size consistent, 1 direction only, 0 mixed, 0 opposite direction")
 
 

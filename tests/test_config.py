@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replications.config import ConfigError, compose, config_hash, load_config, validate_config
-
 from conftest import REPO
+from replications.config import ConfigError, compose, config_hash, load_config, validate_config
 
 
 @pytest.fixture
@@ -147,7 +146,7 @@ def test_the_tests_the_config_names_are_the_tests_the_code_runs():
     base = Path(REPO) / "config" / "base.yaml"
     claims_table = pd.read_csv(Path(REPO) / "reports" / "quick" / "claims.csv")
     papers = {"keskar2017": "Keskar et al. 2017", "smith2018": "Smith et al. 2018", "wilson2003": "Wilson & Martinez 2003",
-              "batchscience": "Batch-size science"}  # fmt: skip
+              "batchscience": "Batch-size science"}
     sections, current = {}, None
     for line in base.read_text().splitlines():
         if line and not line.startswith((" ", "#")):

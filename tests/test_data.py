@@ -71,7 +71,7 @@ def test_tfds_sets_load_through_tensorflow_datasets(name, shape, num_classes):
     assert dataset.input_shape == shape
     assert dataset.num_classes == num_classes
     assert len(dataset.y_train) == 12 and len(dataset.y_test) == 12
-    assert 0.0 <= dataset.x_train.min() and dataset.x_train.max() <= 1.0  # X / 255 as in Keskar's code
+    assert dataset.x_train.min() >= 0.0 and dataset.x_train.max() <= 1.0  # X / 255 as in Keskar's code
     assert dataset.y_train.max() < num_classes
 
 
@@ -172,7 +172,7 @@ def test_downloaded_sets_are_found_once_and_uci_is_cached_for_the_jobs(tmp_path,
     monkeypatch.setenv("REPLICATIONS_CACHE", str(tmp_path))
     table = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3, "target": ["x", "y"] * 20})
     monkeypatch.setattr(ucimlrepo, "fetch_ucirepo", lambda id=None: type("Repository", (), {"data": type("Data", (), {
-        "features": table[["a", "b"]], "targets": table[["target"]]})}))  # fmt: skip
+        "features": table[["a", "b"]], "targets": table[["target"]]})}))
     assert "uci 7" in data.prepare({"name": "uci", "uci_id": 7}) and (tmp_path / "uci7.csv").exists()
 
     def offline(id=None):

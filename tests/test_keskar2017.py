@@ -3,12 +3,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from replications.config import load_config
 from replications.keskar2017 import experiment, layout
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import CoreConfig
-
-from conftest import REPO
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def write_runs(config, accuracies):
             folder = Path(layout.run_dir(config["results_dir"], "F1", regime, seed))
             folder.mkdir(parents=True)
             metrics = {"diverged": diverged, "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
-                       "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100, "test_examples": 200}  # fmt: skip
+                       "batch_size": 16 if regime == "SB" else 80, "epochs": 10, "updates": 100, "test_examples": 200}
             (folder / "metrics.json").write_text(json.dumps(metrics))
 
 
@@ -51,7 +50,7 @@ def test_table2_and_a_reproduced_gap(config):
     write_runs(config, {
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(1.0, 0.77, False), (1.0, 0.775, False), (0.999, 0.765, False)],
-    })  # fmt: skip
+    })
     runs = experiment.collect_runs(CoreConfig.from_config(config), KeskarConfig.from_config(config))
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["SB", "test_accuracy_mean"] == pytest.approx(80.5)
@@ -67,7 +66,7 @@ def test_unequal_training_accuracy_makes_the_claim_not_measured_and_diverged_run
     write_runs(config, {
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(0.90, 0.70, False), (0.91, 0.71, False), (None, None, True)],
-    })  # fmt: skip
+    })
     runs = experiment.collect_runs(CoreConfig.from_config(config), KeskarConfig.from_config(config))
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)

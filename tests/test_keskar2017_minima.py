@@ -4,14 +4,13 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import REPO
 from replications.config import load_config
 from replications.keskar2017 import experiment, layout, minima
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import CoreConfig
 from replications.models import build_model
 from replications.training import Trainer, make_optimizer
-
-from conftest import REPO
+from replications.typed_config import CoreConfig
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ def server(tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "replications.launch", "serve", "--socket", socket_path, "--parent", str(parent.pid)],
         env=environment(OPENBLAS_NUM_THREADS="1"), cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    )
     if "job server ready" not in server.stdout.readline():
         pytest.fail("the job server did not start")
     yield socket_path, parent, server
@@ -64,7 +64,7 @@ def test_without_a_server_the_job_runs_in_its_own_process_and_records_its_overhe
 def test_cancelled_job_stops_its_forked_child(tmp_path, server):
     socket_path, _, server_process = server
     client = subprocess.Popen([*JOB, "--sleep", "300"], env=environment(REPLICATIONS_JOB_SERVER=socket_path), cwd=tmp_path,
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+                              stdout=subprocess.PIPE, text=True)
     while (line := client.stdout.readline()) and line.strip() != "sleeping":
         pass
     assert line.strip() == "sleeping"

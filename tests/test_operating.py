@@ -7,7 +7,6 @@ Each rate is checked against its bound plus three simulation standard errors.
 import dataclasses
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from replications import claims, operating
@@ -30,7 +29,7 @@ def correlated_differences(rng, means, correlation=0.8):
 
 def gap_cells(differences, min_effect: float, family="f"):
     return [claims.gap_row(values, np.zeros(N), paired=True, alpha=ALPHA, min_effect=min_effect, power=0.8, family=family,
-                           claim_id=f"c{index}", **TEXT) for index, values in enumerate(differences)]  # fmt: skip
+                           claim_id=f"c{index}", **TEXT) for index, values in enumerate(differences)]
 
 
 def family_of(rows) -> str:
@@ -43,10 +42,10 @@ def test_a_family_of_gap_cells_keeps_both_error_rates_under_alpha_with_correlate
     repetitions, min_effect = 1500, 0.5
     # At the boundary of "true" (theta = min_effect in every cell): false "not reproduced" <= alpha (Holm).
     false_not = np.mean([family_of(gap_cells(correlated_differences(rng, [min_effect] * cells), min_effect)) == NOT_REPRODUCED
-                         for _ in range(repetitions)])  # fmt: skip
+                         for _ in range(repetitions)])
     # False in one cell (theta = 0 there), clearly true elsewhere: false "reproduced" <= alpha (intersection-union).
     false_yes = np.mean([family_of(gap_cells(correlated_differences(rng, [0.0] + [3.0] * (cells - 1)), min_effect)) == REPRODUCED
-                         for _ in range(repetitions)])  # fmt: skip
+                         for _ in range(repetitions)])
     assert within_bound(false_not, ALPHA, repetitions) and within_bound(false_yes, ALPHA, repetitions), (false_not, false_yes)
     assert false_not > 0 or cells > 1  # a single cell at its boundary errs at about alpha: the simulation can see it
 
@@ -56,7 +55,7 @@ def test_the_old_rule_would_have_failed_the_boundary():
     rng = np.random.default_rng(9)
     repetitions, min_effect = 1500, 0.5
     uncorrected = np.mean([any(row.verdict == NOT_REPRODUCED for row in gap_cells(correlated_differences(rng, [min_effect] * 4, 0.0), min_effect))
-                           for _ in range(repetitions)])  # fmt: skip
+                           for _ in range(repetitions)])
     assert uncorrected > 2 * ALPHA
 
 
@@ -65,7 +64,7 @@ def test_equivalence_and_band_cells_keep_false_reproduced_under_alpha_at_their_e
     repetitions, margin = 2000, 0.5
     tost = np.mean([claims.equivalence_row(margin + SIGMA * rng.standard_normal(N), np.zeros(N), paired=True, alpha=ALPHA, margin=margin,
                                            power=0.8, family="f", claim_id="c", **TEXT).verdict == REPRODUCED
-                    for _ in range(repetitions)])  # fmt: skip
+                    for _ in range(repetitions)])
     band = (0.5, 1.5)
 
     def band_cell(values):
@@ -83,7 +82,7 @@ def test_a_spearman_cell_with_no_trend_reads_reproduced_at_most_alpha():
     repetitions = 400
     x = np.arange(6.0)
     rate = np.mean([claims.trend_row(x, rng.standard_normal(6), sign=1, alpha=ALPHA, power=0.8, family="f", claim_id="c", **TEXT).verdict == REPRODUCED
-                    for _ in range(repetitions)])  # fmt: skip
+                    for _ in range(repetitions)])
     assert within_bound(rate, ALPHA, repetitions)
 
 
@@ -102,7 +101,8 @@ def test_the_stated_power_matches_a_simulation(kind):
             row = claims.equivalence_row(values, np.zeros(N), paired=True, alpha=ALPHA, margin=margin, power=0.8, family="f", claim_id="c", **TEXT)
         else:
             test = claims.statistics.paired(values, np.zeros(N))
-            row = claims.interval_row(test.difference, *test.interval(ALPHA), band=band, alpha=ALPHA, degrees_of_freedom=N - 1, family="f", claim_id="c", **TEXT)
+            row = claims.interval_row(test.difference, *test.interval(ALPHA), band=band, alpha=ALPHA, degrees_of_freedom=N - 1,
+                                      family="f", claim_id="c", **TEXT)
         hits += row.verdict == REPRODUCED
     assert abs(hits / repetitions - stated) < 0.03, (hits / repetitions, stated)  # about 3.5 simulation SEs
 

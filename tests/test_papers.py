@@ -8,17 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import REPO
 from replications.config import ConfigError, compose, load_config, validate_config
 from replications.papers import Paper, PaperError, configured_papers, load_paper
-
-from conftest import REPO
 
 TOY_OVERLAY = f"{REPO}/tests/toy_paper/config.yaml"
 # The core: everything that is not a paper package, a paper's rules or a config overlay.
 CORE_FILES = [
     "Snakefile", "rules/common.smk", "rules/papers.smk", "rules/report.smk", "rules/benchmarks.smk", "config/schema.yaml",
     *sorted(str(path.relative_to(REPO)) for path in Path(REPO, "replications").glob("*.py")),
-]  # fmt: skip
+]
 
 
 def every_paper() -> list[Paper]:
@@ -93,7 +92,7 @@ def test_snakemake_merges_the_config_as_the_package_does(tmp_path):
         completed = subprocess.run(
             [sys.executable, "-m", "snakemake", "--snakefile", f"{REPO}/Snakefile", "--directory", str(tmp_path), "-n", *arguments],
             capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        )
         assert completed.returncode == 0, completed.stderr[-3000:]
         resolved = yaml.safe_load((tmp_path / "results" / "smoke" / "config.resolved.yaml").read_text())
         assert resolved == load_config(*scale_files)

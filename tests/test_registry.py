@@ -17,12 +17,12 @@ def sharpness_like_claims(frames):
     pairs = frames["runs"].pivot(index="seed", columns="run", values="value")
     return [claims.gap_row(pairs["LB"], pairs["SB"], paired=True, alpha=0.05, min_effect=0.0, power=0.8, paper="Keskar",
                            family="sharper_minima", claim_id="sharper_minima_x", statement="s", paper_value="-",
-                           our_value="-", test="t")]  # fmt: skip
+                           our_value="-", test="t")]
 
 
 def runs(rules_hash: str) -> pd.DataFrame:
     return pd.DataFrame([{"seed": seed, "run": run, "value": 1.0 + seed * 0.01 + (0.5 if run == "LB" else 0.0), "rules_hash": rules_hash}
-                         for seed in range(4) for run in ("SB", "LB")])  # fmt: skip
+                         for seed in range(4) for run in ("SB", "LB")])
 
 
 def write(core: CoreConfig, path) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def test_the_report_marks_amended_families(config, tmp_path):
     family = families(table.assign(paper="Keskar")).iloc[0]
     assert family.amended == "A1 A3 A9"
     row = dataclasses.replace(claims.ClaimRow(paper="p", family="f", claim_id="c", statement="s", paper_value="-",
-                                              our_value="-", test="t", verdict=claims.REPRODUCED, rule="r"), amended="A2")  # fmt: skip
+                                              our_value="-", test="t", verdict=claims.REPRODUCED, rule="r"), amended="A2")
     from replications.report import _marks
 
     assert "amended after results (A2)" in _marks(row)

@@ -105,7 +105,7 @@ def test_the_html_colours_every_verdict_not_measured_grey(frame, tmp_path):
         assert f"tr.{css_class} td:first-child" in html.STYLE
     assert html.VERDICT_CLASSES[NOT_MEASURED] == "not-measured"
     (tmp_path / "report.md").write_text("# Report\n\n" + "\n".join(report.summary_markdown(frame, {"P": "p"}, tmp_path)) + "\n\n"
-                                        + report.verdict_table(frame) + "\n")  # fmt: skip
+                                        + report.verdict_table(frame) + "\n")
     html.render_html(tmp_path / "report.md", tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()
     assert page.count('<tr class="not-measured">') == 3  # a family and two cells

@@ -3,8 +3,15 @@ import pytest
 from scipy import optimize
 
 from replications.sharpness import (
-    Curvature, KerasLoss, Subspace, estimate_curvature, half_widths, keras_loss_and_gradient, predicted_curvature_rise,
-    random_subspace, sharpness,
+    Curvature,
+    KerasLoss,
+    Subspace,
+    estimate_curvature,
+    half_widths,
+    keras_loss_and_gradient,
+    predicted_curvature_rise,
+    random_subspace,
+    sharpness,
 )
 
 
@@ -42,7 +49,7 @@ def test_scipy_defaults_would_report_zero_at_the_same_point():
     naive = optimize.minimize(
         lambda y: tuple(-value for value in loss(x + y)), np.zeros(50), jac=True, method="L-BFGS-B",
         bounds=optimize.Bounds(-half_width, half_width), options={"maxiter": 10},
-    )  # fmt: skip
+    )
     assert naive.nit == 0 and -naive.fun == pytest.approx(loss(x)[0])
     assert sharpness(loss, x, 1e-3).sharpness > 1000 * (-naive.fun - loss(x)[0]) + 1e-9
 

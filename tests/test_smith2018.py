@@ -6,17 +6,17 @@ import pandas as pd
 import pytest
 
 from replications.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from replications.schedules import Phase
 from replications.smith2018 import analysis, experiment, layout, paper, protocol
 from replications.smith2018.config import SmithConfig
 from replications.typed_config import CoreConfig
-from replications.schedules import Phase
 
 
 def protocol_schedule(batch_steps, learning_rate=0.1, initial_batch_size=128):
     return protocol.step_schedule(
         learning_rate=learning_rate, initial_batch_size=initial_batch_size, step_epochs=[60, 120, 160],
         factor=5, max_batch_size=5120, batch_steps=batch_steps,
-    )  # fmt: skip
+    )
 
 
 def test_schedule_arithmetic_gives_the_reproductions_update_counts():
@@ -42,7 +42,7 @@ def test_the_negative_control_never_steps(config):
     assert constant.phases == (Phase(0, 0.1, smith.initial_batch_size),)
     assert protocol_schedule(0).phases != protocol.step_schedule(
         learning_rate=0.1, initial_batch_size=128, step_epochs=[60, 120, 160], factor=5, max_batch_size=5120, batch_steps=0, anneals=False
-    ).phases  # fmt: skip
+    ).phases
     assert analysis.protocol_table(smith).set_index("schedule").loc["constant", "scheduled_updates"] == 200 * 391
 
 
@@ -59,7 +59,7 @@ def test_settings_combine_comparisons_and_variants(config):
     assert list(settings) == [
         "momentum-decaying_learning_rate", "momentum-hybrid", "momentum-increasing_batch_size", "momentum-constant",
         "adam-decaying_learning_rate", "adam-increasing_batch_size", "increased_learning_rate", "increased_momentum",
-    ]  # fmt: skip
+    ]
     momentum = settings["increased_momentum"]
     assert momentum.optimizer_config == {"name": "sgd", "learning_rate": 0.5, "momentum": 0.98}
     assert momentum.initial_batch_size == 200 and settings["adam-decaying_learning_rate"].momentum == 0.0
@@ -98,7 +98,7 @@ def synthetic_histories(config, accuracy_by_setting):
             for epoch, updates in ((1, 60), (2, 120 if "decaying" in name else 72)):
                 rows.append({"setting": name, "seed": seed, "epoch": epoch, "updates": updates, "batch_size": 8,
                              "learning_rate": 0.1, "train_loss": 1.0 / epoch, "test_accuracy": accuracy - 0.1 * (2 - epoch),
-                             "wall_seconds": float(epoch), "diverged": False})  # fmt: skip
+                             "wall_seconds": float(epoch), "diverged": False})
     return pd.DataFrame(rows)
 
 
@@ -109,7 +109,7 @@ def test_claims_follow_the_equivalence_and_momentum_rules(config):
         "momentum-increasing_batch_size": [0.901, 0.899, 0.900, 0.902],
         "adam-decaying_learning_rate": [0.80, 0.90, 0.70, 0.85], "adam-increasing_batch_size": [0.85, 0.75, 0.90, 0.70],
         "increased_learning_rate": [0.900, 0.901, 0.899, 0.902], "increased_momentum": [0.890, 0.889, 0.891, 0.888],
-    })  # fmt: skip
+    })
     rows = {row.claim_id: row for row in analysis.all_claims(SmithConfig.from_config(config), histories, power=0.8)}
     assert rows["equivalent_accuracy_momentum_increasing_batch_size"].verdict == REPRODUCED
     assert rows["equivalent_accuracy_momentum_hybrid"].verdict == NOT_REPRODUCED  # 5 pp apart, margin 1 pp

@@ -45,7 +45,7 @@ _CUBIC = np.array([-1.0, 2.0, 0.0, -2.0, 1.0])
 Z_THIRD = _CUBIC / _CUBIC.std(ddof=1)  # orthogonal to both: a third independent-looking group
 KESKAR_TRIALS = 5  # "5 trials from different random starts, mean +- std" (Table 2, Tables 3-4)
 TEXT = {"paper": "source", "family": "family", "claim_id": "id", "statement": "statement", "paper_value": "source numbers",
-        "our_value": "-", "test": "test"}  # fmt: skip
+        "our_value": "-", "test": "test"}
 
 
 def trials(mean: float, std: float, z: np.ndarray = Z) -> np.ndarray:
@@ -112,7 +112,7 @@ def table2_gap_row(keskar, power, network: str, lb_z: np.ndarray) -> claims.Clai
     return claims.gap_row(
         sb, lb, paired=True, alpha=rule.alpha, min_effect=smallest_gap, power=power,
         paper_effect=(published["test_SB"][0] - published["test_LB"][0]) / 100, scale=100, unit="pp", **TEXT,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("network", TABLE2_NETWORKS)
@@ -135,7 +135,7 @@ def test_keskar_table2_gap_is_reproduced_on_the_papers_numbers(keskar, power, ne
 
 def test_keskar_table2_family_is_reproduced_after_holm(keskar, power):
     rows = [dataclasses.replace(table2_gap_row(keskar, power, network, lb_z=Z_OTHER), claim_id=f"generalization_gap_{network}")
-            for network in TABLE2_NETWORKS]  # fmt: skip
+            for network in TABLE2_NETWORKS]
     held = claims.apply_holm(rows)
     assert [row.verdict for row in held] == [REPRODUCED] * len(TABLE2_NETWORKS), [row.detail for row in held]
     assert {row.family_verdict for row in held} == {REPRODUCED}
@@ -154,7 +154,7 @@ def test_keskar_table2_through_the_papers_own_claim_function(keskar, power):
          "train_accuracy": trials(*keskar_paper.TABLE2[network][f"train_{run}"], z=z)[seed] / 100,
          "test_accuracy": trials(*keskar_paper.TABLE2[network][f"test_{run}"], z=z)[seed] / 100, "test_examples": PAPER_TEST_EXAMPLES}
         for network in TABLE2_NETWORKS for run, z in (("SB", Z), ("LB", Z_OTHER)) for seed in range(KESKAR_TRIALS)
-    ])  # fmt: skip
+    ])
     rows = experiment.generalization_gap_claims(keskar, frame, power=power)
     assert [row.claim_id for row in rows] == [f"generalization_gap_{network}" for network in TABLE2_NETWORKS]
     assert [row.verdict for row in rows] == [REPRODUCED] * len(TABLE2_NETWORKS), [row.detail for row in rows]
@@ -177,7 +177,7 @@ def sharpness_row(keskar, power, network: str, space: str, epsilon: float, lb_z:
         np.log(lb), np.log(sb), paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
         paper_effect=float(np.log(published["LB"][0] / published["SB"][0])), unit="log phi ratio",
         **{**TEXT, "claim_id": f"sharper_minima_{network}_{space}_{epsilon:g}"},
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(("network", "space", "epsilon"), SHARPNESS_CELLS)
@@ -225,7 +225,7 @@ def smith_finals(accuracies: dict[str, float], difference_std: float, n: int) ->
     run_std = difference_std / np.sqrt(2)
     values = {first: trials(first_value / 100, run_std), second: trials(second_value / 100, run_std, z=Z_OTHER)}
     return pd.DataFrame([{"setting": name, "seed": seed, "diverged": False, "epoch": 1, "test_accuracy": values[name][seed]}
-                         for name in values for seed in range(n)])  # fmt: skip
+                         for name in values for seed in range(n)])
 
 
 def t_bound(alpha: float, n: int) -> float:
@@ -261,7 +261,7 @@ def test_smith_momentum_cost_a_little_is_reproduced_on_the_papers_numbers(smith,
 @pytest.mark.parametrize(("candidate", "reference"), [
     ("momentum-increasing_batch_size", "momentum-decaying_learning_rate"),  # 94.4% vs 94.3%
     ("increased_learning_rate", "momentum-increasing_batch_size"),  # 94.5% vs 94.4%
-])  # fmt: skip
+])
 def test_smith_equivalent_accuracy_is_reproduced_on_the_papers_numbers(smith, power, candidate, reference):
     from replications.smith2018 import analysis, paper
 
@@ -274,7 +274,7 @@ def test_smith_equivalent_accuracy_is_reproduced_on_the_papers_numbers(smith, po
 
     def verdict(difference_std):
         return analysis.equivalence_claim(smith, smith_finals(published, difference_std, n), power, "family", "id", "statement",
-                                          "paper", reference, candidate)  # fmt: skip
+                                          "paper", reference, candidate)
 
     row = verdict(np.sqrt(2) * SMITH_RUN_STD)
     assert row.verdict == REPRODUCED, row.detail
@@ -307,7 +307,7 @@ def wilson_digit_runs(epochs_by_batch: dict[int, np.ndarray]) -> pd.DataFrame:
         {"task": "digit", "batch_label": "full" if batch == largest else str(batch), "batch_size": batch, "learning_rate": 0.1,
          "seed": seed, "diverged": False, "best_holdout_accuracy": 0.9, "epochs_to_target": value, "target": 0.85}
         for batch, epochs in epochs_by_batch.items() for seed, value in enumerate(epochs)
-    ])  # fmt: skip
+    ])
 
 
 def digit_epochs(log_std: float = WILSON_LOG_STD) -> dict[int, np.ndarray]:
@@ -379,7 +379,7 @@ def test_gradient_noise_slope_is_reproduced_on_the_sources_law(science):
 
     batches = np.array(science.gradient_noise.batch_sizes, dtype=float)
     spread = pd.DataFrame({"epoch": 0, "point": "initialisation", "batch_size": batches, "standard_error": batches**-0.5,
-                           "draws": science.gradient_noise.draws})  # fmt: skip
+                           "draws": science.gradient_noise.draws})
     (row,) = analysis.spread_checks(spread, science.claims.noise_slope)
     assert row.verdict == REPRODUCED, row.detail  # the estimator's check passes the source's law
     assert row.effect == pytest.approx(-0.5)
@@ -403,7 +403,7 @@ def test_mishkin_lr_scaling_needs_a_number_the_source_does_not_give(science, pow
     def verdict(same_lr: float) -> str:
         small, same, lb_scaled = (trials(value / 100, 0.002, z) for value, z in ((small_batch, Z), (same_lr, Z_OTHER), (scaled, Z_THIRD)))
         row = claims.gap_row(lb_scaled - same, rule.min_share_closed * (small - same), paired=True, alpha=rule.alpha, min_effect=0.0,
-                             power=power, scale=100, unit="pp", **TEXT)  # fmt: skip
+                             power=power, scale=100, unit="pp", **TEXT)
         return row.verdict
 
     assert verdict(threshold - 1.0) == REPRODUCED  # a 2.2 pp gap at the same lr, 1.6 pp of it closed

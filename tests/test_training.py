@@ -134,7 +134,7 @@ def test_several_epochs_per_call_give_the_same_run_to_the_bit(tiny_mnist1d, trai
     for max_call_seconds in (0.0, 1e-9, 1e9):
         model, optimizer = fresh(tiny_mnist1d, optimizer="sgd", learning_rate=0.05)
         result = train(model, optimizer, tiny_mnist1d, schedule, Budget(max_epochs=12), seed=3,
-                       training_set_every_epoch=training_set_every_epoch, max_call_seconds=max_call_seconds)  # fmt: skip
+                       training_set_every_epoch=training_set_every_epoch, max_call_seconds=max_call_seconds)
         runs[max_call_seconds] = (without_wall_time(result.history), [weights.numpy() for weights in model.weights], result.metrics)
     reference, reference_weights, reference_metrics = runs[0.0]
     assert reference["batch_size"].tolist() == [100] * 5 + [480] * 7 and reference["updates"].iloc[-1] == 5 * 5 + 7
@@ -153,13 +153,13 @@ def test_several_epochs_per_call_give_the_same_run_to_the_bit(tiny_mnist1d, trai
     [(100.0, Budget(max_epochs=60), "diverged"),  # diverges at epoch 19
      (0.5, Budget(max_epochs=60, target_accuracy=0.3), "target_accuracy"),  # reached at about epoch 40
      (0.05, Budget(max_epochs=60, patience=3, min_delta=0.02), "converged")],
-)  # fmt: skip
+)
 def test_a_run_that_stops_inside_a_call_ends_with_that_epochs_weights(tiny_mnist1d, learning_rate, budget, stop_reason):
     runs = []
     for max_call_seconds in (0.0, 1e9):
         model, optimizer = fresh(tiny_mnist1d, learning_rate=learning_rate, optimizer="sgd")
         result = train(model, optimizer, tiny_mnist1d, Schedule.constant(learning_rate, 480), budget, seed=0,
-                       training_set_every_epoch=False, max_call_seconds=max_call_seconds)  # fmt: skip
+                       training_set_every_epoch=False, max_call_seconds=max_call_seconds)
         assert result.metrics["stop_reason"] == stop_reason and 2 < result.metrics["epochs"] < 60
         runs.append((without_wall_time(result.history).drop(columns="distance_from_init"), [w.numpy() for w in model.weights]))
     (history, weights), (fused_history, fused_weights) = runs
@@ -172,7 +172,7 @@ def test_an_update_budget_ends_inside_an_epoch_with_several_epochs_per_call(tiny
     for max_call_seconds in (0.0, 1e9):
         model, optimizer = fresh(tiny_mnist1d)
         result = train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 100), Budget(max_epochs=50, max_updates=33),
-                       seed=0, max_call_seconds=max_call_seconds)  # fmt: skip
+                       seed=0, max_call_seconds=max_call_seconds)
         runs.append((without_wall_time(result.history).drop(columns="distance_from_init"), [w.numpy() for w in model.weights]))
     assert runs[1][0]["updates"].tolist() == [5, 10, 15, 20, 25, 30, 33]  # 5 updates per epoch; the last epoch cut short
     pd.testing.assert_frame_equal(runs[0][0], runs[1][0], check_exact=True)
@@ -183,7 +183,7 @@ def test_several_epochs_per_call_refuse_a_callback_after_every_epoch(tiny_mnist1
     model, optimizer = fresh(tiny_mnist1d)
     with pytest.raises(ValueError, match="on_epoch_end"):
         train(model, optimizer, tiny_mnist1d, Schedule.constant(1e-3, 32), Budget(max_epochs=5), seed=0, max_call_seconds=1.0,
-              on_epoch_end=lambda row: None)  # fmt: skip
+              on_epoch_end=lambda row: None)
 
 
 def test_same_seed_gives_bit_identical_runs_and_another_seed_does_not(tiny_mnist1d):
@@ -244,7 +244,7 @@ def test_a_finished_run_is_reused_and_a_checkpoint_resumes_only_under_its_settin
     from replications import training
 
     settings = {"dataset": tiny_mnist1d, "model_config": MODEL, "optimizer_config": {"name": "adam", "learning_rate": 1e-3},
-                "schedule": Schedule.constant(1e-3, 32), "budget": Budget(max_epochs=2), "seed": 0, "eval_batch_size": 4096}  # fmt: skip
+                "schedule": Schedule.constant(1e-3, 32), "budget": Budget(max_epochs=2), "seed": 0, "eval_batch_size": 4096}
     first = training.train_run(**settings, run_dir=tmp_path / "run")
     assert first.metrics["fingerprint"] == json.loads((tmp_path / "run" / "metrics.json").read_text())["fingerprint"]
 
@@ -263,7 +263,7 @@ def test_a_finished_run_is_reused_and_a_checkpoint_resumes_only_under_its_settin
     model, optimizer = fresh(tiny_mnist1d)
     with pytest.raises(KeyboardInterrupt):
         train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed",
-              fingerprint="before", on_epoch_end=lambda row: (_ for _ in ()).throw(KeyboardInterrupt) if row["epoch"] == 2 else None)  # fmt: skip
+              fingerprint="before", on_epoch_end=lambda row: (_ for _ in ()).throw(KeyboardInterrupt) if row["epoch"] == 2 else None)
     model, optimizer = fresh(tiny_mnist1d)
     with pytest.raises(training.RunSettingsMismatchError, match=r"written under other settings .*fingerprint before, this run after.*delete"):
         train(model, optimizer, tiny_mnist1d, settings["schedule"], Budget(max_epochs=3), seed=0, run_dir=tmp_path / "killed", fingerprint="after")
@@ -293,7 +293,7 @@ def test_runs_that_reuse_the_compiled_steps_match_fresh_runs(tiny_mnist1d, tmp_p
                 dataset=dataset, model_config=model_config, optimizer_config={**optimizer, "learning_rate": rate},
                 schedule=Schedule([Phase(0, rate, 16), Phase(1, rate, 32)]), budget=Budget(max_epochs=2), seed=seed,
                 run_dir=tmp_path / f"reuse{reuse}" / f"{rate}-{seed}", eval_batch_size=4096, reuse_compiled=reuse,
-            )  # fmt: skip
+            )
             histories[reuse, rate, seed] = without_wall_time(result.history)
     for rate, seed in grid:
         pd.testing.assert_frame_equal(histories[True, rate, seed], histories[False, rate, seed], check_exact=True)
@@ -313,7 +313,7 @@ def test_several_epochs_per_call_end_a_call_at_each_callback_epoch(tiny_mnist1d)
                 seen[key] = [weights.numpy() for weights in model.weights]
 
         train(model, optimizer, tiny_mnist1d, Schedule.constant(0.05, 100), Budget(max_epochs=8), seed=1,
-              max_call_seconds=max_call_seconds, on_epoch_end=keep, callback_epochs=(3,))  # fmt: skip
+              max_call_seconds=max_call_seconds, on_epoch_end=keep, callback_epochs=(3,))
     assert all(np.array_equal(a, b) for a, b in zip(seen[0.0], seen[1e9]))
 
 

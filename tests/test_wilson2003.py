@@ -44,12 +44,12 @@ def test_epochs_to_target_is_the_first_epoch_at_a_share_of_the_tasks_best():
     runs = pd.DataFrame([
         {"task": "a", "batch_label": label, "learning_rate": 0.1, "seed": 0, "diverged": False, "best_holdout_accuracy": best}
         for label, best in (("1", 0.80), ("full", 0.70))
-    ])  # fmt: skip
+    ])
     histories = pd.DataFrame([
         {"task": "a", "batch_label": label, "learning_rate": 0.1, "seed": 0, "epoch": epoch, "test_accuracy": accuracy}
         for label, curve in (("1", [0.5, 0.77, 0.80, 0.78]), ("full", [0.2, 0.4, 0.6, 0.7]))
         for epoch, accuracy in enumerate(curve, start=1)
-    ])  # fmt: skip
+    ])
     with_target = measures.with_epochs_to_target(runs, histories, target_fraction=0.95).set_index("batch_label")
     assert with_target.loc["1", "target"] == 0.95 * 0.80
     assert with_target.loc["1", "epochs_to_target"] == 2  # 0.77 >= 0.76
@@ -65,7 +65,7 @@ def test_claims_from_a_hand_made_grid(config):
                              "majority_rate": 0.3, "diverged": False, "best_holdout_accuracy": accuracy + 0.001 * seed,
                              "holdout_accuracy_at_budget": accuracy + 0.001 * seed, "test_accuracy_at_budget": accuracy + 0.001 * seed,
                              "test_examples": 1000,
-                             "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})  # fmt: skip
+                             "epochs_to_best": epochs + seed, "epochs_run": 5000, "updates_to_best": 0, "censored": False})
     runs = pd.DataFrame(rows).assign(target=0.85, epochs_to_target=lambda frame: frame["epochs_to_best"].astype(float),
                                       final_train_loss=0.1, no_information_loss=1.0)
     config["wilson2003"]["claims"]["linear_growth"]["min_batch_size"] = 10
@@ -86,7 +86,7 @@ def test_each_seed_is_tested_at_the_rate_the_other_seeds_chose():
         {"task": "t", "batch_label": "10", "batch_size": 10, "learning_rate": rate, "seed": seed, "epochs_to_target": float(value),
          "best_holdout_accuracy": 0.9, "target": 0.8}
         for (rate, seed), value in epochs.items()
-    ])  # fmt: skip
+    ])
     assert measures.fastest_per_batch(runs)["learning_rate"].tolist() == [1.0]  # on every seed at once
     picked = measures.cross_fitted(runs).set_index("seed")
     assert picked["learning_rate"].to_dict() == {0: 0.1, 1: 1.0, 2: 1.0}
@@ -126,9 +126,9 @@ def test_a_linear_growth_fit_needs_enough_batch_sizes_and_probes_that_retraced(c
         {"task": "a", "batch_label": str(batch), "batch_size": batch, "learning_rate": 0.1, "seed": seed, "reached": True,
          "epochs_to_target": float(np.ceil(batch / 100 * (1 + 0.05 * seed)))}
         for batch in (10, 30, 100) for seed in range(4)
-    ])  # fmt: skip
+    ])
     crossings = picked.assign(crossing_epoch=picked["epochs_to_target"], epochs_to_target_refined=picked["batch_size"] / 100 * (1 + 0.05 * picked["seed"]),
-                              at_first_probe=False, end_probe_accuracy=np.nan, recorded_accuracy=0.9)  # fmt: skip
+                              at_first_probe=False, end_probe_accuracy=np.nan, recorded_accuracy=0.9)
     crossings = crossings.assign(updates_to_target=0)[[*layout.RUN_KEYS, *layout.CROSSING_COLUMNS]]
     (row,) = analysis.slope_claims(wilson, picked, picked, crossings)
     assert row.verdict == "reproduced" and row.effect == pytest.approx(1.0) and "12 of 12 crossings resolved" in row.our_value

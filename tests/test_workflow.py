@@ -33,7 +33,7 @@ def smoke_run(tmp_path_factory):
         completed = subprocess.run(
             [*SNAKEMAKE, *target, "--directory", str(workdir), *SMOKE, "--cores", "2"],
             capture_output=True, text=True, timeout=1200,
-        )  # fmt: skip
+        )
         assert completed.returncode == 0, completed.stderr[-3000:]
     return workdir
 
@@ -138,7 +138,7 @@ def dry_run_jobs(workdir, scale, extra=()):
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), "--configfile", f"{REPO}/config/{scale}.yaml", *extra, "-n", "--quiet", "rules"],
         capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed.stdout + completed.stderr
 
@@ -186,7 +186,7 @@ def test_a_killed_training_job_resumes_to_the_same_numbers(tmp_path):
 
     def command(output_dir):
         return [sys.executable, "-m", "replications.keskar2017", "--config", str(config_file), "train",
-                "--network", "F1", "--run", "SB", "--seed", "0", "--output-dir", str(output_dir)]  # fmt: skip
+                "--network", "F1", "--run", "SB", "--seed", "0", "--output-dir", str(output_dir)]
 
     subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True, timeout=300)
 
@@ -234,7 +234,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     wilson = config["wilson2003"]
     wilson["tasks"] = {name: {"data": {"name": name}} for name in ("iris", "wine")}  # ucimlrepo would download
     wilson.update(large_task="wine", batch_sizes=[1], learning_rates=[0.1], seeds=[0, 1], max_epochs={"1": 2, "full": 3}, equal_budget_epochs=2,
-                  size_series={"task": "wine", "max_train_examples": [60]})  # fmt: skip
+                  size_series={"task": "wine", "max_train_examples": [60]})
     smith = config["smith2018"]
     smith["data"]["max_train_examples"] = smith["data"]["max_test_examples"] = 40
     smith.update(seeds=[0, 1], epochs=3, step_epochs=[1, 2], initial_batch_size=4, max_batch_size=20, variants={})
@@ -253,7 +253,7 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(tmp_path), "--configfile", str(config_file), "--replace-workflow-config", "--cores", "2"],
         capture_output=True, text=True, timeout=1500, env=environment,
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     report_dir = tmp_path / "results" / "paper" / "report"
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
@@ -262,7 +262,8 @@ def test_paper_scale_runs_end_to_end_on_mocked_tensorflow_datasets(tmp_path):
     report = (report_dir / "report.md").read_text()
     assert "`paper` scale" in report and "F2 not run: TIMIT" in report
     claims = pd.read_csv(report_dir / "claims.csv")
-    assert {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "equivalent_accuracy_momentum_increasing_batch_size"} <= set(claims["claim_id"])
+    expected = {"generalization_gap_F1", "generalization_gap_C1", "sweep_accuracy_falls_C1", "equivalent_accuracy_momentum_increasing_batch_size"}
+    assert expected <= set(claims["claim_id"])
     smith = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv").set_index("setting")
     assert smith.loc["momentum-increasing_batch_size", "batch_sizes"] == "4 → 20 → 20"  # 100 > the cap of 20: lr decays
     assert smith.loc["momentum-increasing_batch_size", "updates"] == 10 + 2 + 2
@@ -311,7 +312,7 @@ def test_report_is_rebuilt_from_existing_results_without_training(smoke_run):
     completed = subprocess.run(
         [*SNAKEMAKE, "report", "--directory", str(smoke_run), *SMOKE, "--cores", "2", "--forcerun", "report"],
         capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     log = completed.stdout + completed.stderr
     assert "keskar2017_train" not in log and "rule report" in log.replace("localrule", "rule")
@@ -332,14 +333,15 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
         "<script>window.addEventListener('load', () => { const images = [...document.images];"
         " document.title = 'loaded ' + images.filter(i => i.complete && i.naturalWidth > 0).length + ' of ' + images.length"
         f" + '; verdict rows ' + document.querySelectorAll('{verdict_rows}').length"
-        " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1).length"
+        " + '; overflowing tables ' + [...document.querySelectorAll('table')].filter(t => t.getBoundingClientRect().right > "
+        "document.body.getBoundingClientRect().right + 1).length"
         " + '; first screen ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('The papers in one sentence'))"
         " + '; summary ' + [...document.querySelectorAll('h2')].findIndex(h => h.textContent.startsWith('Summary')); });</script>"
     )
     checked = tmp_path / "report-check.html"
     checked.write_text(page.replace("</body>", probe + "</body>"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]  # fmt: skip
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000"]
     dom = subprocess.run([chromium, *flags, "--window-size=1400,2400", "--dump-dom", checked.as_uri()], capture_output=True, text=True, timeout=120).stdout
     title = re.search(r"<title>(.*?)</title>", dom).group(1)
     pattern = r"loaded (\d+) of (\d+); verdict rows (\d+); overflowing tables (\d+); first screen (-?\d+); summary (-?\d+)"
@@ -352,7 +354,7 @@ def test_html_report_opens_in_a_browser_with_every_figure(smoke_run, tmp_path):
     artifacts = Path(REPO) / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     subprocess.run([chromium, *flags, "--window-size=1200,2400", f"--screenshot={artifacts / 'report.png'}", checked.as_uri()],
-                   capture_output=True, timeout=120)  # fmt: skip
+                   capture_output=True, timeout=120)
     assert (artifacts / "report.png").stat().st_size > 10_000
 
 
@@ -361,7 +363,7 @@ def test_snakemake_report_packs_the_annotated_results(smoke_run, tmp_path):
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(smoke_run), *SMOKE, "--report", str(archive)],
         capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     import zipfile
 
@@ -374,7 +376,7 @@ def test_every_step_reads_only_its_declared_inputs(smoke_run, tmp_path):
     """Each step that reads other steps' files reruns in an empty folder holding only its declared inputs."""
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(smoke_run), *SMOKE, "--detailed-summary"], capture_output=True, text=True, timeout=300
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     summary = pd.read_csv(io.StringIO(completed.stdout), sep="\t", dtype=str).fillna("")
     summary = summary.rename(columns={"log-file(s)": "logs", "input-file(s)": "inputs"})
@@ -392,13 +394,13 @@ def test_every_step_reads_only_its_declared_inputs(smoke_run, tmp_path):
         for path in [*job.logs.split(","), job.output_file]:
             (folder / path).parent.mkdir(parents=True, exist_ok=True)
         run = subprocess.run(job.shellcmd, shell=True, cwd=folder, capture_output=True, text=True, timeout=600,
-                             env={**os.environ, "PYTHONPATH": REPO})  # fmt: skip
+                             env={**os.environ, "PYTHONPATH": REPO})
         log = (folder / job.logs).read_text() if job.logs and (folder / job.logs).exists() else ""
         assert run.returncode == 0, f"{job.rule} failed with only its declared inputs:\n{log[-3000:]}{run.stderr[-2000:]}"
         assert (folder / job.output_file).exists(), job.rule
         checked.append(job.rule)
     assert {"keskar2017_table2", "keskar2017_minima", "keskar2017_sweeps", "keskar2017_trajectory", "smith2018_analyse",
-            "wilson2003_analyse", "batchscience_analyse", "toypaper_analyse", "report"} <= set(checked)  # fmt: skip
+            "wilson2003_analyse", "batchscience_analyse", "toypaper_analyse", "report"} <= set(checked)
 
 
 # --- a real single-node SLURM -----------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def node_profile(folder: Path) -> Path:
         "set-resources": {rule: {**resources, **node, **({"gpu": 0} if "gpu" in resources else {})}
                           for rule, resources in profile["set-resources"].items()},
         "set-threads": {rule: 2 for rule in profile["set-threads"]},
-    }  # fmt: skip
+    }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.yaml").write_text(yaml.safe_dump(overlay))
     return folder
@@ -440,7 +442,7 @@ def node_profile(folder: Path) -> Path:
 def slurm_jobs(environment: dict, run_name: str) -> list[str]:
     """The comments (Snakemake writes `rule_<name>_wildcards_...`) of every SLURM job of one Snakemake run."""
     listed = subprocess.run(["squeue", "--states=all", "--noheader", "--name", run_name, "--format=%k"],
-                            capture_output=True, text=True, env=environment, check=True)  # fmt: skip
+                            capture_output=True, text=True, env=environment, check=True)
     return listed.stdout.split()
 
 
@@ -449,7 +451,7 @@ def through_slurm(workdir: Path, environment: dict, *arguments: str, timeout: in
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(workdir), "--profile", f"{REPO}/profiles/slurm", "--profile", str(profile), *arguments],
         capture_output=True, text=True, timeout=timeout, env=environment,
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-4000:]
     run_name = re.search(r"SLURM run ID: (\S+)", completed.stderr).group(1)
     return completed, run_name
@@ -463,7 +465,7 @@ def test_the_smoke_config_through_slurm_gives_the_local_claims(smoke_run, slurm,
     submitted = [re.sub(r"^rule_", "", comment).split("_wildcards")[0] for comment in slurm_jobs(slurm, run_name)]
     planned = dry_run_jobs(smoke_run.parent / "planned", "smoke", extra=SMOKE[1:])  # the whole DAG, from scratch
     expected = {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", planned, flags=re.M)
-                if rule not in ("all", "total") and not re.fullmatch(r"keskar2017|smith2018|wilson2003|batchscience|toypaper", rule)}  # fmt: skip
+                if rule not in ("all", "total") and not re.fullmatch(r"keskar2017|smith2018|wilson2003|batchscience|toypaper", rule)}
     assert pd.Series(submitted).value_counts().to_dict() == expected
     local, remote = (pd.read_csv(folder / "results" / "smoke" / "report" / "claims.csv") for folder in (smoke_run, tmp_path))
     # Every claim computed from training is equal; the throughput cells time the device at that moment (two local runs differ too).
@@ -484,7 +486,7 @@ def test_a_training_job_cancelled_in_slurm_is_retried_and_resumes_to_the_same_nu
     target = f"results/smoke/smith2018/{setting}/seeds0.csv"  # one run in the job: the paper scale's layout
     arguments = [target, *SMOKE, str(overlay)]  # --configfile takes every value after it
     whole = subprocess.run([*SNAKEMAKE, "--directory", str(tmp_path / "whole"), *arguments, "--cores", "1"],
-                           capture_output=True, text=True, timeout=600)  # fmt: skip
+                           capture_output=True, text=True, timeout=600)
     assert whole.returncode == 0, whole.stderr[-3000:]
 
     workdir = tmp_path / "cancelled"
@@ -493,7 +495,7 @@ def test_a_training_job_cancelled_in_slurm_is_retried_and_resumes_to_the_same_nu
     process = subprocess.Popen(
         [*SNAKEMAKE, "--directory", str(workdir), "--profile", f"{REPO}/profiles/slurm", "--profile", str(profile), *arguments],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=slurm,
-    )  # fmt: skip
+    )
     deadline = time.time() + 300
     while not checkpoint.exists() and time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
@@ -517,7 +519,7 @@ def test_the_paper_scale_through_the_slurm_profile_asks_gpus_for_training_only(t
     completed = subprocess.run(
         [*SNAKEMAKE, "--directory", str(tmp_path), "--profile", f"{REPO}/profiles/slurm", "--configfile", f"{REPO}/config/paper.yaml", "-n"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "SLURM_CONF": "/nonexistent"},
-    )  # fmt: skip
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     output = completed.stdout + completed.stderr
     resources = {}
@@ -527,7 +529,7 @@ def test_the_paper_scale_through_the_slurm_profile_asks_gpus_for_training_only(t
     gpu_rules = {rule for rule, asked in resources.items() if all("gpu=1" in line for line in asked)}
     assert {"keskar2017_train", "keskar2017_sharpness", "smith2018_train", "batchscience_regime", "batchscience_throughput"} <= gpu_rules
     assert not any("gpu=" in line for rule in resources if rule.endswith(("_analyse", "_table2", "_minima", "_sweeps")) or rule == "report"
-                   for line in resources[rule])  # fmt: skip
+                   for line in resources[rule])
     assert all("runtime=60" in line and "mem_mb=4000" in line for line in resources["report"])
 
 

@@ -18,13 +18,13 @@ PAPER = "Batch-size science"
 REGIME_COLORS = {
     "small_batch": "#1f77b4", "large_batch_equal_epochs": "#d62728", "large_batch_equal_updates": "#ff7f0e",
     "large_batch_linear_lr": "#2ca02c", "large_batch_sqrt_lr": "#9467bd",
-}  # fmt: skip
+}
 
 
 def _row(family: str, claim_id: str, statement: str, paper_value: str, our_value: str, test: str, verdict: str, rule: str,
-         detail: str, **numbers) -> claims.ClaimRow:  # fmt: skip
+         detail: str, **numbers) -> claims.ClaimRow:
     return claims.ClaimRow(paper=PAPER, family=family, claim_id=claim_id, statement=statement, paper_value=paper_value,
-                           our_value=our_value, test=test, verdict=verdict, rule=rule, detail=detail, **numbers)  # fmt: skip
+                           our_value=our_value, test=test, verdict=verdict, rule=rule, detail=detail, **numbers)
 
 
 # --- throughput -----------------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def curve_summary(curve: pd.DataFrame, within: float) -> dict[str, float | int]:
         "smallest_batch_size": int(curve["batch_size"].min()), "largest_batch_size": int(curve["batch_size"].max()),
         "first_slope": float(slopes[0]), "final_slope": float(slopes[-1]),
         "speedup_peak_over_smallest": float(curve["samples_per_second"].max() / curve["samples_per_second"].iloc[0]),
-    }  # fmt: skip
+    }
 
 
 def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
@@ -55,7 +55,7 @@ def throughput_summary(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
     return pd.DataFrame([
         {"network": network, "sweeps": int(sweeps[network]), **curve_summary(curve, within)}
         for network, curve in median_curves(throughput).groupby("network", sort=False)
-    ])  # fmt: skip
+    ])
 
 
 def sweep_summaries(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def sweep_summaries(throughput: pd.DataFrame, within: float) -> pd.DataFrame:
     return pd.DataFrame([
         {"network": network, "sweep": sweep, **curve_summary(curve, within)}
         for (network, sweep), curve in throughput.groupby(["network", "sweep"], sort=False)
-    ])  # fmt: skip
+    ])
 
 
 def curve_verdict(item: Any, rule: ClaimRule) -> tuple[str, str]:
@@ -115,7 +115,7 @@ def throughput_claims(summary: pd.DataFrame, sweeps: pd.DataFrame, rule: ClaimRu
             f"reproduced if the peak >= {rule.min_speedup:g}x the smallest batch's and the last slope < {rule.max_final_slope:g}; "
             f"not reproduced if the peak < {rule.min_speedup:g}x or the last slope >= {rule.linear_slope:g}; else inconclusive",
             why, statistic=item.final_slope, effect=item.final_slope, threshold=rule.max_final_slope, effect_unit="log-log slope",
-        ), f"at least {rule.sweep_agreement:.0%} of the sweeps, each read alone, give the median curve's verdict", disagreement))  # fmt: skip
+        ), f"at least {rule.sweep_agreement:.0%} of the sweeps, each read alone, give the median curve's verdict", disagreement))
     return rows
 
 
@@ -149,7 +149,7 @@ def spread_checks(spread: pd.DataFrame, rule: ClaimRule) -> list[claims.ClaimRow
             test=(f"log-log least squares of RMS |g_m - G| on m ({int(group['draws'].iloc[0])} draws per m, with replacement), "
                   f"{100 * (1 - 2 * rule.alpha):.0f}% interval"),
             statistic=fit.slope,
-        ))  # fmt: skip
+        ))
     return rows
 
 
@@ -173,7 +173,7 @@ def best_steps(tuning: pd.DataFrame, measured: pd.DataFrame) -> pd.DataFrame:
         n_seeds=("seed", "size"), n_reached=("steps_to_target", "count"),
         steps_to_target=("steps_to_target", lambda values: float(np.exp(np.log(values).mean()))),
         steps_spread=("steps_to_target", lambda values: float(np.log(values).std(ddof=1)) if values.notna().sum() > 1 else np.nan),
-    )  # fmt: skip
+    )
     best = tuned[["batch_size", "learning_rate"]].assign(lr_at_grid_edge=edge.to_numpy()).merge(per_batch.reset_index(), on="batch_size", how="left")
     best.loc[best["n_reached"] < best["n_seeds"], "steps_to_target"] = np.nan
     best = best.dropna(subset=["steps_to_target"])
@@ -193,7 +193,7 @@ def tradeoff_table(best: pd.DataFrame, noise_scale: pd.DataFrame, target: float)
     fit = measures.fit_tradeoff(best["batch_size"], best["steps_to_target"])
     at_target = b_simple_at_target(noise_scale, target)
     return pd.DataFrame([{"steps_min": fit.steps_min, "examples_min": fit.examples_min, "critical_batch": fit.critical_batch,
-                          "b_simple_at_target": at_target["b_simple"], "b_simple_epoch": int(at_target["epoch"])}])  # fmt: skip
+                          "b_simple_at_target": at_target["b_simple"], "b_simple_epoch": int(at_target["epoch"])}])
 
 
 def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: ScienceConfig) -> list[claims.ClaimRow]:
@@ -209,7 +209,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
                                     claim_id="critical_batch_matches_noise_scale",
                                     statement="The critical batch size is about the gradient noise scale B_simple",
                                     paper_value="McCandlish et al.", our_value=measured, test="fit"),
-        ]  # fmt: skip
+        ]
     slopes = measures.local_slopes(best["batch_size"], best["steps_to_target"])
     rule = rules.diminishing_returns
     first, last = float(slopes[0]), float(slopes[-1])
@@ -234,7 +234,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         f"not reproduced if the last <= {rule.scaling_slope} or the first >= {rule.saturation_slope}; else inconclusive",
         why + _edge_note(best), statistic=last, effect=last, threshold=rule.saturation_slope, effect_unit="log-log slope",
         n_seeds=int(best["n_seeds"].min()),
-    ), reached)]  # fmt: skip
+    ), reached)]
     fit = tradeoff_table(best, noise_scale, target).iloc[0]
     ratio = fit["critical_batch"] / fit["b_simple_at_target"]
     factor = rules.critical_batch.agreement_factor
@@ -254,7 +254,7 @@ def steps_claims(best: pd.DataFrame, noise_scale: pd.DataFrame, science: Science
         f"[1/{factor:g}, {factor:g}], not reproduced otherwise",
         why + _edge_note(best), statistic=float(ratio), effect=float(np.log10(ratio)), threshold=float(np.log10(factor)),
         effect_unit="log10 B_crit / B_simple", n_seeds=int(best["n_seeds"].min()),
-    ), reached))  # fmt: skip
+    ), reached))
     return rows
 
 
@@ -268,7 +268,7 @@ def regimes_table(histories: pd.DataFrame) -> pd.DataFrame:
         batch_size=("batch_size", "last"), final_learning_rate=("learning_rate", "last"), epochs=("epoch", "max"),
         updates=("updates", "max"), test_accuracy_mean=("test_accuracy", "mean"), test_accuracy_std=("test_accuracy", "std"),
         distance_from_init=("distance_from_init", "mean"), n_seeds=("seed", "size"), n_diverged=("diverged", "sum"),
-    )  # fmt: skip
+    )
     return table.loc[order].reset_index()
 
 
@@ -284,7 +284,8 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
     finals = paired_finals(histories, names)
     if len(finals) < 2:
         return [claims.too_few_seeds(len(finals), "finished every regime", paper=PAPER, family="equal_updates_at_least_as_good",
-                                     claim_id="equal_updates_at_least_as_good", statement="Trained for the same number of updates, the large batch is at least as good as the small one")]  # fmt: skip
+                                     claim_id="equal_updates_at_least_as_good", statement="Trained for the same number of updates, the large batch is "
+                                                                                          "at least as good as the small one")]
     small, equal_epochs, equal_updates = finals["small_batch"], finals["large_batch_equal_epochs"], finals["large_batch_equal_updates"]
     rule = rules.equal_updates
     low, high = statistics.paired(equal_updates, small).interval(rule.alpha)
@@ -297,7 +298,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         our_value=f"LB {100 * equal_updates.mean():.2f}% vs SB {100 * small.mean():.2f}%",
         test=f"non-inferiority: paired {100 * (1 - 2 * rule.alpha):.0f}% interval of LB (equal updates) - SB over seeds",
         n_seeds=len(finals),
-    )]  # fmt: skip
+    )]
     rule = rules.gap_shrinks
     rows.append(claims.gap_row(
         equal_updates, equal_epochs, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power, scale=100, unit="pp",
@@ -306,7 +307,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
         paper_value="the gap vanishes with regime adaptation (Hoffer et al.)",
         our_value=f"LB {100 * equal_epochs.mean():.2f}% (equal epochs) -> {100 * equal_updates.mean():.2f}% (equal updates); SB {100 * small.mean():.2f}%",
         test="paired t-test over seeds, one-sided (equal updates > equal epochs)",
-    ))  # fmt: skip
+    ))
     rule = rules.lr_scaling
     for name, label in (("large_batch_linear_lr", "linearly (Goyal et al.)"), ("large_batch_sqrt_lr", "by sqrt(B) (Hoffer et al.)")):
         scaled = finals[name]
@@ -322,7 +323,7 @@ def regime_claims(histories: pd.DataFrame, science: ScienceConfig, power: float)
                        f"{100 * share:.0f}% of the gap closed"),
             test=(f"paired t-test over seeds, one-sided, of gain - {rule.min_share_closed:g} x gap (gain: scaled - same lr; "
                   "gap: SB - LB at the same lr): closes more than that share"),
-        )  # fmt: skip
+        )
         no_gap = "" if gap > 0 else "no gap to close: the large batch at the same learning rate is not worse"
         rows.append(claims.validated(row, "a gap to close: SB better than LB at the same learning rate (mean over seeds)", no_gap))
     rows.append(distance_claim(histories, rules.distance_log_updates))
@@ -355,7 +356,7 @@ def distance_claim(histories: pd.DataFrame, rule: ClaimRule) -> claims.ClaimRow:
         "per regime: " + ", ".join(f"{regime} {'log' if win else 'not log'}" for regime, win in log_wins.items()),
         n_seeds=int(histories["seed"].nunique()), effect=float(fits["r_squared_log"].min()), threshold=rule.min_r_squared,
         effect_unit="R² (log fit, worse regime)",
-    )  # fmt: skip
+    )
 
 
 # --- figures --------------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ def noise_figure(spread: pd.DataFrame, noise_scale: pd.DataFrame, path: str) -> 
     trained = noise_scale[noise_scale["epoch"] > 0]
     # With few draws the unbiased estimates can come out negative; a log axis shows the positive ones (the table has all).
     for column, style in (("b_simple", {"marker": "o", "label": "two-batch estimator"}),
-                          ("b_simple_direct", {"marker": "x", "linestyle": ":", "label": "from the full gradient"})):  # fmt: skip
+                          ("b_simple_direct", {"marker": "x", "linestyle": ":", "label": "from the full gradient"})):
         positive = trained[trained[column] > 0]
         scale_axes.plot(positive["updates"], positive[column], **style)
     scale_axes.set(xscale="log", yscale="log", xlabel="parameter updates", ylabel="B_simple")
@@ -424,7 +425,7 @@ def regimes_figure(histories: pd.DataFrame, path: str) -> None:
         curve = group.groupby("epoch")[["updates", "test_accuracy", "distance_from_init"]].mean().reset_index()
         # Equal epochs is the first stretch of equal updates: dashed, so both stay visible.
         style = {"color": REGIME_COLORS.get(regime, "grey"), "label": regime.replace("_", " "),
-                 "linestyle": "--" if regime == "large_batch_equal_epochs" else "-"}  # fmt: skip
+                 "linestyle": "--" if regime == "large_batch_equal_epochs" else "-"}
         epoch_axes.plot(curve["epoch"], 100 * curve["test_accuracy"], **style)
         update_axes.plot(curve["updates"], 100 * curve["test_accuracy"], **style)
         distance_axes.plot(curve["updates"], curve["distance_from_init"], **style)
@@ -472,7 +473,7 @@ def all_claims(science: ScienceConfig, results: dict[str, pd.DataFrame], power: 
 
 
 def write_outputs(core: CoreConfig, science: ScienceConfig, inputs: dict[str, list[str]], table_dir: str, figure_dir: str,
-                  claims_path: str) -> None:  # fmt: skip
+                  claims_path: str) -> None:
     results = read_results(inputs)
     Path(table_dir).mkdir(parents=True, exist_ok=True)
     within = science.claims.throughput_saturates.within
@@ -484,7 +485,7 @@ def write_outputs(core: CoreConfig, science: ScienceConfig, inputs: dict[str, li
         "steps_to_target": pd.concat([results["steps_tuning"].rename(columns={"tuning_seed": "seed"}), results["steps"]], ignore_index=True),
         "tradeoff": tradeoff_table(best, results["noise_scale"], science.steps_to_target.target_accuracy),
         "regimes": regimes_table(results["regimes"]), "distance_fits": distance_fits(results["regimes"]),
-    }  # fmt: skip
+    }
     for name in layout.TABLES:  # the tables the rule declares
         tables[name].to_csv(layout.table_file(table_dir, name), index=False)
     throughput_figure(results["throughput"], summary, layout.figure_file(figure_dir, "throughput"))
@@ -494,5 +495,5 @@ def write_outputs(core: CoreConfig, science: ScienceConfig, inputs: dict[str, li
     claims.write_claims(
         claims_path, lambda frames: all_claims(science, frames, core.verdicts.power), results, core, layout.NAME,
         recorded_from=list(results),
-    )  # fmt: skip
+    )
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from replications.typed_config import ClaimRule, OneSidedRule, key, parse
-
 
 POSITIVE_INT = {"$ref": "#/$defs/positive_int"}
 FRACTION = {"$ref": "#/$defs/fraction"}
@@ -30,10 +30,10 @@ class Throughput:
     examples: int = key("training examples per pass", **POSITIVE_INT)
     sweeps: int = key(
         "timings per batch size, one per sweep over every batch size (in reverse order every other sweep, so a drift in "
-        "the machine's speed touches every batch size alike); the verdict is decided on each sweep", **POSITIVE_INT)  # fmt: skip
+        "the machine's speed touches every batch size alike); the verdict is decided on each sweep", **POSITIVE_INT)
     min_seconds: float = key("a timing repeats the pass until it lasts this long (2 updates of batch 1024 take ~0.03 s, "
                              "where the timer's noise alone moved the F1 verdict between two runs on one machine)",
-                             default=0.25, minimum=0)  # fmt: skip
+                             default=0.25, minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,13 +77,13 @@ class ThroughputRule(ClaimRule):
     """Throughput saturates: batching pays (a speedup), then the curve flattens; decided on each sweep."""
 
     within: float = key("the saturation batch the table reports - the smallest within this share of the peak (not part of "
-                        "the verdict)", **FRACTION)  # fmt: skip
+                        "the verdict)", **FRACTION)
     max_final_slope: float = key("flat - log-log slope between the two largest batch sizes below this")
     min_speedup: float = key("grows - the peak samples/s at least this many times the smallest batch's", exclusiveMinimum=1)
     linear_slope: float = key("not saturating - log-log slope between the two largest batch sizes at or above this",
-                              exclusiveMinimum=0, maximum=1)  # fmt: skip
+                              exclusiveMinimum=0, maximum=1)
     sweep_agreement: float = key("the share of sweeps that must give the median curve's verdict for it to stand; else "
-                                 "inconclusive", exclusiveMinimum=0, maximum=1)  # fmt: skip
+                                 "inconclusive", exclusiveMinimum=0, maximum=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,5 +163,5 @@ class ScienceConfig:
     claims: ScienceClaims
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "ScienceConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> ScienceConfig:
         return parse(cls, config["batchscience"])

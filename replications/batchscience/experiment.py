@@ -21,7 +21,6 @@ from replications.batchscience.config import ScienceConfig
 from replications.schedules import Budget, Phase, Schedule
 from replications.typed_config import CoreConfig
 
-
 # --- throughput -----------------------------------------------------------------------------------------
 
 
@@ -65,7 +64,7 @@ def throughput(core: CoreConfig, science: ScienceConfig, network: str) -> pd.Dat
                 "network": network, "sweep": sweep, "batch_size": batch_size, "updates": updates[batch_size], "examples": examples,
                 "passes": passes, "seconds": seconds, "samples_per_second": examples / seconds, "seconds_per_update": seconds / updates[batch_size],
                 "jit_compile": trainer.jit_compile, "device": device, **core.run_record(layout.NAME),
-            })  # fmt: skip
+            })
     return pd.DataFrame(rows).sort_values(["sweep", "batch_size"], ignore_index=True)
 
 
@@ -94,7 +93,8 @@ class GradientSampler:
         self._summed = summed_gradient
 
     def mean_gradient(self, indices: np.ndarray) -> np.ndarray:
-        total = sum(self._summed(self.x[part], self.y[part]).numpy().astype(np.float64) for part in np.array_split(indices, math.ceil(len(indices) / self.chunk)))
+        parts = np.array_split(indices, math.ceil(len(indices) / self.chunk))
+        total = sum(self._summed(self.x[part], self.y[part]).numpy().astype(np.float64) for part in parts)
         return total / len(indices)
 
     def full_gradient(self) -> np.ndarray:
@@ -123,7 +123,7 @@ def noise_scale_at(sampler: GradientSampler, small: int, big: int, draws: int, r
     spread = np.mean([np.sum((sampler.mean_gradient(rng.integers(0, count, small)) - full) ** 2) for _ in range(draws)])
     direct = small * spread / np.sum(full**2)  # tr(Sigma) = m E|g_m - G|^2
     return {"gradient_norm_squared": estimate.gradient_norm_squared, "trace_covariance": estimate.trace_covariance,
-            "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}  # fmt: skip
+            "b_simple": estimate.b_simple, "b_simple_direct": float(direct)}
 
 
 def gradient_noise(core: CoreConfig, science: ScienceConfig, run_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -143,7 +143,7 @@ def gradient_noise(core: CoreConfig, science: ScienceConfig, run_dir: str) -> tu
         budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=core.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs},
         record=core.run_record(layout.NAME),
-    )  # fmt: skip
+    )
     rng = np.random.default_rng(science.seeds[0])
     keras.utils.set_random_seed(science.seeds[0])  # the run's initial weights, rebuilt as train_run built them
     model = build_model(science.model, dataset.input_shape, dataset.num_classes)
@@ -157,7 +157,7 @@ def gradient_noise(core: CoreConfig, science: ScienceConfig, run_dir: str) -> tu
             "epoch": epoch, "updates": int(row["updates"]) if epoch else 0,
             "test_accuracy": float(row["test_accuracy"]) if epoch else float("nan"),
             **noise_scale_at(sampler, noise.small_batch, noise.big_batch, noise.draws, rng),
-        })  # fmt: skip
+        })
         if epoch in (0, noise.snapshot_epochs[-1]):
             point = "initialisation" if epoch == 0 else f"after {epoch} epochs"
             spreads.append(gradient_spread(sampler, list(noise.batch_sizes), noise.draws, rng).assign(point=point, epoch=epoch))
@@ -187,13 +187,13 @@ def steps_group(core: CoreConfig, science: ScienceConfig, batch_size: int) -> pd
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(core.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
             eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME), reuse_compiled=True,
-        )  # fmt: skip
+        )
         return {
             "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
             "diverged": result.metrics["diverged"], "stop_reason": result.metrics["stop_reason"], "epochs": result.metrics["epochs"],
             "steps_to_target": steps_to_target(result.history, steps.target_accuracy),
             "best_test_accuracy": result.metrics["best_test_accuracy"], "rules_hash": result.metrics["rules_hash"],
-        }  # fmt: skip
+        }
 
     tuning = [run(learning_rate, steps.tuning_seed, "tuning") for learning_rate in steps.learning_rates]
     reached = [row for row in tuning if np.isfinite(row["steps_to_target"])]
@@ -228,7 +228,7 @@ def regime_settings(science: ScienceConfig) -> dict[str, dict[str, Any]]:
                                       "budget": Budget(max_epochs=math.ceil(epochs * ratio) + 1, max_updates=small_updates)},
         "large_batch_linear_lr": {"schedule": warmed(rate * ratio), "budget": Budget(max_epochs=epochs)},
         "large_batch_sqrt_lr": {"schedule": warmed(rate * math.sqrt(ratio)), "budget": Budget(max_epochs=epochs)},
-    }  # fmt: skip
+    }
 
 
 def run_regime(core: CoreConfig, science: ScienceConfig, name: str) -> pd.DataFrame:
@@ -246,6 +246,6 @@ def run_regime(core: CoreConfig, science: ScienceConfig, name: str) -> pd.DataFr
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(core.results_dir, f"regimes/{name}/seed{seed}"),
             eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME),
             max_call_seconds=core.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
-        )  # fmt: skip
+        )
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

@@ -60,4 +60,4 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
             caption=str(CAPTIONS / "batchscience.rst"), category="Batch-size science",
         ),
-    ]  # fmt: skip
+    ]

@@ -5,7 +5,6 @@ Called with wildcard names ("{network}") instead of values, each function gives 
 
 from __future__ import annotations
 
-
 from replications import papers
 
 NAME = "batchscience"
@@ -14,7 +13,7 @@ REGIMES = ("small_batch", "large_batch_equal_epochs", "large_batch_equal_updates
 TABLES = (
     "throughput", "throughput_summary", "gradient_noise", "noise_scale", "steps_to_target", "steps_to_target_best",
     "tradeoff", "regimes", "distance_fits",
-)  # fmt: skip
+)
 FIGURES = ("throughput", "gradient_noise", "steps_to_target", "regimes")
 
 # claims_file(results_dir), table_file(table_dir, name), figure_file(figure_dir, name, suffix='png')

@@ -20,7 +20,8 @@ TABLES = {
     },
     "batchscience_throughput_summary.csv": {
         "sweeps": "sweeps timed; the columns below read the median curve over them",
-        "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the rule's `within` share of it (reported, not decided on)",
+        "peak_samples_per_second, saturation_batch_size": "the largest throughput; the smallest batch within the rule's `within` share of it "
+                                                          "(reported, not decided on)",
         "final_slope": "log-log slope of samples/s between the two largest batch sizes (0: flat, 1: linear growth)",
         "smallest_batch_size, largest_batch_size": "the range timed, the claim's range",
         "first_slope": "log-log slope of samples/s between the two smallest batch sizes (described, not decided on)",
@@ -79,22 +80,22 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "epochs": regimes["epochs"], "updates": regimes["updates"].map("{:,}".format),
         "test accuracy %": plus_minus(100 * regimes["test_accuracy_mean"], 100 * regimes["test_accuracy_std"]),
         "‖w − w0‖": regimes["distance_from_init"].map("{:.1f}".format),
-    })  # fmt: skip
+    })
     throughput_shown = pd.DataFrame({
         "network": summary["network"], "peak samples/s": summary["peak_samples_per_second"].map("{:,.0f}".format),
         "saturates at batch": summary["saturation_batch_size"], "last-step slope": summary["final_slope"].map("{:.2f}".format),
         "peak / smallest batch": summary["speedup_peak_over_smallest"].map("{:.1f}x".format),
-    })  # fmt: skip
+    })
     noise_shown = pd.DataFrame({
         "epoch": noise["epoch"], "updates": noise["updates"], "test accuracy %": (100 * noise["test_accuracy"]).map("{:.1f}".format).replace("nan", "-"),
         "B_simple (two batches)": noise["b_simple"].map("{:.0f}".format), "B_simple (full gradient)": noise["b_simple_direct"].map("{:.0f}".format),
-    })  # fmt: skip
+    })
     best_shown = pd.DataFrame({
         "batch": best["batch_size"], "best lr": best["learning_rate"].map("{:g}".format),
         "updates to target": best["steps_to_target"].map("{:,.0f}".format), "examples to target": best["examples_to_target"].map("{:,.0f}".format),
         "seeds": best["n_seeds"], "spread (log)": best["steps_spread"].map("{:.2f}".format),
         "best lr at the grid's edge": best["lr_at_grid_edge"].map({True: "yes", False: ""}),
-    })  # fmt: skip
+    })
     model = science.model
     return render_template(
         Path(__file__).with_name("section.md.j2"), science=science, model=model, optimizer=dict(science.optimizer),
@@ -102,4 +103,4 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         steps=science.steps_to_target, regime=science.regimes, fit=tradeoff.iloc[0] if len(tradeoff) else None,
         throughput_table=markdown_table(throughput_shown), noise_table=markdown_table(noise_shown),
         best_table=markdown_table(best_shown), regimes_table=markdown_table(regimes_shown),
-    )  # fmt: skip
+    )

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from replications import claims
+from replications.command_line import add_analyse_step, base_parser, load_checked_config
 from replications.keskar2017 import experiment, layout, minima, sweeps
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import CoreConfig
-from replications import claims
-from replications.command_line import add_analyse_step, base_parser, load_checked_config
 
 
 def parse(argv: list[str] | None):
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         claims.write_claims(
             arguments.claims, lambda frames: experiment.generalization_gap_claims(keskar, frames["runs"], power),
             {"runs": runs}, core, layout.NAME, recorded_from=["runs"],
-        )  # fmt: skip
+        )
     elif arguments.step == "minima":
         measured = minima.collect_sharpness(core, keskar)
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
             arguments.claims,
             lambda frames: minima.sharpness_claims(keskar, frames["sharpness"], power) + minima.steepness_claims(keskar, frames["curves"], power),
             {"sharpness": measured, "curves": curves, "runs": runs}, core, layout.NAME, recorded_from=["runs"],
-        )  # fmt: skip
+        )
     elif arguments.step == "sweeps":
         sweep, warm_start = sweeps.sweep_table(core, keskar), sweeps.warm_start_table(core, keskar)
         sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
             lambda frames: sweeps.sweep_claims(keskar, frames["sweep"], power) + sweeps.warm_start_claims(keskar, frames["warm_start"], power),
             {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(core, keskar)},
             core, layout.NAME, recorded_from=["runs"],
-        )  # fmt: skip
+        )
     else:
         table = sweeps.trajectory(core, keskar, arguments.network)
         table.to_csv(layout.table_file(tables, f"trajectory_{arguments.network}"), index=False)

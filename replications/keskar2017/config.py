@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from replications.typed_config import ClaimRule, OneSidedRule, key, parse
-
 
 POSITIVE_INT = {"$ref": "#/$defs/positive_int"}
 SEEDS = {"items": {"minimum": 0}, "uniqueItems": True}
@@ -50,14 +50,14 @@ class Sharpness:
     max_iterations: int = key("L-BFGS-B iterations (paper: 10)", **POSITIVE_INT)
     subspace_columns: Literal["gaussian", "uniform"] = key(
         "gaussian (independent columns, nearly orthogonal: the paper's random subspace) or uniform (entries on [0, 1), as a "
-        "public re-implementation; its columns share one direction)", default="gaussian")  # fmt: skip
+        "public re-implementation; its columns share one direction)", default="gaussian")
     unit_columns: bool = key("scale A's columns to unit length (our earlier variant; the box is then sqrt(n) smaller in the "
-                             "weights and sees only the slope); false: N(0, 1) entries as drawn", default=False)  # fmt: skip
+                             "weights and sees only the slope); false: N(0, 1) entries as drawn", default=False)
     settle: Settle = key("before measuring: more epochs of the run's last batch size at a decayed learning rate (fresh "
-                         "optimizer), nearer a stationary point", default=Settle(epochs=0, learning_rate_factor=0.1), fill=False)  # fmt: skip
+                         "optimizer), nearer a stationary point", default=Settle(epochs=0, learning_rate_factor=0.1), fill=False)
     curvature: CurvatureProbes = key("independent Hessian estimates that predict phi (Hutchinson probes of tr H, Lanczos "
                                      "steps for lambda_max); 0 probes: none", default=CurvatureProbes(probes=0, lanczos_steps=20),
-                                     fill=False)  # fmt: skip
+                                     fill=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,9 +111,9 @@ class GapRule(ClaimRule):
 
     alpha: float = key("significance level of the one-sided paired t-test", **{"$ref": "#/$defs/fraction"})
     min_margin_examples: int = key("the smallest gap that counts is at least this many test examples' worth (else the "
-                                   "paper's small-telescopes gap)", minimum=1)  # fmt: skip
+                                   "paper's small-telescopes gap)", minimum=1)
     max_train_accuracy_difference: float = key("the claim compares models of similar training accuracy; a larger "
-                                               "difference makes the cell not measured", **{"$ref": "#/$defs/fraction"})  # fmt: skip
+                                               "difference makes the cell not measured", **{"$ref": "#/$defs/fraction"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,7 +122,7 @@ class MinimaRule(OneSidedRule):
 
     max_first_order_share_of_paper: float = key(
         "sharpness validity: a point is a minimum at epsilon if its first-order rise over the box is at most this share "
-        "of the paper's SB phi in the same cell (Tables 3-4); else the cell is not measured", exclusiveMinimum=0)  # fmt: skip
+        "of the paper's SB phi in the same cell (Tables 3-4); else the cell is not measured", exclusiveMinimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,10 +146,10 @@ class KeskarConfig:
     small_batch: int = key("SB batch size (paper 256)", **POSITIVE_INT)
     large_batch_fraction: float = key("LB batch size as a share of the training set (paper 0.1)", **{"$ref": "#/$defs/fraction"})
     min_batch_ratio: float = key("every network's LB must be at least this many times its SB (paper about 20); checked "
-                                 "before any run", minimum=1)  # fmt: skip
+                                 "before any run", minimum=1)
     budget: Mapping[str, Any] = key(**{"$ref": "#/$defs/budget"})
     networks: dict[str, Network] = key("Table 1 rows to train, keyed by the paper's network id", minProperties=1,
-                                       propertyNames={"pattern": "^[A-Za-z0-9]+$"})  # fmt: skip
+                                       propertyNames={"pattern": "^[A-Za-z0-9]+$"})
     sharpness: Sharpness
     parametric: Parametric
     sweep: Sweep
@@ -165,5 +165,5 @@ class KeskarConfig:
         return [name for name, network in self.networks.items() if network.minima]
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "KeskarConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> KeskarConfig:
         return parse(cls, config["keskar2017"])

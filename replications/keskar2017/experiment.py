@@ -12,11 +12,10 @@ import pandas as pd
 from replications import claims, statistics
 from replications.data import train_size
 from replications.keskar2017 import layout, paper
-from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import CoreConfig
+from replications.keskar2017.layout import SB_AND_LB
 from replications.schedules import Phase, Schedule
-
+from replications.typed_config import CoreConfig
 
 
 def batch_size(keskar: KeskarConfig, network: str, regime: str) -> int:
@@ -110,7 +109,7 @@ def table2(runs: pd.DataFrame) -> pd.DataFrame:
             "paper_train_accuracy_std": published[f"train_{regime}"][1],
             "paper_test_accuracy_mean": published[f"test_{regime}"][0],
             "paper_test_accuracy_std": published[f"test_{regime}"][1],
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)
 
 
@@ -129,7 +128,8 @@ def smallest_gap_that_counts(published: dict[str, tuple[float, float]], test_exa
     resolution = min_margin_examples / test_examples
     if telescope >= resolution:
         return telescope, f"the gap the paper's 5 + 5 trials could just see ({100 * telescope:.2f} pp, 33% power)"
-    return resolution, f"{min_margin_examples} of our {test_examples} test examples ({100 * resolution:.2f} pp; the paper's trials see {100 * telescope:.2f} pp)"
+    return resolution, (f"{min_margin_examples} of our {test_examples} test examples ({100 * resolution:.2f} pp; the paper's trials see "
+                        f"{100 * telescope:.2f} pp)")
 
 
 def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
@@ -148,7 +148,7 @@ def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: f
         similar_training = (
             "" if train_difference <= rule.max_train_accuracy_difference
             else f"training accuracies differ by {100 * train_difference:.2f} pp: not the paper's comparison"
-        )  # fmt: skip
+        )
         diverged = int(group["diverged"].sum())
         row = claims.gap_row(
             test["SB"], test["LB"], paired=True, alpha=rule.alpha, min_effect=smallest_gap, power=power,
@@ -159,7 +159,7 @@ def generalization_gap_claims(keskar: KeskarConfig, runs: pd.DataFrame, power: f
             our_value=_gap_text(100 * test["SB"].mean(), 100 * test["LB"].mean()),
             test=f"paired t-test over seeds, one-sided (SB > LB); the smallest gap that counts: {why_smallest}",
             detail=f"; {diverged} diverged run(s) left out with their pair" if diverged else "",
-        )  # fmt: skip
+        )
         check = f"mean training accuracies of SB and LB within {100 * rule.max_train_accuracy_difference:.1f} pp (similar training accuracy)"
         rows.append(claims.validated(row, check, similar_training))
     return rows
@@ -191,5 +191,6 @@ def table2_figure(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame, pa
         curves.set(title=f"{network}: accuracy during training", xlabel="epoch", ylabel="accuracy (%)", xscale="log")
         curves.legend(fontsize=7)
         finals.set(title=f"{network}: final test accuracy", ylabel="test accuracy (%)", xlim=(-0.6, 1.6))
-        finals.set_xticks(range(len(SB_AND_LB)), [f"{regime}\n(batch {int(runs[(runs['network'] == network) & (runs['run'] == regime)]['batch_size'].iloc[0])})" for regime in SB_AND_LB])
+        sizes = [int(runs[(runs["network"] == network) & (runs["run"] == regime)]["batch_size"].iloc[0]) for regime in SB_AND_LB]
+        finals.set_xticks(range(len(SB_AND_LB)), [f"{regime}\n(batch {size})" for regime, size in zip(SB_AND_LB, sizes)])
     plots.save(figure, path)

@@ -51,11 +51,11 @@ def training_jobs(results: str) -> list[Job]:
             inputs={run: layout.run_file(results, "{network}", run.upper(), "{seed}", "model.weights.h5") for run in ("sb", "lb")},
             outputs={"parametric": layout.parametric_file(results, "{network}", "{seed}")}, depends_on=("parametric",),
         ),
-    ]  # fmt: skip
+    ]
 
 
 def analysis_job(name: str, config: dict[str, Any], inputs: dict[str, Any], depends_on: tuple[str, ...], tables: list[str],
-                 figures: list[str], caption: str) -> Job:  # fmt: skip
+                 figures: list[str], caption: str) -> Job:
     """One of the three analysis steps: its tables, figures and claims."""
     table_dir, figure_dir = report_dirs(config)
     return Job(
@@ -64,7 +64,7 @@ def analysis_job(name: str, config: dict[str, Any], inputs: dict[str, Any], depe
         inputs=inputs, outputs={"claims": layout.claims_file(config["results_dir"], name)}, depends_on=depends_on,
         tables=[layout.table_file(table_dir, table) for table in tables], figures=[layout.figure_file(figure_dir, figure) for figure in figures],
         caption=str(CAPTIONS / f"keskar2017_{caption}.rst"), table_caption=TABLE_CAPTION, category="Keskar 2017",
-    )  # fmt: skip
+    )
 
 
 def jobs(config: dict[str, Any]) -> list[Job]:
@@ -74,7 +74,7 @@ def jobs(config: dict[str, Any]) -> list[Job]:
     sweep = {"runs": layout.sweep_runs(keskar), "seeds": list(keskar.sweep.seeds), "networks": list(keskar.sweep.networks)}
     warm = {"runs": layout.warm_start_runs(keskar), "seeds": list(keskar.warm_start.seeds), "networks": list(keskar.warm_start.networks)}
     measured = ("metrics.json", "sharpness.json")
-    trajectory = f"trajectory_{{network}}"
+    trajectory = "trajectory_{network}"
     return [
         *training_jobs(results),
         analysis_job("table2", config, {
@@ -106,4 +106,4 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             caption=str(CAPTIONS / "keskar2017_trajectory.rst"), table_caption=TABLE_CAPTION, category="Keskar 2017", depends_on=("trajectory",),
             targets=[{"network": network} for network in minima],
         ),
-    ]  # fmt: skip
+    ]

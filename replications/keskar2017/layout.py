@@ -5,7 +5,6 @@ Called with wildcard names ("{network}") instead of values, each function gives 
 
 from __future__ import annotations
 
-
 from replications import papers
 from replications.keskar2017.config import KeskarConfig
 

@@ -11,14 +11,23 @@ import numpy as np
 import pandas as pd
 
 from replications import claims
-from replications.sharpness import Curvature, KerasLoss, SharpnessResult, Subspace, estimate_curvature, half_widths
-from replications.sharpness import keras_loss_and_gradient, predicted_curvature_rise, random_subspace, sharpness
-from replications.keskar2017 import paper
+from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import CoreConfig
-from replications.keskar2017 import layout
 from replications.keskar2017.experiment import schedule_for, seed_pairs
 from replications.keskar2017.layout import SB_AND_LB
+from replications.sharpness import (
+    Curvature,
+    KerasLoss,
+    SharpnessResult,
+    Subspace,
+    estimate_curvature,
+    half_widths,
+    keras_loss_and_gradient,
+    predicted_curvature_rise,
+    random_subspace,
+    sharpness,
+)
+from replications.typed_config import CoreConfig
 
 SPACES = ("full", "subspace")
 
@@ -48,7 +57,7 @@ def settle(core: CoreConfig, keskar: KeskarConfig, model, dataset, network: str,
         return
     learning_rate = settling.learning_rate_factor * keskar.optimizer["learning_rate"]
     trainer = Trainer(model, make_optimizer({**keskar.optimizer, "learning_rate": learning_rate}), dataset,
-                      eval_batch_size=core.runtime.eval_batch_size)  # fmt: skip
+                      eval_batch_size=core.runtime.eval_batch_size)
     last_batch_size = schedule_for(keskar, network, run).phases[-1].batch_size
     rng = np.random.default_rng(seed)
     for _ in range(settling.epochs):
@@ -72,7 +81,7 @@ def measure_sharpness(core: CoreConfig, keskar: KeskarConfig, network: str, run:
         subspace = Subspace.around(matrix, weights)
         if metric.curvature.probes:
             curvature = estimate_curvature(lambda vector: loss.hessian_vector_product(weights, vector), len(weights),
-                                           metric.curvature.probes, metric.curvature.lanczos_steps, seed)  # fmt: skip
+                                           metric.curvature.probes, metric.curvature.lanczos_steps, seed)
     rows = []
     for space in SPACES if tables else ("full",):
         for epsilon in metric.epsilons if tables else metric.epsilons[:1]:
@@ -81,13 +90,13 @@ def measure_sharpness(core: CoreConfig, keskar: KeskarConfig, network: str, run:
                 loss.loss_and_gradient, weights, epsilon,
                 subspace=subspace if space == "subspace" else None,
                 max_iterations=metric.max_iterations,
-            )  # fmt: skip
+            )
             rows.append({
                 "network": network, "run": run, "seed": seed, "space": space, "epsilon": epsilon,
                 "seconds": time.perf_counter() - started, "num_parameters": len(weights),
                 "num_examples": len(dataset.y_train), "settle_epochs": metric.settle.epochs, **result.as_dict(),
                 **predicted_sharpness(curvature, weights, epsilon, subspace if space == "subspace" else None, result),
-            })  # fmt: skip
+            })
     return rows
 
 
@@ -100,7 +109,7 @@ def predicted_sharpness(curvature: Curvature | None, weights: np.ndarray, epsilo
     columns = None if subspace is None else np.linalg.norm(subspace.matrix, axis=0)
     rise = predicted_curvature_rise(curvature, half_widths(weights, epsilon, subspace), columns)
     return {"hessian_trace": curvature.trace, "hessian_top_eigenvalue": curvature.top_eigenvalue,
-            "predicted_sharpness": result.first_order + 100.0 * rise / (1.0 + result.loss_at_minimum)}  # fmt: skip
+            "predicted_sharpness": result.first_order + 100.0 * rise / (1.0 + result.loss_at_minimum)}
 
 
 def collect_sharpness(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
@@ -177,7 +186,7 @@ def sharpness_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.DataFram
             "hessian_trace_mean": group["hessian_trace"].mean(), "hessian_top_eigenvalue_mean": group["hessian_top_eigenvalue"].mean(),
             "settle_epochs": int(group["settle_epochs"].iloc[0]), "mean_seconds": group["seconds"].mean(),
             "num_parameters": int(group["num_parameters"].iloc[0]), "num_examples": int(group["num_examples"].iloc[0]),
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)
 
 
@@ -198,11 +207,11 @@ def subspace_ratio_table(keskar: KeskarConfig, measured: pd.DataFrame) -> pd.Dat
         predicted_ratio = geometric_mean(group[("predicted_sharpness", "subspace")] / group[("predicted_sharpness", "full")])
         published = paper.SHARPNESS.get(keskar.networks[network].paper_row, {})
         paper_ratio = (published[("subspace", epsilon)][regime][0] / published[("full", epsilon)][regime][0]
-                       if ("subspace", epsilon) in published else np.nan)  # fmt: skip
+                       if ("subspace", epsilon) in published else np.nan)
         rows.append({"network": network, "regime": regime, "epsilon": epsilon, "n_seeds": len(group),
                      "measured_ratio": measured_ratio, "predicted_ratio": predicted_ratio, "paper_ratio": paper_ratio,
                      "measured_over_predicted": measured_ratio / predicted_ratio,
-                     "within_10x_of_prediction": bool(0.1 <= measured_ratio / predicted_ratio <= 10) if np.isfinite(predicted_ratio) else None})  # fmt: skip
+                     "within_10x_of_prediction": bool(0.1 <= measured_ratio / predicted_ratio <= 10) if np.isfinite(predicted_ratio) else None})
     return pd.DataFrame(rows)
 
 
@@ -232,7 +241,7 @@ def sharpness_claims(keskar: KeskarConfig, measured: pd.DataFrame, power: float)
             paper_value=f"SB {published['SB'][0]:.2f} vs LB {published['LB'][0]:.2f}" if published else "-",
             our_value=f"SB {np.exp(pairs['SB']).mean():.3g} vs LB {np.exp(pairs['LB']).mean():.3g}",
             test="paired t-test on log(phi_LB / phi_SB) over seeds, one-sided",
-        )  # fmt: skip
+        )
         limit = first_order_limit(keskar, network, space, epsilon)
         rows.append(claims.validated(row, minimum_check(limit), not_minima(group, limit)))
     return rows
@@ -260,7 +269,7 @@ def interpolate(core: CoreConfig, keskar: KeskarConfig, network: str, seed: int)
         train_loss, train_accuracy = trainer.evaluate(dataset.x_train, dataset.y_train)
         test_loss, test_accuracy = trainer.evaluate(dataset.x_test, dataset.y_test)
         rows.append({"network": network, "seed": seed, "alpha": round(float(alpha), 6), "train_loss": train_loss,
-                     "train_accuracy": train_accuracy, "test_loss": test_loss, "test_accuracy": test_accuracy})  # fmt: skip
+                     "train_accuracy": train_accuracy, "test_loss": test_loss, "test_accuracy": test_accuracy})
     return pd.DataFrame(rows)
 
 
@@ -310,7 +319,7 @@ def steepness_claims(keskar: KeskarConfig, curves: pd.DataFrame, power: float) -
             our_value=f"rise over {parametric.offset} in alpha: SB {sb_rise.mean():.3g} vs LB {lb_rise.mean():.3g}",
             test=(f"paired t-test over seeds, one-sided (LB rise > SB rise); rise = f(1 + {parametric.offset}) - f(1) for LB, "
                   f"f(-{parametric.offset}) - f(0) for SB"),
-        ))  # fmt: skip
+        ))
     return rows
 
 
@@ -326,7 +335,7 @@ def parametric_figure(curves: pd.DataFrame, network: str, seed: int, path: str |
     accuracy_axis.plot(curve["alpha"], 100 * curve["train_accuracy"], color="tab:red", label="train accuracy")
     accuracy_axis.plot(curve["alpha"], 100 * curve["test_accuracy"], color="tab:red", ls="--", label="test accuracy")
     axis.set(xlabel="alpha  (0 = SB minimum, 1 = LB minimum)", ylabel="cross-entropy", yscale="log",
-             title=f"{network}, seed {seed}: f(alpha x_LB + (1 - alpha) x_SB)")  # fmt: skip
+             title=f"{network}, seed {seed}: f(alpha x_LB + (1 - alpha) x_SB)")
     accuracy_axis.set_ylabel("accuracy (%)", color="tab:red")
     accuracy_axis.grid(False)
     for alpha in (0, 1):
@@ -380,5 +389,5 @@ def rescaling_check(core: CoreConfig, keskar: KeskarConfig, network: str, seed: 
             "max_abs_logit_change": float(np.max(np.abs(outputs - reference))),
             "max_abs_logit": float(np.max(np.abs(reference))),
             "train_loss": result.loss_at_minimum, "sharpness": result.sharpness,
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)

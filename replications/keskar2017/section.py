@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from replications.keskar2017 import paper
-from replications.keskar2017.experiment import batch_size
 from replications.keskar2017.config import KeskarConfig
-from replications.report_tools import render_template, markdown_table, plus_minus
+from replications.keskar2017.experiment import batch_size
+from replications.report_tools import markdown_table, plus_minus, render_template
 
 # Data dictionary of the CSV tables this section writes (shown in the report).
 TABLES = {
@@ -29,14 +29,18 @@ TABLES = {
         "mean_iterations, mean_evaluations": "L-BFGS-B iterations and loss/gradient evaluations",
         "mean_on_boundary": "share of the coordinates of y ending on the box",
         "n_stalled": "measurements where the solver could not move (zero gradient)",
-        "predicted_sharpness_mean": "φ as the quadratic model predicts it from the curvature estimates alone (first-order rise + ½ zᵀHz at the best corner from tr H and λ_max)",
+        "predicted_sharpness_mean": "φ as the quadratic model predicts it from the curvature estimates alone (first-order rise + ½ zᵀHz at the best "
+                                    "corner from tr H and λ_max)",
         "mean_gradient_norm": "‖Aᵀ∇f(x)‖ at the point measured",
         "mean_full_gradient_norm": "‖∇f(x)‖ in the full space at the point measured",
-        "first_order_mean, _max, curvature_mean": "φ's first-order part (the rise a linear model of f reaches on the box, from the gradient alone; mean and largest over seeds) and the rest, φ minus it",
+        "first_order_mean, _max, curvature_mean": "φ's first-order part (the rise a linear model of f reaches on the box, from the gradient alone; "
+                                                  "mean and largest over seeds) and the rest, φ minus it",
         "first_order_share": "first-order part / φ over the seeds (a description: it involves φ, so no verdict reads it)",
         "first_order_limit": "the largest first-order rise a minimum at ε may have in this cell: max_first_order_share_of_paper x the paper's SB φ of the cell",
-        "n_not_minimum, is_minimum": "points whose first-order rise exceeds first_order_limit (or whose solver stalled, or whose φ is not finite); a minimum at this ε when none",
-        "gradient_reduction_needed": "the factor by which the largest first-order rise (so the gradient) would have to fall for every point to pass (1: they pass)",
+        "n_not_minimum, is_minimum": "points whose first-order rise exceeds first_order_limit (or whose solver stalled, or whose φ is not finite); a "
+                                     "minimum at this ε when none",
+        "gradient_reduction_needed": "the factor by which the largest first-order rise (so the gradient) would have to fall for every point to pass "
+                                     "(1: they pass)",
         "hessian_trace_mean, hessian_top_eigenvalue_mean": "Hutchinson's tr H and Lanczos' λ_max at the points measured (mean over seeds)",
         "settle_epochs": "epochs at a decayed learning rate between the end of training and the measurement",
         "mean_seconds, num_parameters, num_examples": "wall seconds per measurement; size of x; training examples in f",
@@ -126,7 +130,7 @@ def table2_markdown(table: pd.DataFrame) -> str:
         "train % (paper)": plus_minus(table["paper_train_accuracy_mean"], table["paper_train_accuracy_std"]),
         "test % (ours)": plus_minus(table["test_accuracy_mean"], table["test_accuracy_std"]),
         "test % (paper)": plus_minus(table["paper_test_accuracy_mean"], table["paper_test_accuracy_std"]),
-    })  # fmt: skip
+    })
     return markdown_table(shown)
 
 
@@ -150,7 +154,7 @@ def sharpness_markdown(table: pd.DataFrame, space: str) -> str:
                 "yes" if row.is_minimum else f"no: {row.n_not_minimum} of {row.n_seeds} (gradient ÷{row.gradient_reduction_needed:.2g} to pass)"
                 for row in by_regime.itertuples()),
             "stalled": int(group["n_stalled"].sum()),
-        })  # fmt: skip
+        })
     return markdown_table(pd.DataFrame(rows))
 
 
@@ -161,7 +165,7 @@ def subspace_ratio_markdown(table: pd.DataFrame) -> str:
         "paper": table["paper_ratio"].map("{:.3g}".format),
         "measured / predicted": table["measured_over_predicted"].map("{:.2g}".format),
         "within 10x": table["within_10x_of_prediction"].map({True: "yes", False: "no"}),
-    })  # fmt: skip
+    })
     return markdown_table(shown)
 
 
@@ -173,7 +177,7 @@ def distance_markdown(table: pd.DataFrame) -> str:
         "‖x_LB − x0‖": table["lb_distance_from_init"].map("{:.2f}".format),
         "ratio SB / LB": table["ratio_sb_to_lb"].map("{:.2f}".format),
         "paper": [f"{low:g} to {high:g}" for low, high in zip(table["paper_ratio_low"], table["paper_ratio_high"])],
-    })  # fmt: skip
+    })
     return markdown_table(shown)
 
 
@@ -183,7 +187,7 @@ def rescaling_markdown(rescaling: pd.DataFrame) -> str:
         "largest logit change (largest logit)": [f"{c:.1e} ({m:.1f})" for c, m in zip(rescaling["max_abs_logit_change"], rescaling["max_abs_logit"])],
         "training loss": rescaling["train_loss"].map("{:.5f}".format),
         f"sharpness (full space, ε = {rescaling['epsilon'].iloc[0]:g})": rescaling["sharpness"].map("{:.3g}".format),
-    })  # fmt: skip
+    })
     return markdown_table(shown)
 
 
@@ -198,7 +202,7 @@ def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
         ratio_table=subspace_ratio_markdown(pd.read_csv(tables / "keskar2017_subspace_ratio.csv")),
         rescaling_table=rescaling_markdown(pd.read_csv(tables / "keskar2017_rescaling.csv")),
         distance_table=distance_markdown(pd.read_csv(tables / "keskar2017_distance.csv")),
-    ).split("\n")  # fmt: skip
+    ).split("\n")
 
 
 def sweeps_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
@@ -299,7 +303,7 @@ def speed_lines(report_dir: Path) -> list[str]:
     speed = table.groupby(["network", "space"], sort=False).agg(
         parameters=("num_parameters", "first"), examples=("num_examples", "first"),
         iterations=("mean_iterations", "mean"), evaluations=("mean_evaluations", "mean"), seconds=("mean_seconds", "mean"),
-    ).reset_index()  # fmt: skip
+    ).reset_index()
     speed["seconds"] = speed["seconds"].map("{:.2f}".format)
     speed["iterations"] = speed["iterations"].map("{:.1f}".format)
     speed["evaluations"] = speed["evaluations"].map("{:.1f}".format)

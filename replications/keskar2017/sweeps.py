@@ -10,10 +10,10 @@ import pandas as pd
 from replications import claims, plots
 from replications.keskar2017 import layout, paper
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import CoreConfig
 from replications.keskar2017.experiment import collect_runs, seed_pairs
 from replications.keskar2017.layout import SB_AND_LB
 from replications.keskar2017.minima import first_order_limit, minimum_check, not_minima
+from replications.typed_config import CoreConfig
 
 SWEEP_EPSILON_SPACE = "full"
 
@@ -44,7 +44,7 @@ def sweep_and_warm_start_runs(core: CoreConfig, keskar: KeskarConfig) -> pd.Data
     return pd.concat([
         collect_runs(core, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks),
         collect_runs(core, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks),
-    ], ignore_index=True)  # fmt: skip
+    ], ignore_index=True)
 
 
 def warm_start_table(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
@@ -73,7 +73,7 @@ def sweep_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -> lis
                 statement=f"{network}: {verb} as the batch size grows (Fig. 4)", paper_value=paper_value,
                 our_value=f"Spearman rho = {finished[quantity].corr(finished['batch_size'], method='spearman'):.2f} over {len(finished)} runs",
                 test="Spearman rank correlation over runs, one-sided, permutation p-value", n_seeds=int(finished["seed"].nunique()),
-            )  # fmt: skip
+            )
             rows.append(sharpness_validated(keskar, network, finished, row) if quantity == "sharpness" else row)
     return rows
 
@@ -95,7 +95,7 @@ def warm_start_claims(keskar: KeskarConfig, table: pd.DataFrame, power: float) -
                 paper_value="improves once k is large enough (Fig. 5)",
                 our_value=f"k = 0: {sign * pairs[0].mean():.4g}; k = {longest}: {sign * pairs[longest].mean():.4g}",
                 test="paired t-test over seeds, one-sided (the improvement)",
-            )  # fmt: skip
+            )
             # The check reads the runs the test reads: the two warm starts compared, for the seeds that pair.
             compared = group[group["warm_start_epochs"].isin([0, longest]) & group["seed"].isin(pairs.index)]
             rows.append(sharpness_validated(keskar, network, compared, row) if quantity == "sharpness" else row)
@@ -160,7 +160,7 @@ def trajectory(core: CoreConfig, keskar: KeskarConfig, network: str) -> pd.DataF
             weights = flat_weights(model.trainable_variables)
             result = sharpness(loss_and_gradient, weights, plan.epsilon, max_iterations=keskar.sharpness.max_iterations)
             rows.append({"network": network, "regime": regime, "epoch": epoch, "train_loss": result.loss_at_minimum,
-                         "sharpness": result.sharpness, "epsilon": plan.epsilon})  # fmt: skip
+                         "sharpness": result.sharpness, "epsilon": plan.epsilon})
     return pd.DataFrame(rows)
 
 
@@ -174,7 +174,7 @@ def trajectory_figure(table: pd.DataFrame, path: str | Path) -> None:
             for row in run.iloc[[0, -1]].itertuples():
                 axis.annotate(f"epoch {row.epoch}", (row.train_loss, row.sharpness), fontsize=6)
         axis.set(xscale="log", yscale="log", xlabel="training cross-entropy (log scale; training runs right to left)",
-                 ylabel=f"sharpness φ (ε = {table['epsilon'].iloc[0]:g}, full space)", title=f"{network}: sharpness along training")  # fmt: skip
+                 ylabel=f"sharpness φ (ε = {table['epsilon'].iloc[0]:g}, full space)", title=f"{network}: sharpness along training")
         axis.invert_xaxis()
         axis.legend(fontsize=7)
     plots.save(figure, path)

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     claims.write_claims(
         arguments.claims, lambda frames: analysis.all_claims(smith, frames["histories"], core.verdicts.power),
         {"histories": histories}, core, layout.NAME, recorded_from=["histories"],
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ from replications import claims, plots
 from replications.data import train_size
 from replications.histories import last_epochs
 from replications.smith2018 import layout, paper
-from replications.smith2018.experiment import switch_seconds
 from replications.smith2018.config import SmithConfig
+from replications.smith2018.experiment import switch_seconds
 from replications.smith2018.protocol import Setting, noise_scales, scheduled_updates, setting_schedule, settings, step_schedule
 
 REFERENCE = "decaying_learning_rate"
@@ -69,7 +69,7 @@ def summary_table(smith: SmithConfig, histories: pd.DataFrame) -> pd.DataFrame:
             "paper_updates": paper_updates(smith, name, setting),
             "switch_seconds": float(np.mean(switches)) if switches else float("nan"),
             "n_switches": len(switches),
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)
 
 
@@ -85,14 +85,14 @@ def protocol_table(smith: SmithConfig) -> pd.DataFrame:
             step_epochs=list(protocol["step_epochs"]), factor=protocol["factor"],
             max_batch_size=protocol["max_batch_size"], batch_steps=smith.schedules[kind].batch_steps,
             anneals=smith.schedules[kind].anneals,
-        )  # fmt: skip
+        )
         rows.append({
             "schedule": name,
             "batch_sizes": _arrow([phase.batch_size for phase in schedule.phases], "{:d}"),
             "learning_rates": _arrow([phase.learning_rate for phase in schedule.phases], "{:.3g}"),
             "scheduled_updates": scheduled_updates(schedule, protocol["num_train"], protocol["epochs"]),
             "paper_updates": paper.UPDATES.get(name, ""),
-        })  # fmt: skip
+        })
     return pd.DataFrame(rows)
 
 
@@ -113,19 +113,19 @@ def too_few_row(pairs: pd.DataFrame, **text) -> claims.ClaimRow:
 
 
 def equivalence_claim(smith: SmithConfig, finals: pd.DataFrame, power: float, family: str, claim_id: str, statement: str,
-                      paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
+                      paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:
     """Paired TOST of the final test accuracy of `candidate` against `reference` (`control`: see claims.equivalence_row)."""
     rule = smith.claims.equivalence
     pairs = _paired_accuracies(finals, candidate, reference)
     text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
-            "test": f"paired TOST over seeds ({candidate} - {reference})"}  # fmt: skip
+            "test": f"paired TOST over seeds ({candidate} - {reference})"}
     if len(pairs) < 2:
         return too_few_row(pairs, **text)
     a, b = pairs[candidate], pairs[reference]
     return claims.equivalence_row(
         a, b, paired=True, alpha=rule.alpha, margin=rule.margin, power=power, scale=100, unit="pp", control=control, **text,
         our_value=f"{100 * a.mean():.2f}% vs {100 * b.mean():.2f}% (difference {100 * (a.mean() - b.mean()):+.2f} pp)",
-    )  # fmt: skip
+    )
 
 
 # What each curve claim compares, per epoch: the history column, how it is transformed, and how it is shown.
@@ -149,13 +149,13 @@ def paired_curves(smith: SmithConfig, histories: pd.DataFrame, column: str, tran
 
 
 def curve_claim(smith: SmithConfig, histories: pd.DataFrame, power: float, kind: str, family: str, claim_id: str,
-                statement: str, paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:  # fmt: skip
+                statement: str, paper_value: str, reference: str, candidate: str, control: bool = False) -> claims.ClaimRow:
     """The `kind` curve (see CURVES) of `candidate` equivalent to `reference`'s at every epoch after the first step."""
     column, transform, scale, unit, label = CURVES[kind]
     rule = getattr(smith.claims, kind)
     differences = paired_curves(smith, histories, column, transform, candidate, reference)
     text = {"paper": paper.PAPER, "family": family, "claim_id": claim_id, "statement": statement, "paper_value": paper_value,
-            "test": f"paired TOST at every epoch after epoch {smith.step_epochs[0]} ({label}, {candidate} - {reference})"}  # fmt: skip
+            "test": f"paired TOST at every epoch after epoch {smith.step_epochs[0]} ({label}, {candidate} - {reference})"}
     if differences.shape[1] < 2 or differences.empty:
         return too_few_row(differences.T, **text)
     largest = differences.mean(axis=1).abs().idxmax()
@@ -163,7 +163,7 @@ def curve_claim(smith: SmithConfig, histories: pd.DataFrame, power: float, kind:
         differences, alpha=rule.alpha, margin=rule.margin, power=power, scale=scale, unit=unit, control=control, **text,
         our_value=f"largest mean difference {scale * differences.loc[largest].mean():+.3g} {unit} at epoch {largest} "
                   f"(epochs {differences.index.min()}-{differences.index.max()} tested)",
-    )  # fmt: skip
+    )
 
 
 def updates_text(updates: pd.Series, reference: str, candidate: str) -> str:
@@ -180,7 +180,7 @@ def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame, power: float) 
         "statement": "Raising the momentum (B ∝ 1/(1-m)) cuts updates further but costs a little test accuracy",
         "paper_value": f"{paper.ACCURACY['increased_momentum']}% vs {paper.ACCURACY['increased_learning_rate']}% ({SECONDARY})",
         "test": "paired t-test over seeds, one-sided (increased lr > increased momentum), with an upper limit",
-    }  # fmt: skip
+    }
     if len(pairs) < 2:
         return too_few_row(pairs, **text)
     higher, lower = pairs["increased_learning_rate"], pairs["increased_momentum"]
@@ -188,7 +188,7 @@ def momentum_cost_claim(smith: SmithConfig, finals: pd.DataFrame, power: float) 
         higher, lower, paired=True, alpha=rule.alpha, min_effect=rule.min_effect, max_effect=rule.max_effect, power=power,
         paper_effect=(paper.ACCURACY["increased_learning_rate"] - paper.ACCURACY["increased_momentum"]) / 100,
         scale=100, unit="pp", our_value=f"{100 * lower.mean():.2f}% vs {100 * higher.mean():.2f}%", **text,
-    )  # fmt: skip
+    )
 
 
 def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> list[claims.ClaimRow]:
@@ -205,25 +205,25 @@ def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> lis
                 continue
             label = schedule.replace("_", " ")
             paper_value = (f"{paper.ACCURACY[INCREASING]}% vs {paper.ACCURACY[REFERENCE]}% (momentum; {SECONDARY})"
-                           if schedule == INCREASING and optimizer == main else "nearly identical curves (Figs. 2-5)")  # fmt: skip
+                           if schedule == INCREASING and optimizer == main else "nearly identical curves (Figs. 2-5)")
             reference, candidate = f"{optimizer}-{REFERENCE}", f"{optimizer}-{schedule}"
             row = equivalence_claim(
                 smith, finals, power, f"equivalent_accuracy_{optimizer}", f"equivalent_accuracy_{optimizer}_{schedule}",
                 f"{optimizer}: {label} reaches the same test accuracy as decaying the learning rate, after the same epochs",
                 paper_value, reference, candidate,
-            )  # fmt: skip
+            )
             rows.append(dataclasses.replace(row, our_value=row.our_value + updates_text(updates, reference, candidate)))
             rows.append(curve_claim(
                 smith, histories, power, "curve_equivalence", f"equivalent_curves_{optimizer}", f"equivalent_curves_{optimizer}_{schedule}",
                 f"{optimizer}: {label} follows the test accuracy curve of decaying the learning rate, epoch by epoch",
                 "nearly identical curves against epochs (Figs. 2, 4-5)", reference, candidate,
-            ))  # fmt: skip
+            ))
             if optimizer == main:
                 rows.append(curve_claim(
                     smith, histories, power, "train_loss_equivalence", "equivalent_training_loss", f"equivalent_training_loss_{schedule}",
                     f"{optimizer}: {label} follows the training cross-entropy curve of decaying the learning rate",
                     "nearly identical training cross-entropy against epochs (Fig. 3)", reference, candidate,
-                ))  # fmt: skip
+                ))
     rows += negative_control_claims(smith, finals, histories, power)
     if "increased_learning_rate" in smith.variants:
         reference = f"{main}-{INCREASING}"
@@ -232,7 +232,7 @@ def all_claims(smith: SmithConfig, histories: pd.DataFrame, power: float) -> lis
             "Raising the initial learning rate with the batch (B ∝ lr) keeps the test accuracy of increasing the batch",
             f"{paper.ACCURACY['increased_learning_rate']}% vs {paper.ACCURACY[INCREASING]}% ({SECONDARY}); updates "
             f"{paper.UPDATES['increased_learning_rate']} vs {paper.UPDATES[INCREASING]}", reference, "increased_learning_rate",
-        )  # fmt: skip
+        )
         rows.append(dataclasses.replace(row, our_value=row.our_value + updates_text(updates, reference, "increased_learning_rate")))
     if {"increased_learning_rate", "increased_momentum"} <= set(smith.variants):
         rows.append(momentum_cost_claim(smith, finals, power))
@@ -244,7 +244,8 @@ def negative_control_claims(smith: SmithConfig, finals: pd.DataFrame, histories:
     the learning rate ("reproduced"), or that test has no teeth on this setup ("not reproduced")."""
     main = main_optimizer(smith)
     reference, control = f"{main}-{REFERENCE}", f"{main}-{smith.negative_control}"
-    family, statement = "negative_control", "Negative control: a schedule that never anneals the noise scale (constant lr and batch) differs from decaying the learning rate"
+    family = "negative_control"
+    statement = "Negative control: a schedule that never anneals the noise scale (constant lr and batch) differs from decaying the learning rate"
     paper_value = "annealing the noise scale is what both schedules share (Sec. 2)"
     return [
         equivalence_claim(smith, finals, power, family, "negative_control_final_accuracy", statement + " in final test accuracy",
@@ -253,7 +254,7 @@ def negative_control_claims(smith: SmithConfig, finals: pd.DataFrame, histories:
                     statement + " in its test accuracy curve", paper_value, reference, control, control=True),
         curve_claim(smith, histories, power, "train_loss_equivalence", family, "negative_control_training_loss",
                     statement + " in its training cross-entropy curve", paper_value, reference, control, control=True),
-    ]  # fmt: skip
+    ]
 
 
 # --- figures --------------------------------------------------------------------------------------------

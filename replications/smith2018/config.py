@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from replications.typed_config import EquivalenceRule, OneSidedRule, key, parse
-
 
 NAME_PATTERN = {"pattern": "^[a-z0-9_]+$"}
 POSITIVE_INT = {"$ref": "#/$defs/positive_int"}
@@ -18,7 +18,7 @@ class ScheduleKind:
 
     batch_steps: int = key("how many of the first steps grow the batch instead of decaying the rate", minimum=0)
     anneals: bool = key("false: no steps at all (constant learning rate and batch: the negative control)",
-                       default=True, fill=False)  # fmt: skip
+                       default=True, fill=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,24 +58,24 @@ class SmithConfig:
     model: Mapping[str, Any] = key(**{"$ref": "#/$defs/model"})
     seeds: tuple[int, ...] = key(items={"minimum": 0}, minItems=2, uniqueItems=True)
     seeds_per_job: int = key("runs of a setting trained one after another in one job, which reuses the compiled steps "
-                             "(the last job takes the rest)", **POSITIVE_INT)  # fmt: skip
+                             "(the last job takes the rest)", **POSITIVE_INT)
     epochs: int = key(**POSITIVE_INT)
     step_epochs: tuple[int, ...] = key("epochs (0-based) at which each schedule steps; increasing, below epochs",
-                                       items=POSITIVE_INT, minItems=1, uniqueItems=True)  # fmt: skip
+                                       items=POSITIVE_INT, minItems=1, uniqueItems=True)
     factor: float = key("batch x factor or learning rate / factor at each step", exclusiveMinimum=1)
     initial_batch_size: int = key(**POSITIVE_INT)
     max_batch_size: int = key("the cap (about N/10); past it the learning rate decays instead", **POSITIVE_INT)
     optimizers: dict[str, Mapping[str, Any]] = key(minProperties=1, propertyNames=NAME_PATTERN,
-                                                   additionalProperties={"$ref": "#/$defs/optimizer"})  # fmt: skip
+                                                   additionalProperties={"$ref": "#/$defs/optimizer"})
     schedules: dict[str, ScheduleKind] = key(minProperties=2, propertyNames=NAME_PATTERN)
     comparisons: dict[str, tuple[str, ...]] = key("optimizer -> the schedules trained with it", minProperties=1,
-                                                  additionalProperties={"minItems": 2, "uniqueItems": True})  # fmt: skip
+                                                  additionalProperties={"minItems": 2, "uniqueItems": True})
     variants: dict[str, Variant] = key("increasing-batch runs from a larger start: B proportional to the learning rate "
-                                       "and to 1 / (1 - momentum)", propertyNames=NAME_PATTERN)  # fmt: skip
+                                       "and to 1 / (1 - momentum)", propertyNames=NAME_PATTERN)
     negative_control: str = key("the schedule (anneals false) that every equivalence test must tell apart from "
-                                "decaying the learning rate")  # fmt: skip
+                                "decaying the learning rate")
     claims: SmithClaims
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "SmithConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> SmithConfig:
         return parse(cls, config["smith2018"])

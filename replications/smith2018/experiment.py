@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,7 +49,7 @@ def run_seeds(core: CoreConfig, smith: SmithConfig, name: str, seeds: Sequence[i
             schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
             run_dir=layout.run_dir(core.results_dir, name, seed), eval_batch_size=core.runtime.eval_batch_size,
             record=core.run_record(layout.NAME), reuse_compiled=True,
-        )  # fmt: skip
+        )
         metrics = result.metrics
         histories.append(result.history.assign(setting=name, seed=seed, diverged=metrics["diverged"], rules_hash=metrics["rules_hash"]))
     return pd.concat(histories, ignore_index=True)

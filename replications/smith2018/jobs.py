@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from replications.jobs import EVERY_KEY, Job
 from replications.papers import report_dirs
@@ -49,4 +50,4 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
             caption=str(CAPTIONS / "smith2018.rst"), category="Smith 2018",
         ),
-    ]  # fmt: skip
+    ]

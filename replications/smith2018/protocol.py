@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from replications.schedules import Phase, Schedule
 from replications.smith2018.config import SmithConfig

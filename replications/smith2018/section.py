@@ -53,7 +53,7 @@ def control_sentence(report_dir: Path, control: str) -> str:
     meaning = ("every test told the control apart: an equivalence they grant is not an artefact of a test that grants everything."
                if (rows["verdict"] == "reproduced").all() else
                f"a test that calls the control equivalent has no teeth here, and its equivalences say little ({toothless})." if toothless else
-               "a test that could not tell the control apart either way is too weak to be read as evidence of equivalence.")  # fmt: skip
+               "a test that could not tell the control apart either way is too weak to be read as evidence of equivalence.")
     return f"Negative control (`{control}`: the learning rate and batch never change) through the same tests: {verdicts}; {meaning}"
 
 
@@ -68,7 +68,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "updates": summary["updates"].map("{:,}".format),
         "paper's updates (CIFAR-10)": summary["paper_updates"].fillna(""),
         "diverged": summary["n_diverged"].astype(str) + " / " + summary["n_seeds"].astype(str),
-    })  # fmt: skip
+    })
     mismatched = summary[summary["updates"] != summary["scheduled_updates"]]
     switches = summary[summary["n_switches"] > 0]
     switch_cost = (switches["switch_seconds"] * switches["n_switches"]).sum() / max(switches["n_switches"].sum(), 1)
@@ -80,4 +80,4 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         mismatched=list(mismatched["setting"]) if not mismatched.empty else None, switch_cost=switch_cost,
         switches=int(switches["n_switches"].sum()),
         protocol_table=markdown_table(protocol.assign(scheduled_updates=protocol["scheduled_updates"].map("{:,}".format))),
-    )  # fmt: skip
+    )

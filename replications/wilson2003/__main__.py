@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         arguments.claims,
         lambda frames: analysis.all_claims(wilson, frames["runs"], core.verdicts.power, frames["crossings"], frames["series"]),
         {"runs": runs, "crossings": crossings, "series": series}, core, layout.NAME, recorded_from=["runs", "series"],
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

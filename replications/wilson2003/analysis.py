@@ -11,8 +11,8 @@ from scipy import stats
 from replications import claims, plots, statistics
 from replications.wilson2003 import paper
 from replications.wilson2003.config import WilsonConfig
-from replications.wilson2003.measures import cross_fitted, fastest_per_batch, largest_stable_learning_rates, most_accurate_per_batch
 from replications.wilson2003.layout import FULL
+from replications.wilson2003.measures import cross_fitted, fastest_per_batch, largest_stable_learning_rates, most_accurate_per_batch
 
 
 def grid_table(runs: pd.DataFrame, task: str) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def grid_table(runs: pd.DataFrame, task: str) -> pd.DataFrame:
              epochs_to_target=("epochs_to_target", "mean"), final_train_loss=("final_train_loss", "mean"))
         .reset_index()
         .sort_values(["batch_size", "learning_rate"], ascending=[True, False])
-    )  # fmt: skip
+    )
 
 
 def summary_table(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def summary_table(wilson: WilsonConfig, runs: pd.DataFrame, fastest: pd.DataFram
     fastest = fastest_per_batch(runs) if fastest is None else fastest
     online = fastest[fastest["batch_size"] == 1].set_index("task")["epochs_to_target"]
     summary = fastest.assign(epochs_ratio_to_online=fastest["epochs_to_target"] / fastest["task"].map(online),
-                             budget=fastest["batch_label"].map(wilson.max_epochs))  # fmt: skip
+                             budget=fastest["batch_label"].map(wilson.max_epochs))
     stable = largest_stable_learning_rates(runs, wilson.claims.stable_loss_share)
     return summary.merge(stable, on=["task", "batch_size"], how="left")
 
@@ -74,11 +74,11 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
             "paper_value": f"Digit: {paper.DIGIT_EPOCHS[1]} vs {paper.DIGIT_EPOCHS[20_000]:,} epochs ({paper.SECONDARY})",
             "our_value": f"{online.mean():.0f} vs {full.mean():.0f}{'+' if full_missing else ''} epochs to {100 * target:.1f}%",
             "test": "paired t-test on log(epochs full / epochs online) over seeds, one-sided; each seed's learning rates chosen on the other seeds",
-        }  # fmt: skip
+        }
         reached = "online training reaches the common target on every seed"
         if online.isna().any():
             rows.append(claims.not_measured_row(reached, f"online training missed the target on {int(online.isna().sum())} seed(s)",
-                                                n_seeds=len(group), **text))  # fmt: skip
+                                                n_seeds=len(group), **text))
             continue
         if len(group) < 2:
             rows.append(claims.too_few_seeds(len(group), **text))
@@ -89,7 +89,7 @@ def fewer_epochs_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, 
             **text,
             detail=(f"; the full batch missed the target within its {budgets['full']}-epoch budget for {full_missing} seed(s): "
                     "counted at the budget, a lower bound" if full_missing else ""),
-        ), reached))  # fmt: skip
+        ), reached))
     return rows
 
 
@@ -118,7 +118,7 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
                           f"online {100 * group['online'].mean():.2f}% ({examples[task]} test examples; margin {100 * margin:.2f} pp)"),
             "test": (f"paired t interval of the gain (full - online) over seeds on the task's test set after {wilson.equal_budget_epochs} "
                      "epochs each, each side at the learning rate with the best mean hold-out accuracy then"),
-        }  # fmt: skip
+        }
         below_ceiling = "online training below 100% test accuracy on some seed: room for a gain"
         if len(gain) and (group["online"] >= 1.0).all():
             rows.append(claims.not_measured_row(below_ceiling, "online training at 100% for every seed: the ceiling leaves no room for a gain", **text))
@@ -130,7 +130,7 @@ def no_gain_claims(wilson: WilsonConfig, runs: pd.DataFrame) -> list[claims.Clai
         rows.append(claims.validated(claims.interval_row(
             100 * gain.mean(), 100 * low, 100 * high, band=(-np.inf, 100 * margin), unit="pp", alpha=rule.alpha,
             degrees_of_freedom=len(gain) - 1, **text,
-        ), below_ceiling))  # fmt: skip
+        ), below_ceiling))
     return rows
 
 
@@ -152,11 +152,11 @@ def with_refined_crossings(points: pd.DataFrame, crossings: pd.DataFrame | None)
     return refined.assign(
         epochs_to_target=refined["epochs_to_target_refined"].where(known, refined["epochs_to_target"]),
         floor=refined["at_first_probe"].astype("boolean").fillna(False).astype(bool), retraced=~mismatch, refined=known,
-    )  # fmt: skip
+    )
 
 
 def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, picked: pd.DataFrame | None = None,
-                 crossings: pd.DataFrame | None = None) -> list[claims.ClaimRow]:  # fmt: skip
+                 crossings: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Claim 3, per task: past small batches, epochs to the target grow about linearly with batch size (log-log slope
     ~ 1). Each seed's slope over the batch sizes >= min_batch_size, each at the learning rate fastest on the other seeds
     (`cross_fitted`), its epochs resolved below an epoch where the crossing comes early (`crossings`, amendment A17); a
@@ -175,7 +175,7 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, picked: pd.DataFrame 
     band = (1 - rule.tolerance, 1 + rule.tolerance)
     check = (f"each seed's fit over at least {rule.min_points} batch sizes >= {rule.min_batch_size}, every one reaching the common "
              "target on every seed after the first probe, and every probe retracing its run (censored or floored epochs: only a "
-             "slope above the band reads)")  # fmt: skip
+             "slope above the band reads)")
     rows = []
     for task, seeds in points.groupby("task"):
         cells = seeds.groupby("batch_size", as_index=False).agg(reached=("reached", "all"), floor=("floor", "any"))
@@ -194,7 +194,7 @@ def slope_claims(wilson: WilsonConfig, runs: pd.DataFrame, picked: pd.DataFrame 
             test=(f"log-log least squares per seed (per batch size the learning rate fastest on the other seeds; a missed target "
                   f"counts the budget; a crossing within the first {wilson.refine_within_epochs} epochs resolved to 1/{wilson.crossing_probes} "
                   f"of an epoch), {100 * (1 - 2 * rule.alpha):.0f}% t interval over seeds"),
-        )  # fmt: skip
+        )
         failure = _fit_failure(seeds, rule.min_points) or _bound_failure(missed, floored, cells, row, len(slopes), band[1])
         rows.append(claims.validated(row, check, failure))
     return rows
@@ -245,7 +245,7 @@ def larger_sets_claim(wilson: WilsonConfig, series: pd.DataFrame, power: float) 
         "paper_value": "often orders of magnitude on large training sets",
         "test": ("per seed, least squares of log(epochs full / epochs online) on log(training-set size) over one task's sizes "
                  "(each side at the learning rate fastest on the other seeds); one-sided paired t-test over seeds that the slope > 0"),
-    }  # fmt: skip
+    }
     if wilson.size_series is None or series.empty:
         return claims.not_measured_row("a size series (wilson2003.size_series) trained", "no size series", n_seeds=0, **text, our_value="-")
     picked = cross_fitted(series)
@@ -253,25 +253,25 @@ def larger_sets_claim(wilson: WilsonConfig, series: pd.DataFrame, power: float) 
         # the ratio only a lower bound: a full batch censored at its budget, or online at the one-epoch floor
         bounded=lambda frame: ((frame["batch_label"] == FULL) & ~frame["reached"]) | ((frame["batch_label"] == "1") & (frame["epochs_to_target"] <= 1)),
         epochs=lambda frame: frame["epochs_to_target"].fillna(wilson.max_epochs[FULL]),
-    )  # fmt: skip
+    )
     wide = sides.pivot_table(index=["seed", "task"], columns="batch_label", values="epochs", dropna=False)
     sizes = sides[sides["batch_label"] == FULL].groupby("task")["batch_size"].first()  # a full batch is the training set
     wide = wide.assign(size=wide.index.get_level_values("task").map(sizes), ratio=np.log(wide[FULL] / wide["1"].clip(lower=1e-9)))
     slopes = np.array([stats.linregress(np.log(group["size"]), group["ratio"]).slope for _, group in wide.groupby("seed")
-                       if group["size"].nunique() >= 2 and group["ratio"].notna().all()])  # fmt: skip
+                       if group["size"].nunique() >= 2 and group["ratio"].notna().all()])
     means = wide.groupby("size")["ratio"].mean()
     text["our_value"] = ("epochs full / online by training-set size: " + ", ".join(f"{size}: x{np.exp(value):.0f}" for size, value in means.items())
-                         + (f"; slope {slopes.mean():.2f} per log size" if len(slopes) else ""))  # fmt: skip
+                         + (f"; slope {slopes.mean():.2f} per log size" if len(slopes) else ""))
     online_missed = sides[(sides["batch_label"] == "1") & ~sides["reached"]]
     check = ("online training reaches each size's common target on every seed (a censored full batch or online at the "
              "one-epoch floor: only a lower bound reads)")
     if not online_missed.empty:
         return claims.not_measured_row(check, f"online training missed the target at size(s) {sorted(online_missed['task'].map(sizes).unique().tolist())}",
-                                       n_seeds=len(slopes), **text)  # fmt: skip
+                                       n_seeds=len(slopes), **text)
     if len(slopes) < 2:
         return claims.too_few_seeds(len(slopes), **text)
     row = claims.gap_row(slopes, np.zeros(len(slopes)), paired=True, alpha=rule.alpha, min_effect=rule.min_effect, power=power,
-                         unit="slope of the log ratio on log size", **text)  # fmt: skip
+                         unit="slope of the log ratio on log size", **text)
     bounded = sorted(sides.loc[sides["bounded"], "task"].map(sizes).unique().tolist())
     exact = sizes[~sizes.isin(bounded)]
     failure = ""
@@ -298,18 +298,19 @@ def stable_rate_claim(wilson: WilsonConfig, summary: pd.DataFrame, power: float)
         "test": (f"Spearman rank correlation over cells, one-sided (decreasing), permutation p-value; stable = no divergence "
                  f"and a final training loss below {wilson.claims.stable_loss_share:g} x the no-information loss"),
         "n_seeds": len(wilson.seeds),
-    }  # fmt: skip
+    }
     uncensored = (f"at least 3 (task, batch) cells, at most {rule.max_censored_share:.0%} of them stable at the top of the "
                   f"learning-rate grid (censored)")
     if censored > rule.max_censored_share or len(known) < 3:
         failure = (f"{censored:.0%} of the cells are stable at the top of the grid ({max(wilson.learning_rates):g}): it does not reach instability"
-                   if len(known) >= 3 else f"{len(known)} cell(s) with a stable learning rate")  # fmt: skip
+                   if len(known) >= 3 else f"{len(known)} cell(s) with a stable learning rate")
         return claims.not_measured_row(uncensored, failure, **text)
-    return claims.validated(claims.trend_row(known["batch_size"], known["largest_stable_learning_rate"], sign=-1, alpha=rule.alpha, power=power, **text), uncensored)
+    row = claims.trend_row(known["batch_size"], known["largest_stable_learning_rate"], sign=-1, alpha=rule.alpha, power=power, **text)
+    return claims.validated(row, uncensored)
 
 
 def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, crossings: pd.DataFrame | None = None,
-               series: pd.DataFrame | None = None) -> list[claims.ClaimRow]:  # fmt: skip
+               series: pd.DataFrame | None = None) -> list[claims.ClaimRow]:
     """Every claim row, from runs that carry their epochs to the common target (measures.with_epochs_to_target):
     `runs` of the grid's tasks, `crossings` refined below an epoch (claim 3), `series` of the size series (claim 5).
 
@@ -317,7 +318,8 @@ def all_claims(wilson: WilsonConfig, runs: pd.DataFrame, power: float, crossings
     resample."""
     picked = cross_fitted(runs)
     return [*fewer_epochs_claims(wilson, runs, power, picked), *no_gain_claims(wilson, runs), *slope_claims(wilson, runs, picked, crossings),
-            stable_rate_claim(wilson, largest_stable_learning_rates(runs, wilson.claims.stable_loss_share).sort_values(["task", "batch_size"]), power), larger_sets_claim(wilson, pd.DataFrame() if series is None else series, power)]  # fmt: skip
+            stable_rate_claim(wilson, largest_stable_learning_rates(runs, wilson.claims.stable_loss_share).sort_values(["task", "batch_size"]), power),
+            larger_sets_claim(wilson, pd.DataFrame() if series is None else series, power)]
 
 
 def epochs_figure(runs: pd.DataFrame, path: str | Path) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from replications.typed_config import ClaimRule, OneSidedRule, key, parse
-
 
 POSITIVE_INT = {"$ref": "#/$defs/positive_int"}
 FRACTION = {"$ref": "#/$defs/fraction"}
@@ -78,10 +78,10 @@ class ClaimRules:
     stable_rate_falls: StableRateRule
     larger_sets_slower: SeriesSlopeRule
     target_fraction: float = key("epochs are counted to a common target per task, this share of the best mean hold-out "
-                                 "accuracy any setting reaches", exclusiveMinimum=0, maximum=1)  # fmt: skip
+                                 "accuracy any setting reaches", exclusiveMinimum=0, maximum=1)
     stable_loss_share: float = key("a run is stable if it did not diverge and its last epoch's training loss is below this "
                                    "share of the no-information loss (the cross-entropy of predicting the training set's "
-                                   "class frequencies)", exclusiveMinimum=0, maximum=1)  # fmt: skip
+                                   "class frequencies)", exclusiveMinimum=0, maximum=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +90,7 @@ class WilsonConfig:
     the claim rules. Its JSON Schema is written from it; `#/$defs/...` are config/schema.yaml's."""
 
     tasks: dict[str, Task] = key("data sets, keyed by a task name; a batch size at or above a task's training-set size is "
-                                 "skipped", minProperties=2, propertyNames={"pattern": "^[a-z0-9_]+$"})  # fmt: skip
+                                 "skipped", minProperties=2, propertyNames={"pattern": "^[a-z0-9_]+$"})
     large_task: str = key("the task whose whole grid is tabulated (the paper's Digit task)")
     holdout_fraction: float = key("share of the training data held out to measure accuracy", **FRACTION)
     model: Mapping[str, Any] = key(**{"$ref": "#/$defs/model"})
@@ -99,21 +99,21 @@ class WilsonConfig:
     seeds: tuple[int, ...] = key(items={"minimum": 0}, minItems=2, uniqueItems=True)
     max_epochs: dict[str, int] = key("epoch budget per batch size (keys - the batch sizes and 'full')", additionalProperties=POSITIVE_INT)
     checkpoint_seconds: float = key("checkpoint after the first epoch this long after the last (epochs here last "
-                                    "milliseconds)", minimum=0)  # fmt: skip
+                                    "milliseconds)", minimum=0)
     claims: ClaimRules
     training_set_every_epoch: bool = key(
         "evaluate the whole training set after every epoch, or (false) only after the last; no claim, table or figure of "
         "this paper reads the per-epoch training-set numbers (the hold-out set is evaluated after every epoch either way)",
-        default=True)  # fmt: skip
+        default=True)
     equal_budget_epochs: int = key("claim 2 compares online and full batch after this many epochs each (at most both "
-                                   "sides' max_epochs)", default=200, **POSITIVE_INT)  # fmt: skip
+                                   "sides' max_epochs)", default=200, **POSITIVE_INT)
     size_series: SizeSeries | None = key(default=None)
     crossing_probes: int = key(
         "claim 3's resolution below an epoch: where a run the claim reads first reaches the target within the first "
         "refine_within_epochs epochs, that epoch is retrained to this many evenly spaced points (at least one update "
-        "apart) and the first point at the target counts (fractional epochs)", default=8, **POSITIVE_INT)  # fmt: skip
+        "apart) and the first point at the target counts (fractional epochs)", default=8, **POSITIVE_INT)
     refine_within_epochs: int = key("crossings at or before this epoch are refined (later ones have a resolution of 1 / "
-                                    "epoch or better)", default=8, **POSITIVE_INT)  # fmt: skip
+                                    "epoch or better)", default=8, **POSITIVE_INT)
 
     def series_tasks(self) -> dict[str, Task]:
         """The size series' members by name, smallest first, the task itself (at its own size) last; {} if none."""
@@ -121,7 +121,7 @@ class WilsonConfig:
             return {}
         base = self.tasks[self.size_series.task]
         members = {self.size_series.member(size): Task(data={**base.data, "max_train_examples": size}, description=f"first {size} examples")
-                   for size in sorted(self.size_series.max_train_examples)}  # fmt: skip
+                   for size in sorted(self.size_series.max_train_examples)}
         return {**members, self.size_series.task: base}
 
     def task(self, name: str) -> Task:
@@ -132,5 +132,5 @@ class WilsonConfig:
         return found
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "WilsonConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> WilsonConfig:
         return parse(cls, config["wilson2003"])

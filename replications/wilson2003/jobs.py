@@ -4,14 +4,15 @@ analysis."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from replications.jobs import EVERY_KEY, Job
 from replications.papers import report_dirs
+from replications.typed_config import parse
 from replications.wilson2003 import layout
 from replications.wilson2003.config import WilsonConfig
-from replications.typed_config import parse
 
 CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
@@ -72,4 +73,4 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
             caption=str(CAPTIONS / "wilson2003.rst"), category="Wilson 2003",
         ),
-    ]  # fmt: skip
+    ]

@@ -6,7 +6,6 @@ size or 'full' (the whole training set). Called with wildcard names, each functi
 
 from __future__ import annotations
 
-
 from replications import papers
 from replications.wilson2003.config import WilsonConfig
 
@@ -15,7 +14,7 @@ FULL = "full"
 RUN_KEYS = ["task", "batch_label", "learning_rate", "seed"]  # the columns that name a run of the grid
 # A refined crossing's columns (steps.refine_crossings), after the run's keys.
 CROSSING_COLUMNS = ["crossing_epoch", "updates_to_target", "epochs_to_target_refined", "at_first_probe", "end_probe_accuracy",
-                    "recorded_accuracy"]  # fmt: skip
+                    "recorded_accuracy"]
 TABLES = ("large_task", "summary")
 FIGURES = ("epochs", "curves")
 

@@ -10,6 +10,7 @@ from replications.wilson2003 import layout
 from replications.wilson2003.config import WilsonConfig
 from replications.wilson2003.layout import CROSSING_COLUMNS, RUN_KEYS
 
+
 def read_crossings(paths: list[str]) -> pd.DataFrame:
     """The tasks' refined crossings in one frame (a task with none wrote only a header), with their columns' types."""
     frames = [frame for frame in (pd.read_csv(path, dtype={"batch_label": str}) for path in paths) if not frame.empty]
@@ -32,7 +33,7 @@ def series_runs(wilson: WilsonConfig, runs: pd.DataFrame, histories: pd.DataFram
 def read_groups(inputs: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every run's summary row and per-epoch history from the files a job declares (`runs`, `histories`)."""
     runs, histories = (pd.concat([pd.read_csv(path, dtype={"batch_label": str}) for path in inputs[name]], ignore_index=True)
-                       for name in ("runs", "histories"))  # fmt: skip
+                       for name in ("runs", "histories"))
     return runs, histories
 
 
@@ -57,7 +58,7 @@ def fastest_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
         .agg(epochs_to_target=("epochs_to_target", "mean"), reached=("reached", "all"),
              best_holdout_accuracy=("best_holdout_accuracy", "mean"), target=("target", "first"), n_seeds=("seed", "size"))
         .reset_index()
-    )  # fmt: skip
+    )
     means.loc[~means["reached"], "epochs_to_target"] = np.nan
     # Reached first, then the fewest epochs; among cells that never reach, the best accuracy.
     ordered = means.sort_values(["reached", "epochs_to_target", "best_holdout_accuracy"], ascending=[False, True, False])
@@ -89,7 +90,7 @@ def most_accurate_per_batch(runs: pd.DataFrame) -> pd.DataFrame:
         runs.dropna(subset=["holdout_accuracy_at_budget"]).groupby(["task", "batch_label", "batch_size", "learning_rate"])
         .agg(holdout_accuracy_at_budget=("holdout_accuracy_at_budget", "mean"), n_seeds=("seed", "size"))
         .reset_index()
-    )  # fmt: skip
+    )
     ordered = means.sort_values(["holdout_accuracy_at_budget", "learning_rate"], ascending=[False, False])
     return ordered.groupby(["task", "batch_size"], sort=True).head(1).sort_values(["task", "batch_size"]).reset_index(drop=True)
 

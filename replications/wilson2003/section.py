@@ -45,7 +45,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
         "epochs to target": large["epochs_to_target"].map("{:.0f}".format).replace("nan", "-"),
         "final training loss": large["final_train_loss"].map("{:.3g}".format),
         "reached / diverged / seeds": [f"{r} / {d} / {n}" for r, d, n in zip(large["n_reached"], large["n_diverged"], large["n_seeds"])],
-    })  # fmt: skip
+    })
     summary_shown = pd.DataFrame({
         "task": summary["task"], "batch size": summary["batch_size"], "best lr": summary["learning_rate"].map("{:g}".format),
         "target %": (100 * summary["target"]).map("{:.1f}".format),
@@ -53,9 +53,9 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
                              for epochs, reached, budget in zip(summary["epochs_to_target"], summary["reached"], summary["budget"])],
         "epochs / online": summary["epochs_ratio_to_online"].map("{:.1f}".format),
         "largest stable lr": summary["largest_stable_learning_rate"].map("{:g}".format),
-    })  # fmt: skip
+    })
     tasks = ", ".join(f"`{name}`" + (f" ({task.description})" if task.description else "") for name, task in wilson.tasks.items())
     return render_template(
         Path(__file__).with_name("section.md.j2"), paper=paper, wilson=wilson, tasks=tasks, series_sizes=_series_sizes(wilson),
         diverged=int(large["n_diverged"].sum()), large_table=markdown_table(large_shown), summary_table=markdown_table(summary_shown),
-    )  # fmt: skip
+    )

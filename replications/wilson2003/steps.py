@@ -22,6 +22,7 @@ from replications.wilson2003.config import WilsonConfig
 from replications.wilson2003.layout import CROSSING_COLUMNS, RUN_KEYS
 from replications.wilson2003.measures import cross_fitted, with_epochs_to_target
 
+
 def resolve_batch_size(label: str, num_train: int) -> int:
     return num_train if label == layout.FULL else int(label)
 
@@ -53,7 +54,7 @@ def no_information_loss(labels: np.ndarray) -> float:
 
 
 def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, seed: int, history: pd.DataFrame,
-                  metrics: dict[str, Any], max_epochs: int, majority_rate: float, baseline_loss: float) -> dict[str, Any]:  # fmt: skip
+                  metrics: dict[str, Any], max_epochs: int, majority_rate: float, baseline_loss: float) -> dict[str, Any]:
     best, epoch = epochs_to_best(history["test_accuracy"])
     return {
         "task": task, "batch_label": label, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
@@ -64,7 +65,7 @@ def summarize_run(task: str, label: str, batch_size: int, learning_rate: float, 
         # best still at the last epoch of the budget: the true epochs-to-best may be larger
         "censored": bool(not metrics["diverged"] and epoch == max_epochs),
         "rules_hash": metrics.get("rules_hash", ""),
-    }  # fmt: skip
+    }
 
 
 def _summed_rate(learning_rate: float, batch_size: int) -> float:
@@ -99,7 +100,7 @@ def run_group(core: CoreConfig, wilson: WilsonConfig, task: str, label: str) -> 
                 eval_batch_size=core.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
                 training_set_every_epoch=wilson.training_set_every_epoch,
                 record=core.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
-            )  # fmt: skip
+            )
             row = summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss)
             rows.append({**row, **(reader.read(result.history, snapshot, budget_epochs) if reader else AccuracyAtBudget.NONE)})
             histories.append(result.history.assign(task=task, batch_label=label, learning_rate=learning_rate, seed=seed))
@@ -125,7 +126,7 @@ def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd
     runs = with_epochs_to_target(runs, histories, wilson.claims.target_fraction)
     picked = cross_fitted(runs)
     read = picked[(picked["batch_size"] >= wilson.claims.linear_growth.min_batch_size) & picked["reached"]
-                  & (picked["epochs_to_target"] <= wilson.refine_within_epochs)]  # fmt: skip
+                  & (picked["epochs_to_target"] <= wilson.refine_within_epochs)]
     if read.empty:
         return pd.DataFrame(columns=[*RUN_KEYS, *CROSSING_COLUMNS])
     core.runtime.configure()
@@ -141,7 +142,7 @@ def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd
                 schedule=Schedule.constant(summed, run.batch_size), budget=Budget(max_epochs=int(run.epochs_to_target), max_updates=updates),
                 seed=run.seed, run_dir=f"{scratch}/{len(rows)}-{updates}", eval_batch_size=core.runtime.eval_batch_size,
                 training_set_every_epoch=False, reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
-            )  # fmt: skip
+            )
             return float(result.history["test_accuracy"].iloc[-1])
 
         for run in read.itertuples():
@@ -157,7 +158,7 @@ def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd
                 "at_first_probe": crossing == 1 and within == points[0] and points[0] > 1,  # one update: exact, not a bound
                 "end_probe_accuracy": end_accuracy,
                 "recorded_accuracy": float(recorded[(run.task, run.batch_label, run.learning_rate, run.seed, crossing)]),
-            })  # fmt: skip
+            })
     return pd.DataFrame(rows, columns=[*RUN_KEYS, *CROSSING_COLUMNS])
 
 
@@ -185,4 +186,4 @@ class AccuracyAtBudget:
         self.model.load_weights(snapshot)
         predicted = np.argmax(self.model(self.x_test, training=False), axis=-1)
         return {"holdout_accuracy_at_budget": float(at_budget["test_accuracy"].iloc[0]),
-                "test_accuracy_at_budget": float(np.mean(predicted == self.y_test)), "test_examples": len(self.y_test)}  # fmt: skip
+                "test_accuracy_at_budget": float(np.mean(predicted == self.y_test)), "test_examples": len(self.y_test)}

@@ -23,7 +23,7 @@ dataset = load_dataset("mnist1d", num_samples=300, test_fraction=0.2, split_seed
 keras.utils.set_random_seed(0)
 model = build_model({"name": "f1", "width": 32, "depth": 1}, dataset.input_shape, dataset.num_classes)
 result = train(model, make_optimizer({"name": "adam", "learning_rate": 1e-3}), dataset, Schedule.constant(1e-3, 32),
-               Budget(max_epochs=arguments.epochs), seed=0)  # fmt: skip
+               Budget(max_epochs=arguments.epochs), seed=0)
 print("history", hashlib.sha256(result.history.drop(columns="wall_seconds").to_csv().encode()).hexdigest())
 print("to stderr", file=sys.stderr)
 if arguments.sleep:

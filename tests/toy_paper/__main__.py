@@ -33,7 +33,7 @@ def train(core: CoreConfig, toy: ToyConfig, batch_size: int) -> pd.DataFrame:
             schedule=Schedule.constant(toy.learning_rate, batch_size), budget=Budget(max_epochs=toy.epochs),
             seed=seed, run_dir=layout.run_dir(core.results_dir, batch_size, seed), eval_batch_size=core.runtime.eval_batch_size,
             record=core.run_record(layout.NAME),
-        )  # fmt: skip
+        )
         rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"], "rules_hash": result.metrics["rules_hash"]})
     return pd.DataFrame(rows)
 
@@ -50,7 +50,7 @@ def analyse(core: CoreConfig, toy: ToyConfig, table_dir: str, figure_dir: str, c
     axis.set(xscale="log", xlabel="batch size", ylabel="test accuracy (%)")
     plots.save(figure, layout.figure_file(figure_dir, "accuracy"))
     claims.write_claims(claims_path, lambda frames: toy_claims(toy, frames["runs"], core.verdicts.power), {"runs": runs},
-                        core, layout.NAME, recorded_from=["runs"])  # fmt: skip
+                        core, layout.NAME, recorded_from=["runs"])
 
 
 def toy_claims(toy: ToyConfig, runs: pd.DataFrame, power: float) -> list:
@@ -61,7 +61,7 @@ def toy_claims(toy: ToyConfig, runs: pd.DataFrame, power: float) -> list:
     rule = toy.claims.small_batch_better
     text = {"paper": AUTHORS, "family": "toy_small_batch_better", "claim_id": "toy_small_batch_better",
             "statement": "A small batch reaches a higher test accuracy in the same epochs", "paper_value": "-",
-            "our_value": f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", "test": "paired t-test over seeds, one-sided"}  # fmt: skip
+            "our_value": f"{100 * small.mean():.1f}% vs {100 * large.mean():.1f}%", "test": "paired t-test over seeds, one-sided"}
     check = f"at least {rule.min_seeds} paired seeds"
     if len(pairs) < rule.min_seeds:
         return [claims.not_measured_row(check, f"{len(pairs)} paired seeds", **text)]

@@ -30,4 +30,4 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             figures=[layout.figure_file(figure_dir, name) for name in layout.FIGURES],
             caption=str(CAPTIONS / "toypaper.rst"), category="Toy paper",
         ),
-    ]  # fmt: skip
+    ]

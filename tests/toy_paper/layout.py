@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from replications import papers
 from replications.typed_config import OneSidedRule, key, parse
@@ -58,5 +59,5 @@ class ToyConfig:
     claims: ToyClaims
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "ToyConfig":
+    def from_config(cls, config: Mapping[str, Any]) -> ToyConfig:
         return parse(cls, config[NAME])

@@ -18,4 +18,4 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     return "\n".join([
         "## Toy et al. 2024 (the test paper)", "", markdown_table(table), "",
         f"![Toy accuracy](figures/{Path(layout.figure_file('', 'accuracy')).name})", "",
-    ])  # fmt: skip
+    ])
