@@ -239,6 +239,8 @@ def curve_equivalence_row(
 
 def _equivalence_p_values(test: statistics.Estimate, margin: float) -> tuple[float, float]:
     """TOST's p-value (the larger of the two one-sided ones), and the p-value that the difference lies beyond the margin."""
+    # Not statsmodels' ttost_paired: the same bits for 33,966 of the quick run's 40,376 TOST p-values (its variance is a
+    # weighted dot product), and it gives no p-value beyond the margin.
     p_equivalent = max(test.p_greater(-margin), test.p_less(margin))
     p_beyond = test.p_greater(margin) if test.difference >= 0 else test.p_less(-margin)
     return p_equivalent, p_beyond

@@ -67,6 +67,22 @@ def test_holm_adjusts_step_down_and_keeps_nan():
     assert adjusted[:3] == pytest.approx([0.03, 0.06, 0.06]) and np.isnan(adjusted[3])
 
 
+def test_holm_gives_statsmodels_bits_on_ties_capping_and_nan():
+    """`holm` is hand-written only because statsmodels' multipletests runs gc.collect() on every call; its numbers must
+    be multipletests' to the last bit: tied p-values, adjusted ones capped at 1, NaN left out of the count."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(0)
+    vectors = [[0.01, 0.04, 0.03, 0.04, np.nan], [0.6, 0.01, np.nan, 0.6, 0.3], [0.9], [np.nan, np.nan]]
+    vectors += [np.round(rng.uniform(size=rng.integers(1, 9)) ** 2, 2) for _ in range(200)]  # rounding makes ties
+    for p_values in map(np.asarray, vectors):
+        expected, tested = np.full(len(p_values), np.nan), np.isfinite(p_values)
+        if tested.any():
+            expected[tested] = multipletests(p_values[tested], method="holm")[1]
+        np.testing.assert_array_equal(statistics.holm(p_values), expected)
+    assert statistics.holm([0.6, 0.01, np.nan, 0.6, 0.3])[0] == 1.0  # 3 x 0.6, capped
+
+
 def test_spearman_permutation_p_values_are_exact_for_few_points():
     rho, p_value = statistics.spearman_permutation([1, 2, 3], [10, 20, 30], "greater")
     assert rho == 1.0 and p_value == pytest.approx(1 / 6)  # 1 of the 3! orderings is as extreme
