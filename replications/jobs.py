@@ -85,6 +85,16 @@ def settings(section: Mapping[str, Any], depends_on: Sequence[Dependency], wildc
     return values
 
 
+def epochs_per_call(config: Mapping[str, Any]) -> Dependency:
+    """The dependency of a job whose epochs run several per compiled call when the config's runtime says so: their
+    distance from x0 and evaluation losses may differ in the last bits (the call's length changes no number)."""
+
+    def several_epochs_per_call(section: Mapping[str, Any], wildcards: Any) -> bool:
+        return config["runtime"]["max_call_seconds"] > 0
+
+    return several_epochs_per_call
+
+
 def lookup(section: Mapping[str, Any], key: str) -> Any:
     """The value of a dotted key of a section ('networks.F1.model'); a clear error for a key it does not have."""
     value: Any = section

@@ -6,7 +6,6 @@ object on; data, model and optimizer blocks stay mappings, the keyword arguments
 
 from __future__ import annotations
 
-import collections.abc
 import dataclasses
 import os
 import types
@@ -83,7 +82,7 @@ def _type_schema(kind: Any) -> dict[str, Any]:
         return {"enum": list(arguments)}
     if origin is tuple:
         return {"type": "array", "items": _type_schema(arguments[0])}
-    if origin in (dict, collections.abc.Mapping):
+    if origin in (dict, Mapping):
         return {"type": "object", "additionalProperties": _type_schema(arguments[1])} if arguments[1] is not Any else {"type": "object"}
     return {int: {"type": "integer"}, float: {"type": "number"}, bool: {"type": "boolean"}, str: {"type": "string"}}.get(kind, {})
 

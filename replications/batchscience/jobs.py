@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from replications.batchscience import layout
-from replications.jobs import EVERY_KEY, Job
+from replications.jobs import EVERY_KEY, Job, epochs_per_call
 from replications.papers import report_dirs
 
 CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
@@ -18,12 +18,7 @@ TRAINING_KEYS = ("seeds", "data", "model", "optimizer")  # the network, data and
 def jobs(config: dict[str, Any]) -> list[Job]:
     results, (table_dir, figure_dir) = config["results_dir"], report_dirs(config)
     section = config[layout.NAME]
-    several_per_call = config["runtime"]["max_call_seconds"] > 0
-
-    def several_epochs_per_call(section: Any, wildcards: Any) -> bool:
-        """Whether epochs run several per compiled call (their distance and evaluation losses may differ in the last bits)."""
-        return several_per_call
-
+    several_epochs_per_call = epochs_per_call(config)
     return [
         Job(
             name="throughput", kind="machine", log_suffix="{network}",

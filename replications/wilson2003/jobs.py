@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from replications.jobs import EVERY_KEY, Job
+from replications.jobs import EVERY_KEY, Job, epochs_per_call
 from replications.papers import report_dirs
 from replications.typed_config import parse
 from replications.wilson2003 import layout
@@ -39,12 +39,7 @@ def jobs(config: dict[str, Any]) -> list[Job]:
     results, (table_dir, figure_dir) = config["results_dir"], report_dirs(config)
     wilson = WilsonConfig.from_config(config)
     grid = layout.grid(wilson)
-    several_per_call = config["runtime"]["max_call_seconds"] > 0
-
-    def several_epochs_per_call(section: Mapping[str, Any], wildcards: Any) -> bool:
-        """Whether epochs run several per compiled call (their distance and evaluation losses may differ in the last bits)."""
-        return several_per_call
-
+    several_epochs_per_call = epochs_per_call(config)
     training = (task, *TRAINING_KEYS, several_epochs_per_call)
     return [
         Job(
