@@ -17,7 +17,8 @@ def plus_minus(mean: pd.Series, std: pd.Series, digits: int = 2) -> pd.Series:
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (pipes in cells escaped)."""
+    """A GitHub-flavoured Markdown table (pipes in cells escaped). Not `DataFrame.to_markdown`: tabulate leaves a `|`
+    inside a cell as it is, which splits the cell, and pads every cell to its column's widest."""
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(str(value).replace("|", "\\|") for value in row) + " |" for row in frame.itertuples(index=False)]

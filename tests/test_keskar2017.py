@@ -5,9 +5,9 @@ import pytest
 
 from conftest import REPO
 from replications.config import load_config
-from replications.keskar2017 import experiment, layout
+from replications.jobs import declared_inputs
+from replications.keskar2017 import experiment, jobs, layout
 from replications.keskar2017.config import KeskarConfig
-from replications.typed_config import CoreConfig
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_table2_and_a_reproduced_gap(config):
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(1.0, 0.77, False), (1.0, 0.775, False), (0.999, 0.765, False)],
     })
-    runs = experiment.collect_runs(CoreConfig.from_config(config), KeskarConfig.from_config(config))
+    runs = experiment.collect_runs(KeskarConfig.from_config(config), declared_inputs(jobs.jobs(config), "table2")["metrics"])
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["SB", "test_accuracy_mean"] == pytest.approx(80.5)
     assert table.loc["LB", "batch_size"] == 80
@@ -67,7 +67,7 @@ def test_unequal_training_accuracy_makes_the_claim_not_measured_and_diverged_run
         "SB": [(0.999, 0.80, False), (0.998, 0.81, False), (0.999, 0.805, False)],
         "LB": [(0.90, 0.70, False), (0.91, 0.71, False), (None, None, True)],
     })
-    runs = experiment.collect_runs(CoreConfig.from_config(config), KeskarConfig.from_config(config))
+    runs = experiment.collect_runs(KeskarConfig.from_config(config), declared_inputs(jobs.jobs(config), "table2")["metrics"])
     table = experiment.table2(runs).set_index("regime")
     assert table.loc["LB", "n_diverged"] == 1 and table.loc["LB", "test_accuracy_mean"] == pytest.approx(70.5)
     (row,) = experiment.generalization_gap_claims(KeskarConfig.from_config(config), runs, power=0.8)

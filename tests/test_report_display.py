@@ -101,13 +101,13 @@ def test_cells_with_a_validity_check_show_it_and_its_result(frame, tmp_path, fro
 
 
 def test_the_html_colours_every_verdict_not_measured_grey(frame, tmp_path):
-    for css_class in html.VERDICT_CLASSES.values():
-        assert f"tr.{css_class} td:first-child" in html.STYLE
     assert html.VERDICT_CLASSES[NOT_MEASURED] == "not-measured"
     (tmp_path / "report.md").write_text("# Report\n\n" + "\n".join(report.summary_markdown(frame, {"P": "p"}, tmp_path)) + "\n\n"
                                         + report.verdict_table(frame) + "\n")
     html.render_html(tmp_path / "report.md", tmp_path / "report.html")
     page = (tmp_path / "report.html").read_text()
+    for css_class in html.VERDICT_CLASSES.values():
+        assert f"tr.{css_class} td:first-child" in page  # the page's style colours every verdict
     assert page.count('<tr class="not-measured">') == 3  # a family and two cells
     assert page.count('<tr class="reproduced">') == 4 and page.count('<tr class="inconclusive">') == 2
 

@@ -22,7 +22,8 @@ import pandas as pd
 
 from replications import claims
 from replications.command_line import add_analyse_step, base_parser, load_checked_config
-from replications.keskar2017 import experiment, layout, minima, sweeps
+from replications.jobs import declared_inputs
+from replications.keskar2017 import experiment, jobs, layout, minima, sweeps
 from replications.keskar2017.config import KeskarConfig
 from replications.typed_config import CoreConfig
 
@@ -54,13 +55,6 @@ def parse(argv: list[str] | None):
     return parser.parse_args(argv)
 
 
-def parametric_curves(core, keskar) -> pd.DataFrame:
-    return pd.concat(
-        [pd.read_csv(layout.parametric_file(core.results_dir, network, seed)) for network in keskar.minima_networks for seed in keskar.seeds],
-        ignore_index=True,
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     config = load_checked_config(arguments)
@@ -71,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     tables, figures = getattr(arguments, "table_dir", None), getattr(arguments, "figure_dir", None)
     power = core.verdicts.power
 
+    inputs = declared_inputs(jobs.jobs(config), arguments.step) if arguments.step in ("table2", "minima", "sweeps") else {}
     if arguments.step == "train":
         experiment.train(core, keskar, arguments.network, arguments.run, arguments.seed, arguments.output_dir)
     elif arguments.step == "sharpness":
@@ -83,20 +78,20 @@ def main(argv: list[str] | None = None) -> None:
             [minima.rescaling_check(core, keskar, network, keskar.seeds[0]) for network in keskar.minima_networks]
         ).to_csv(arguments.output, index=False)
     elif arguments.step == "table2":
-        runs = experiment.collect_runs(core, keskar)
+        runs = experiment.collect_runs(keskar, inputs["metrics"])
         experiment.table2(runs).to_csv(layout.table_file(tables, "table2"), index=False, float_format="%.4f")
-        experiment.table2_figure(core, keskar, runs, layout.figure_file(figures, "table2"))
+        experiment.table2_figure(keskar, runs, inputs["histories"], layout.figure_file(figures, "table2"))
         claims.write_claims(
             arguments.claims, lambda frames: experiment.generalization_gap_claims(keskar, frames["runs"], power),
             {"runs": runs}, core, layout.NAME, recorded_from=["runs"],
         )
     elif arguments.step == "minima":
-        measured = minima.collect_sharpness(core, keskar)
+        measured = minima.collect_sharpness(inputs["sharpness"])
         minima.sharpness_table(keskar, measured).to_csv(layout.table_file(tables, "sharpness"), index=False)
         minima.subspace_ratio_table(keskar, measured).to_csv(layout.table_file(tables, "subspace_ratio"), index=False)
-        runs = experiment.collect_runs(core, keskar, networks=keskar.minima_networks)
+        runs = experiment.collect_runs(keskar, inputs["metrics"])
         minima.distance_table(runs).to_csv(layout.table_file(tables, "distance"), index=False)
-        curves = parametric_curves(core, keskar)
+        curves = pd.concat([pd.read_csv(path) for path in inputs["parametric"]], ignore_index=True)
         for network in keskar.minima_networks:
             minima.parametric_figure(curves, network, keskar.seeds[0], layout.figure_file(figures, f"parametric_{network}"))
         claims.write_claims(
@@ -105,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
             {"sharpness": measured, "curves": curves, "runs": runs}, core, layout.NAME, recorded_from=["runs"],
         )
     elif arguments.step == "sweeps":
-        sweep, warm_start = sweeps.sweep_table(core, keskar), sweeps.warm_start_table(core, keskar)
+        sweep, warm_start = sweeps.sweep_table(keskar, inputs), sweeps.warm_start_table(keskar, inputs)
         sweep.to_csv(layout.table_file(tables, "sweep"), index=False)
         warm_start.to_csv(layout.table_file(tables, "warm_start"), index=False)
         sweeps.sweep_figure(sweep, layout.figure_file(figures, "sweep"))
@@ -113,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         claims.write_claims(
             arguments.claims,
             lambda frames: sweeps.sweep_claims(keskar, frames["sweep"], power) + sweeps.warm_start_claims(keskar, frames["warm_start"], power),
-            {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(core, keskar)},
+            {"sweep": sweep, "warm_start": warm_start, "runs": sweeps.sweep_and_warm_start_runs(keskar, inputs)},
             core, layout.NAME, recorded_from=["runs"],
         )
     else:

@@ -72,17 +72,14 @@ def train(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: 
     return result.metrics
 
 
-def collect_runs(
-    core: CoreConfig, keskar: KeskarConfig, runs: tuple[str, ...] = SB_AND_LB, seeds: list[int] | None = None, networks: list[str] | None = None
-) -> pd.DataFrame:
-    """One row per finished run: network, run name (as `regime`), seed and its final metrics."""
+def collect_runs(keskar: KeskarConfig, metrics_files: list[str]) -> pd.DataFrame:
+    """One row per run, in the order of its metrics.json files: network, paper row, run name, seed and its final
+    metrics."""
     rows = []
-    for network in networks or list(keskar.networks):
-        spec = keskar.networks[network]
-        for run in runs:
-            for seed in seeds if seeds is not None else keskar.seeds:
-                metrics = json.loads(Path(layout.run_file(core.results_dir, network, run, seed, "metrics.json")).read_text())
-                rows.append({"network": network, "paper_row": spec.paper_row, "run": run, "seed": seed, **metrics})
+    for path in metrics_files:
+        network, run, seed = layout.parse_run_file(path)
+        metrics = json.loads(Path(path).read_text())
+        rows.append({"network": network, "paper_row": keskar.networks[network].paper_row, "run": run, "seed": seed, **metrics})
     return pd.DataFrame(rows)
 
 
@@ -169,10 +166,11 @@ def _gap_text(sb: float, lb: float) -> str:
     return f"SB {sb:.2f}% vs LB {lb:.2f}% (gap {sb - lb:.2f} pp)"
 
 
-def table2_figure(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame, path: str | Path) -> None:
+def table2_figure(keskar: KeskarConfig, runs: pd.DataFrame, history_files: list[str], path: str | Path) -> None:
     """Per network: accuracy against epochs for every run (left) and final test accuracy per seed (right)."""
     from replications import plots
 
+    histories = {layout.parse_run_file(file): file for file in history_files}
     networks = list(keskar.networks)
     figure, axes = plots.new_figure(columns=2 * len(networks))
     for index, network in enumerate(networks):
@@ -181,7 +179,7 @@ def table2_figure(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame, pa
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["run"] == regime)]
             for seed in selected["seed"]:
-                history = pd.read_csv(layout.run_file(core.results_dir, network, regime, seed, "history.csv"))
+                history = pd.read_csv(histories[network, regime, seed])
                 label = regime if seed == selected["seed"].iloc[0] else None
                 curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
                 curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)

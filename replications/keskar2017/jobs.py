@@ -73,7 +73,6 @@ def jobs(config: dict[str, Any]) -> list[Job]:
     networks, minima, seeds, regimes = list(keskar.networks), keskar.minima_networks, list(keskar.seeds), list(layout.SB_AND_LB)
     sweep = {"runs": layout.sweep_runs(keskar), "seeds": list(keskar.sweep.seeds), "networks": list(keskar.sweep.networks)}
     warm = {"runs": layout.warm_start_runs(keskar), "seeds": list(keskar.warm_start.seeds), "networks": list(keskar.warm_start.networks)}
-    measured = ("metrics.json", "sharpness.json")
     trajectory = "trajectory_{network}"
     return [
         *training_jobs(results),
@@ -95,8 +94,8 @@ def jobs(config: dict[str, Any]) -> list[Job]:
             depends_on=("networks", "sharpness", "rescaling"), targets=[{}],
         ),
         analysis_job("sweeps", config, {
-            "sweep": [run_files(results, name, **sweep) for name in measured],
-            "warm_start": [run_files(results, name, **warm) for name in measured],
+            f"{plan}_{name}": run_files(results, f"{name}.json", **runs) for plan, runs in (("sweep", sweep), ("warm_start", warm))
+            for name in ("metrics", "sharpness")
         }, ("sweep", "warm_start", "sharpness", "claims"), ["sweep", "warm_start"], ["sweep", "warm_start"], "sweeps"),
         Job(
             name="trajectory", long=True, log_suffix="{network}",

@@ -5,6 +5,8 @@ Called with wildcard names ("{network}") instead of values, each function gives 
 
 from __future__ import annotations
 
+import re
+
 from replications import papers
 from replications.keskar2017.config import KeskarConfig
 
@@ -51,6 +53,15 @@ def run_dir(results_dir: str, network: str, run: str, seed: int | str) -> str:
 def run_file(results_dir: str, network: str, run: str, seed: int | str, name: str) -> str:
     """metrics.json, history.csv, model.weights.h5 (training) or sharpness.json (measurement) of one run."""
     return f"{run_dir(results_dir, network, run, seed)}/{name}"
+
+
+def parse_run_file(path: str) -> tuple[str, str, int]:
+    """(network, run, seed) of a file of run_file's pattern: an analysis step reads the files its job declares and
+    learns from each path which run it holds."""
+    match = re.search(rf"(?:^|/){NAME}/(?P<network>[^/]+)/(?P<run>{RUN_NAME_PATTERN})/seed(?P<seed>[0-9]+)/[^/]+$", str(path))
+    if match is None:
+        raise ValueError(f"{path} is not a file of a {NAME} run (results/{NAME}/<network>/<run>/seed<seed>/<file>)")
+    return match["network"], match["run"], int(match["seed"])
 
 
 def snapshot_dir(run_folder: str) -> str:

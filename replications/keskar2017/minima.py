@@ -112,15 +112,9 @@ def predicted_sharpness(curvature: Curvature | None, weights: np.ndarray, epsilo
             "predicted_sharpness": result.first_order + 100.0 * rise / (1.0 + result.loss_at_minimum)}
 
 
-def collect_sharpness(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
-    rows = [
-        row
-        for network in keskar.minima_networks
-        for regime in SB_AND_LB
-        for seed in keskar.seeds
-        for row in json.loads(Path(layout.run_file(core.results_dir, network, regime, seed, "sharpness.json")).read_text())
-    ]
-    return pd.DataFrame(rows)
+def collect_sharpness(sharpness_files: list[str]) -> pd.DataFrame:
+    """Every measurement of the sharpness.json files, in their order."""
+    return pd.DataFrame([row for path in sharpness_files for row in json.loads(Path(path).read_text())])
 
 
 def first_order_limit(keskar: KeskarConfig, network: str, space: str, epsilon: float) -> float:

@@ -191,107 +191,32 @@ def rescaling_markdown(rescaling: pd.DataFrame) -> str:
     return markdown_table(shown)
 
 
-def minima_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
-    """Tables 3-4, the subspace ratio, Fig. 3, the rescaling caveat and the distance from x0 (minima.md.j2)."""
+def minima_tables(report_dir: Path) -> dict[str, str]:
+    """Tables 3-4, the subspace ratio, the rescaling caveat and the distance from x0, as minima.md.j2 shows them."""
     tables = report_dir / "tables"
     sharpness = pd.read_csv(tables / "keskar2017_sharpness.csv")
-    return render_template(
-        Path(__file__).with_name("minima.md.j2"), metric=keskar.sharpness, parametric=keskar.parametric,
-        rule=keskar.claims.sharper_minima, networks=keskar.minima_networks, seed=keskar.seeds[0],
-        full_table=sharpness_markdown(sharpness, "full"), subspace_table=sharpness_markdown(sharpness, "subspace"),
-        ratio_table=subspace_ratio_markdown(pd.read_csv(tables / "keskar2017_subspace_ratio.csv")),
-        rescaling_table=rescaling_markdown(pd.read_csv(tables / "keskar2017_rescaling.csv")),
-        distance_table=distance_markdown(pd.read_csv(tables / "keskar2017_distance.csv")),
-    ).split("\n")
-
-
-def sweeps_lines(keskar: KeskarConfig, report_dir: Path) -> list[str]:
-    sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")
-    epsilon = keskar.sharpness.epsilons[0]
-    lines = [
-        "### Figure 4: batch-size sweep",
-        "",
-        f"Batch sizes {list(keskar.sweep.batch_sizes)}, seeds {list(keskar.sweep.seeds)}, the same stopping rule; "
-        f"sharpness in the full space at ε = {epsilon:g}. Data: `tables/keskar2017_sweep.csv` "
-        f"({int(sweep['diverged'].sum())} diverged run(s)).",
-        "",
-        "![Batch-size sweep](figures/keskar2017_sweep.png)",
-        "",
-        "*Test accuracy (blue, left axis) and sharpness (red, right axis) against batch size; dots are runs, lines "
-        "the means. The paper's C1 curve drops sharply past batch ~500 while sharpness climbs.*",
-        "",
-        "### Figure 5: warm start",
-        "",
-        f"SB (batch {', '.join(str(batch_size(keskar, network, 'SB')) for network in keskar.warm_start.networks)}) for k "
-        f"epochs, then LB to the end, k in {list(keskar.warm_start.epochs)}, "
-        f"seeds {list(keskar.warm_start.seeds)}. Data: `tables/keskar2017_warm_start.csv`.",
-        "",
-        "![Warm start](figures/keskar2017_warm_start.png)",
-        "",
-        "*Test accuracy and sharpness of the final LB model against k. The paper: once k is large enough, LB "
-        "reaches SB-like accuracy and flat minima.*",
-        "",
-        "### Figure 6: sharpness along training",
-        "",
-        f"Full-space sharpness (ε = {keskar.trajectory.epsilon:g}) at weight snapshots (epochs "
-        f"{list(keskar.trajectory.epochs)}, those the run reached) of the SB and LB runs of seed "
-        f"{keskar.trajectory.seed}. No claim row: one run per regime.",
-        "",
-    ]
-    for network in keskar.minima_networks:
-        lines += [f"![Sharpness along training {network}](figures/keskar2017_trajectory_{network}.png)", ""]
-    lines += ["*Sharpness against training loss; the paper finds SB and LB alike early, LB sharpening as the loss falls.*", ""]
-    return lines
+    return {
+        "full_table": sharpness_markdown(sharpness, "full"), "subspace_table": sharpness_markdown(sharpness, "subspace"),
+        "ratio_table": subspace_ratio_markdown(pd.read_csv(tables / "keskar2017_subspace_ratio.csv")),
+        "rescaling_table": rescaling_markdown(pd.read_csv(tables / "keskar2017_rescaling.csv")),
+        "distance_table": distance_markdown(pd.read_csv(tables / "keskar2017_distance.csv")),
+    }
 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
     keskar = KeskarConfig.from_config(config)
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
-    lines = [
-        f"## {paper.TITLE}",
-        "",
-        f"Setup: Adam (learning rate {keskar.optimizer['learning_rate']}), SB = "
-        + ", ".join(f"{batch_size(keskar, network, 'SB')} ({network})" for network in keskar.networks)
-        + f" examples, LB = {keskar.large_batch_fraction:.0%} of the training set, {len(keskar.seeds)} seeds per regime, "
-        "mean cross-entropy, no augmentation.",
-        "",
-        "Why these tests could have failed: every network's LB is at least "
-        f"{keskar.min_batch_ratio:g}x its SB (the paper's ratio is about 20x; the config check refuses less), so a "
-        "large batch is really large; "
-        + ("the networks are trained until the loss stops improving, not to a fixed budget that favours one side; "
-           if keskar.budget.get("patience") else "")
-        + "each test says *not reproduced* when its confidence bound excludes the smallest effect "
-        "fixed in the config (for the gap, per network the larger of the gap the paper's own trials could just see and "
-        f"{keskar.claims.generalization_gap.min_margin_examples} test examples; LB "
-        f"{np.exp(keskar.claims.sharper_minima.min_effect):.1f}x as sharp for the minima). "
-        + ("Where a network is the paper's own on real MNIST digits (the deviations below say which), a failure there "
-           "cannot be blamed on a stand-in. " if any(spec.data["name"] in ("mnist", "mnist5000") for spec in keskar.networks.values()) else ""),
-        "",
-        "Deviations from the paper:",
-        "",
-        *[f"- {line}" for line in deviations(keskar)],
-        "",
-        "### Table 2: accuracy of small-batch (SB) and large-batch (LB) training",
-        "",
-        "Mean ± standard deviation over seeds; the paper's numbers are for its own network and data set. "
-        "What to look for: LB test accuracy below SB at similar (near 100%) training accuracy. "
-        "Data: `tables/keskar2017_table2.csv`.",
-        "",
-        table2_markdown(table),
-        "",
-        "![Accuracy of SB and LB runs](figures/keskar2017_table2.png)",
-        "",
-        "*Left: training (solid) and test (dashed) accuracy against epochs, one line per seed. Right: final test "
-        "accuracy per seed, the bar is the mean. Look for LB (red) ending below SB (blue) on test accuracy while "
-        "both reach similar training accuracy.*",
-        "",
-    ]
-    lines += minima_lines(keskar, report_dir)
-    lines += sweeps_lines(keskar, report_dir)
-    diverged = int(table["n_diverged"].sum())
-    if diverged:
-        lines += [f"**{diverged} run(s) diverged** and are left out of the means (counted in the table).", ""]
-    return "\n".join(lines)
+    sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")
+    return render_template(
+        Path(__file__).with_name("section.md.j2"), paper=paper, keskar=keskar, deviations=deviations(keskar),
+        small_batches=", ".join(f"{batch_size(keskar, network, 'SB')} ({network})" for network in keskar.networks),
+        warm_start_batches=", ".join(str(batch_size(keskar, network, "SB")) for network in keskar.warm_start.networks),
+        sharper_factor=f"{np.exp(keskar.claims.sharper_minima.min_effect):.1f}",
+        on_real_digits=any(spec.data["name"] in ("mnist", "mnist5000") for spec in keskar.networks.values()),
+        table2=table2_markdown(table), diverged=int(table["n_diverged"].sum()), sweep_diverged=int(sweep["diverged"].sum()),
+        metric=keskar.sharpness, parametric=keskar.parametric, rule=keskar.claims.sharper_minima,
+        networks=keskar.minima_networks, seed=keskar.seeds[0], **minima_tables(report_dir),
+    )
 
 
 def speed_lines(report_dir: Path) -> list[str]:

@@ -18,40 +18,38 @@ from replications.typed_config import CoreConfig
 SWEEP_EPSILON_SPACE = "full"
 
 
-def _with_sharpness(core: CoreConfig, keskar: KeskarConfig, runs: pd.DataFrame) -> pd.DataFrame:
+def _with_sharpness(keskar: KeskarConfig, runs: pd.DataFrame, sharpness_files: list[str]) -> pd.DataFrame:
     """Add the full-space sharpness at the first epsilon to each run row, with its first-order rise and whether the
     solver stalled (the measurement's validity)."""
     epsilon = keskar.sharpness.epsilons[0]
+    files = {layout.parse_run_file(path): path for path in sharpness_files}
     values = []
     for row in runs.itertuples():
-        measured = json.loads(Path(layout.run_file(core.results_dir, row.network, row.run, row.seed, "sharpness.json")).read_text())
+        measured = json.loads(Path(files[row.network, row.run, row.seed]).read_text())
         values.append(next(m for m in measured if m["space"] == SWEEP_EPSILON_SPACE and m["epsilon"] == epsilon))
     columns = ["sharpness", "first_order", "stalled"]
     return runs.assign(epsilon=epsilon, **{column: [value[column] for value in values] for column in columns})
 
 
-def sweep_table(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
+def sweep_table(keskar: KeskarConfig, inputs: dict[str, list[str]]) -> pd.DataFrame:
     """Fig. 4 data: one row per run of the sweep, with its batch size, test accuracy and sharpness."""
-    runs = collect_runs(core, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks)
-    return _with_sharpness(core, keskar, runs)[
+    runs = collect_runs(keskar, inputs["sweep_metrics"])
+    return _with_sharpness(keskar, runs, inputs["sweep_sharpness"])[
         ["network", "run", "seed", "batch_size", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon", "sharpness",
          "first_order", "stalled"]
     ]
 
 
-def sweep_and_warm_start_runs(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
+def sweep_and_warm_start_runs(keskar: KeskarConfig, inputs: dict[str, list[str]]) -> pd.DataFrame:
     """The metrics of every sweep and warm-start run (with the rules hash each recorded)."""
-    return pd.concat([
-        collect_runs(core, keskar, tuple(layout.sweep_runs(keskar)), keskar.sweep.seeds, keskar.sweep.networks),
-        collect_runs(core, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks),
-    ], ignore_index=True)
+    return collect_runs(keskar, inputs["sweep_metrics"] + inputs["warm_start_metrics"])
 
 
-def warm_start_table(core: CoreConfig, keskar: KeskarConfig) -> pd.DataFrame:
+def warm_start_table(keskar: KeskarConfig, inputs: dict[str, list[str]]) -> pd.DataFrame:
     """Fig. 5 data: one row per warm-start run, with k (SB epochs before switching to LB)."""
-    runs = collect_runs(core, keskar, tuple(layout.warm_start_runs(keskar)), keskar.warm_start.seeds, keskar.warm_start.networks)
+    runs = collect_runs(keskar, inputs["warm_start_metrics"])
     runs["warm_start_epochs"] = [layout.warm_start_epochs(run) for run in runs["run"]]
-    return _with_sharpness(core, keskar, runs)[
+    return _with_sharpness(keskar, runs, inputs["warm_start_sharpness"])[
         ["network", "run", "seed", "warm_start_epochs", "epochs", "updates", "diverged", "train_accuracy", "test_accuracy", "epsilon",
          "sharpness", "first_order", "stalled"]
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from replications.report_tools import markdown_table
+from replications.report_tools import markdown_table, render_template
 from tests.toy_paper import layout
 
 TABLES = {"toypaper_accuracy.csv": {"batch_size": "examples per update", "mean, std, size": "test accuracy over seeds (fraction), and the seeds"}}
@@ -15,7 +15,5 @@ TABLES = {"toypaper_accuracy.csv": {"batch_size": "examples per update", "mean, 
 
 def render(config: dict[str, Any], report_dir: Path) -> str:
     table = pd.read_csv(layout.table_file(str(report_dir / "tables"), "accuracy"))
-    return "\n".join([
-        "## Toy et al. 2024 (the test paper)", "", markdown_table(table), "",
-        f"![Toy accuracy](figures/{Path(layout.figure_file('', 'accuracy')).name})", "",
-    ])
+    return render_template(Path(__file__).with_name("section.md.j2"), accuracy_table=markdown_table(table),
+                           figure=f"figures/{Path(layout.figure_file('', 'accuracy')).name}")
