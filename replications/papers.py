@@ -43,7 +43,8 @@ class Paper:
     check: Callable[[dict[str, Any]], list[str]] = lambda section: []
 
     def report_section(self) -> ModuleType:
-        """The module `<package>.section`: `render(config, report_dir) -> str` (Markdown) and `TABLES`
+        """The module `<package>.section`: `render(config, report_dir, claims) -> str` (Markdown, from the tables its
+        jobs wrote under report_dir/tables and every paper's claim rows) and `TABLES`
         (the data dictionary: table -> column -> meaning); optionally `speed_lines(report_dir) -> list[str]`."""
         return importlib.import_module(f"{self.package}.section")
 

@@ -419,7 +419,7 @@ def write_report(
         operating_lines=operating_markdown(claims, output_dir), power=f"{config['verdicts']['power']:.0%}",
         fragile_below=f"{config['verdicts']['fragile_below']:.0%}", verdict_table=verdict_table(claims),
         details=details_markdown(claims), amendments=amendments_markdown(load_amendments(amendments)),
-        sections=[section.render(config, output_dir) for section in sections], data_dictionary=data_dictionary(sections),
+        sections=[section.render(config, output_dir, claims) for section in sections], data_dictionary=data_dictionary(sections),
         provenance=provenance(config, config_source, Path(rule_benchmarks), repository, rule_times), config_text=config_text.rstrip(),
     )
     (output_dir / "report.md").write_text(report)

@@ -66,7 +66,7 @@ TABLES = {
 }
 
 
-def render(config: dict[str, Any], report_dir: Path) -> str:
+def render(config: dict[str, Any], report_dir: Path, claims: pd.DataFrame) -> str:
     science = ScienceConfig.from_config(config)
     tables = report_dir / "tables"
     summary = pd.read_csv(tables / "batchscience_throughput_summary.csv")

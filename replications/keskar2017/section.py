@@ -203,7 +203,7 @@ def minima_tables(report_dir: Path) -> dict[str, str]:
     }
 
 
-def render(config: dict[str, Any], report_dir: Path) -> str:
+def render(config: dict[str, Any], report_dir: Path, claims: pd.DataFrame) -> str:
     keskar = KeskarConfig.from_config(config)
     table = pd.read_csv(report_dir / "tables" / "keskar2017_table2.csv")
     sweep = pd.read_csv(report_dir / "tables" / "keskar2017_sweep.csv")

@@ -41,11 +41,9 @@ def network_description(model: dict[str, Any]) -> str:
     return f"the `{model['name']}` network{decay}"
 
 
-def control_sentence(report_dir: Path, control: str) -> str:
+def control_sentence(claims: pd.DataFrame, control: str) -> str:
     """What the negative control's rows say about the teeth of the equivalence tests."""
-    claims_file = report_dir / "claims.csv"
-    rows = pd.read_csv(claims_file) if claims_file.exists() else pd.DataFrame(columns=["family", "claim_id", "verdict"])
-    rows = rows[rows["family"] == "negative_control"]
+    rows = claims[claims["family"] == "negative_control"]
     if rows.empty:
         return "The negative control has no rows (no seed finished both settings)."
     verdicts = ", ".join(f"`{claim_id}` {verdict}" for claim_id, verdict in zip(rows["claim_id"], rows["verdict"]))
@@ -57,7 +55,7 @@ def control_sentence(report_dir: Path, control: str) -> str:
     return f"Negative control (`{control}`: the learning rate and batch never change) through the same tests: {verdicts}; {meaning}"
 
 
-def render(config: dict[str, Any], report_dir: Path) -> str:
+def render(config: dict[str, Any], report_dir: Path, claims: pd.DataFrame) -> str:
     smith = SmithConfig.from_config(config)
     summary = pd.read_csv(report_dir / "tables" / "smith2018_summary.csv", keep_default_na=False, na_values=[""])
     protocol = pd.read_csv(report_dir / "tables" / "smith2018_protocol_updates.csv", keep_default_na=False)
@@ -76,7 +74,7 @@ def render(config: dict[str, Any], report_dir: Path) -> str:
     return render_template(
         Path(__file__).with_name("section.md.j2"), paper=paper, smith=smith, scale=config["scale"], network=network_description(smith.model),
         steps=", ".join(f"{kind} {spec.batch_steps}" for kind, spec in smith.schedules.items()), reference=reference,
-        control=control_sentence(report_dir, smith.negative_control), summary_table=markdown_table(shown),
+        control=control_sentence(claims, smith.negative_control), summary_table=markdown_table(shown),
         mismatched=list(mismatched["setting"]) if not mismatched.empty else None, switch_cost=switch_cost,
         switches=int(switches["n_switches"].sum()),
         protocol_table=markdown_table(protocol.assign(scheduled_updates=protocol["scheduled_updates"].map("{:,}".format))),

@@ -35,7 +35,7 @@ def _series_sizes(wilson: WilsonConfig) -> str:
     return ", ".join(f"{size:,}" for size in sorted(layout.task_train_size(wilson, member) for member in wilson.series_tasks()))
 
 
-def render(config: dict[str, Any], report_dir: Path) -> str:
+def render(config: dict[str, Any], report_dir: Path, claims: pd.DataFrame) -> str:
     wilson = WilsonConfig.from_config(config)
     large = pd.read_csv(report_dir / "tables" / "wilson2003_large_task.csv")
     summary = pd.read_csv(report_dir / "tables" / "wilson2003_summary.csv")
