@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from replications import amendments, statistics
+from replications import amendments, job_clock, statistics
 from replications.preregistration import VerdictSettings, check_registered, post_hoc_reason
 from replications.typed_config import CoreConfig
 
@@ -551,10 +551,11 @@ def write_claims(
     Refuses, before any test, a claim rule that is not on record in the paper's registry (`check_registered`).
     """
     check_registered(section, core.claim_rule_hashes[section], core.registries[section])
-    rows = finalize(
-        claims_of(dict(frames)), claims_of, frames, core.verdicts, core.rules_hashes[section],
-        recorded_hashes(*(frames[name] for name in recorded_from)),
-    )
+    with job_clock.phase("claims"):  # the tests, and the resamples of their stability and operating characteristics
+        rows = finalize(
+            claims_of(dict(frames)), claims_of, frames, core.verdicts, core.rules_hashes[section],
+            recorded_hashes(*(frames[name] for name in recorded_from)),
+        )
     named = amendments.amended_families(section)
     rows = [dataclasses.replace(row, amended=amendments.amendments_of(row.family, named)) for row in rows]
     Path(path).parent.mkdir(parents=True, exist_ok=True)

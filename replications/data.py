@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from replications import job_clock
+
 OFFLINE_SETS = ("mnist1d", "mnist5000", "digits", "iris", "wine", "breast_cancer")
 TFDS_SETS = ("mnist", "cifar10", "cifar100")
 IMAGE_SHAPES = {"digits": (8, 8, 1), "mnist5000": (28, 28, 1)}
@@ -95,7 +97,8 @@ def train_size(data_config: dict[str, Any], holdout_fraction: float = 0.0) -> in
 
 def dataset_from_config(data_config: dict[str, Any]) -> Dataset:
     """`load_dataset` with the keys of a config's `data:` block."""
-    return load_dataset(**data_config)
+    with job_clock.phase("data"):
+        return load_dataset(**data_config)
 
 
 @functools.lru_cache(maxsize=8)

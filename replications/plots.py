@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from replications import job_clock
 from replications.claims import INCONCLUSIVE, NO_FINDING, NOT_A_CLAIM, NOT_MEASURED, NOT_REPRODUCED, REPRODUCED
 
 STYLE = {
@@ -42,8 +43,9 @@ def save(figure: plt.Figure, path: str | Path) -> None:
     """Write `path` (.png) and an .svg twin beside it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    figure.savefig(path.with_suffix(".svg"), metadata={"Date": None})  # no time stamp: a rerun leaves git clean
+    with job_clock.phase("figures"):
+        figure.savefig(path)
+        figure.savefig(path.with_suffix(".svg"), metadata={"Date": None})  # no time stamp: a rerun leaves git clean
     plt.close(figure)
 
 

@@ -97,6 +97,41 @@ def job_overheads(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     return shown, share
 
 
+# The profile's columns, in the order a job meets them (`replications.job_clock.phase`).
+PROFILE_PHASES = {
+    "startup": "process start to the config loaded (fork or interpreter, imports, validation)",
+    "data": "loading the data set",
+    "model": "building the network",
+    "trace": "Python tracing of compiled functions",
+    "compile": "the first call of each compiled function (XLA compiles inside it)",
+    "train": "training steps, one epoch per call",
+    "fused epochs": "several epochs per call, their evaluations included",
+    "evaluate": "evaluation of the training and test sets, distance from x0",
+    "checkpoint": "checkpoints written and read",
+    "save": "the run record, weights and snapshots written",
+    "loss evaluation": "sharpness: the loss and gradient over the training set",
+    "Hessian-vector product": "curvature estimates",
+    "sharpness solver": "L-BFGS-B's own work",
+    "claims": "the claims' tests, their stability and operating characteristics",
+    "figures": "PNG and SVG written",
+}
+
+
+def job_profile(benchmark_dir: Path) -> pd.DataFrame | None:
+    """Seconds per step and phase, summed over the latest record of each job; `other` is what no phase claimed. None
+    when no job kept a profile."""
+    records = latest_job_records(benchmark_dir)
+    if records is None or "phases" not in records.columns:
+        return None
+    phases = pd.DataFrame([phases if isinstance(phases, dict) else {} for phases in records["phases"]], index=records.index)
+    phases["startup"] = records["startup_seconds"]
+    columns = [name for name in PROFILE_PHASES if name in phases.columns] + sorted(set(phases.columns) - set(PROFILE_PHASES))
+    frame = phases[columns].fillna(0.0).assign(step=records["step"], jobs=1, job_seconds=records["wall_seconds"])
+    per_step = frame.groupby("step").sum()
+    per_step["other"] = per_step["job_seconds"] - per_step[columns].sum(axis=1)
+    return per_step[["jobs", "job_seconds", *columns, "other"]].reset_index()
+
+
 def jobs_by_instruction_set(benchmark_dir: Path) -> str:
     """How many of the recorded jobs ran under which oneDNN cap (the latest record of each job)."""
     records = latest_job_records(benchmark_dir)

@@ -48,9 +48,11 @@ from replications.papers import configured_papers
 from replications.plots import forest_plot
 from replications.provenance import (
     JOB_RECORD_NAME,
+    PROFILE_PHASES,
     device_description,
     git_commit,
     job_overheads,
+    job_profile,
     jobs_by_device,
     jobs_by_instruction_set,
     library_versions,
@@ -269,6 +271,7 @@ def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, flo
         "",
         markdown_table(per_rule),
         "",
+        *profile_markdown(benchmark_dir),
         "## Start-up overhead per job",
         "",
         f"Overhead: the seconds from a job's process start to its first update, evaluation or loss evaluation "
@@ -277,6 +280,31 @@ def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, flo
         f"(`replications/job_clock.py`, recorded in `{JOB_RECORD_NAME}`); **{overhead_share:.1%} of all job-seconds**.",
         "",
         markdown_table(per_step),
+        "",
+    ]
+
+
+def profile_markdown(benchmark_dir: Path) -> list[str]:
+    """Where the job-seconds go, per step and phase (`provenance.job_profile`), with each phase's share of the total."""
+    profile = job_profile(benchmark_dir)
+    if profile is None:
+        return []
+    phases = [column for column in profile.columns if column not in ("step", "jobs", "job_seconds")]
+    total = profile[["jobs", "job_seconds", *phases]].sum()
+    shown = pd.concat([profile, total.to_frame().T.assign(step="**all**")], ignore_index=True)
+    table = pd.DataFrame({"step": shown["step"], "jobs": shown["jobs"].astype(int), "job-seconds": shown["job_seconds"].map("{:.1f}".format)})
+    for phase in phases:
+        table[phase] = shown[phase].map(lambda seconds: f"{seconds:.1f}" if abs(seconds) >= 0.05 else "")
+    shares = ", ".join(f"{phase} {total[phase] / total['job_seconds']:.1%}" for phase in sorted(phases, key=lambda name: -total[name]))
+    meanings = "; ".join(f"*{phase}*: {PROFILE_PHASES.get(phase, 'what no phase claimed: Python glue, tables, analysis')}"
+                         for phase in phases)
+    return [
+        "## Where the job-seconds go",
+        "",
+        f"Seconds per step and phase, summed over the jobs, as each job measured them (`replications/job_clock.py`; a phase "
+        f"inside another counts to the inner one). Share of all job-seconds: {shares}. Phases: {meanings}.",
+        "",
+        markdown_table(table),
         "",
     ]
 

@@ -37,6 +37,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import optimize
 
+from replications import job_clock
+
 LossAndGradient = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 
@@ -141,14 +143,15 @@ def sharpness(
             return np.inf, np.zeros_like(y)
         return -scale * loss, -scale * project_gradient(np.asarray(gradient, dtype=np.float64))
 
-    solution = optimize.minimize(
-        negative_scaled,
-        np.zeros_like(half_width),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=optimize.Bounds(-half_width, half_width),
-        options={"maxiter": max_iterations, "ftol": 0.0, "gtol": 0.0},
-    )
+    with job_clock.phase("sharpness solver"):  # scipy's own work; the loss evaluations inside time themselves
+        solution = optimize.minimize(
+            negative_scaled,
+            np.zeros_like(half_width),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=optimize.Bounds(-half_width, half_width),
+            options={"maxiter": max_iterations, "ftol": 0.0, "gtol": 0.0},
+        )
     on_boundary = float(np.mean(np.isclose(np.abs(solution.x), half_width, rtol=1e-6)))
     phi = 100.0 * (best["loss"] - loss_at_minimum) / (1.0 + loss_at_minimum)
     return SharpnessResult(
@@ -225,10 +228,10 @@ class KerasLoss:
         self._functions = {"sum": chunk_sum, "hessian": chunk_hessian_product}
         self._traced = {}  # one concrete function per (kind, chunk shape), called directly
 
+    _PHASES = {"sum": "loss evaluation", "hessian": "Hessian-vector product"}  # in the job's profile
+
     def _call(self, kind: str, *arguments):
         import tensorflow as tf
-
-        from replications import job_clock
 
         flat_spec = tf.TensorSpec([len(self.weights)], tf.float32)
         tensors = [tf.constant(argument, dtype=tf.float32) for argument in arguments]
@@ -237,9 +240,10 @@ class KerasLoss:
             for x_chunk, y_chunk in self._chunks:
                 key = (kind, x_chunk.shape)
                 if key not in self._traced:
-                    self._traced[key] = self._functions[kind].get_concrete_function(*[flat_spec] * len(arguments), x_chunk, y_chunk)
+                    with job_clock.phase("trace"):
+                        self._traced[key] = self._functions[kind].get_concrete_function(*[flat_spec] * len(arguments), x_chunk, y_chunk)
                 job_clock.first_work("loss evaluation")
-                results.append(self._traced[key](*tensors, x_chunk, y_chunk))
+                results.append(job_clock.compiled_call(self._PHASES[kind], self._traced[key], *tensors, x_chunk, y_chunk))
         finally:
             _set_flat(self._variables, self.weights, self._sizes, self._shapes)  # leave the model as it was
         return results

@@ -228,14 +228,15 @@ class Trainer:
             permutation = tf.TensorSpec([self.dataset.num_train], tf.int32)
             scalar = tf.TensorSpec([], tf.int32)
             compiled = tf.function(run_steps, jit_compile=self.jit_compile)
-            self._steps_by_batch_size[batch_size] = compiled.get_concrete_function(permutation, scalar, scalar)
+            with job_clock.phase("trace"):
+                self._steps_by_batch_size[batch_size] = compiled.get_concrete_function(permutation, scalar, scalar)
         return self._steps_by_batch_size[batch_size]
 
     def _run_steps(self, batch_size: int, permutation: tf.Tensor, start: int, num_steps: int) -> float:
         """`num_steps` updates from `permutation[start:]`; the summed loss."""
         steps = self.steps_function(batch_size)  # traced here the first time: start-up overhead, not work
         job_clock.first_work("update")
-        return float(steps(permutation, tf.constant(start), tf.constant(num_steps)))
+        return float(job_clock.compiled_call("train", steps, permutation, tf.constant(start), tf.constant(num_steps)))
 
     def run_epoch(self, permutation: np.ndarray, batch_size: int, max_updates: int | None = None) -> tuple[int, int, float]:
         """Train on one shuffled pass (the last batch may be smaller); return updates, examples, mean loss."""
@@ -296,7 +297,8 @@ class Trainer:
             permutations = tf.TensorSpec([MAX_EPOCHS_PER_CALL, self.dataset.num_train], tf.int32)
             initial = [tf.TensorSpec(variable.shape, tf.float64) for variable in variables]
             compiled = tf.function(run_epochs, jit_compile=self.jit_compile)
-            self._epochs_by_batch_size[key] = compiled.get_concrete_function(permutations, tf.TensorSpec([], tf.int32), initial)
+            with job_clock.phase("trace"):
+                self._epochs_by_batch_size[key] = compiled.get_concrete_function(permutations, tf.TensorSpec([], tf.int32), initial)
         return self._epochs_by_batch_size[key]
 
     def run_epochs(
@@ -310,7 +312,8 @@ class Trainer:
         job_clock.first_work("update")
         padded = np.zeros((MAX_EPOCHS_PER_CALL, self.dataset.num_train), np.int32)
         padded[: len(permutations)] = permutations
-        outputs = {name: values.numpy() for name, values in function(tf.constant(padded), tf.constant(len(permutations)), initial).items()}
+        called = job_clock.compiled_call("fused epochs", function, tf.constant(padded), tf.constant(len(permutations)), initial)
+        outputs = {name: values.numpy() for name, values in called.items()}
         updates = math.ceil(self.dataset.num_train / batch_size)
         test_chunks = len(self._test_chunks)
         epochs = []
@@ -338,9 +341,10 @@ class Trainer:
         total_loss, total_correct, count = 0.0, 0.0, 0
         for x, y in chunks:
             if x.shape not in self._evaluate_by_shape:
-                self._evaluate_by_shape[x.shape] = self._evaluate_chunk.get_concrete_function(x, y)
+                with job_clock.phase("trace"):
+                    self._evaluate_by_shape[x.shape] = self._evaluate_chunk.get_concrete_function(x, y)
             job_clock.first_work("evaluation")
-            loss, correct = self._evaluate_by_shape[x.shape](x, y)
+            loss, correct = job_clock.compiled_call("evaluate", self._evaluate_by_shape[x.shape], x, y)
             total_loss += float(loss)
             total_correct += float(correct)
             count += int(y.shape[0])
@@ -498,7 +502,9 @@ class EpochCalls:
         updates, examples, running_loss = trainer.run_epoch(permutation, plan.batch_size, plan.max_updates)
         test = trainer.evaluate_test_set()
         train = trainer.evaluate_training_set() if self._training_set else (math.nan, math.nan)
-        return EpochNumbers(updates, examples, running_loss, test, train, _distance(trainer.trainable_weights(), self._initial))
+        with job_clock.phase("evaluate"):
+            distance = _distance(trainer.trainable_weights(), self._initial)
+        return EpochNumbers(updates, examples, running_loss, test, train, distance)
 
     def _permutations(self, plan: CallPlan, epochs: int) -> list[np.ndarray]:
         return [_permutation(self._seed, plan.first_epoch + offset, self._trainer.dataset.num_train) for offset in range(epochs)]
@@ -535,7 +541,8 @@ class Checkpoints:
         if self._run_dir is not None:
             self._run_dir.mkdir(parents=True, exist_ok=True)
             if (self._run_dir / CHECKPOINT_NAME).exists():
-                state = _load_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, fingerprint)
+                with job_clock.phase("checkpoint"):
+                    state = _load_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, fingerprint)
                 logger.info("resuming from epoch %d (%s)", state.epoch, self._run_dir / CHECKPOINT_NAME)
             initial = _initial_weights(self._run_dir / INITIAL_WEIGHTS_NAME, initial)
         self._last = time.perf_counter()
@@ -543,7 +550,8 @@ class Checkpoints:
 
     def after_call(self, state: RunState) -> None:
         if self._run_dir is not None and time.perf_counter() - self._last >= self._seconds:
-            _save_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, state)
+            with job_clock.phase("checkpoint"):
+                _save_checkpoint(self._run_dir / CHECKPOINT_NAME, self._model, self._optimizer, state)
             self._last = time.perf_counter()
 
 
@@ -574,7 +582,9 @@ def train(
     if several_per_call and on_epoch_end is not None and callback_epochs is None:
         raise ValueError("several epochs per call (max_call_seconds > 0) cannot run on_epoch_end, which reads the model after "
                          "every epoch, unless callback_epochs says after which alone")
-    trainer = trainer or Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
+    if trainer is None:
+        with job_clock.phase("trace"):
+            trainer = Trainer(model, optimizer, dataset, eval_batch_size=eval_batch_size, strategy=strategy)
     checkpoints = Checkpoints(run_dir, checkpoint_seconds, model, optimizer)
     state, initial = checkpoints.resume(fingerprint)
     calls = EpochCalls(trainer, seed, initial, max_call_seconds=max_call_seconds if several_per_call else 0.0,
@@ -752,7 +762,7 @@ def train_run(
         return finished
     keras.utils.set_random_seed(seed)
     strategy = data_parallel_strategy()
-    with strategy_scope(strategy):
+    with strategy_scope(strategy), job_clock.phase("model"):
         model = build_model(model_config, dataset.input_shape, dataset.num_classes)
         optimizer = make_optimizer(optimizer_config)
     trainer = None
@@ -767,8 +777,9 @@ def train_run(
         fingerprint=fingerprint, trainer=trainer, max_call_seconds=max_call_seconds,
     )
     result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
-    save_run(run_dir, result, model)
-    kept.publish()
+    with job_clock.phase("save"):
+        save_run(run_dir, result, model)
+        kept.publish()
     logger.info("run finished: %s", json.dumps(result.metrics))
     return result
 
@@ -784,7 +795,7 @@ class _Snapshots:
     def save(self, row: dict[str, Any]) -> None:
         """An `on_epoch_end`: keeps the weights if the epoch just finished is one of the chosen."""
         if row["epoch"] in self._files:
-            self._staging.mkdir(parents=True, exist_ok=True)
+            self._staging.mkdir(parents=True, exist_ok=True)  # timed with the run: snapshots are rare
             self._model.save_weights(self._staging / f"epoch{row['epoch']}.weights.h5")
 
     def publish(self) -> None:

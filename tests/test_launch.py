@@ -59,6 +59,49 @@ def test_without_a_server_the_job_runs_in_its_own_process_and_records_its_overhe
     (line,) = [json.loads(text) for text in record.read_text().splitlines()]
     assert line["step"] == "tiny_training" and line["first_work"] == "update" and line["status"] == 0
     assert 0 < line["overhead_seconds"] < line["wall_seconds"]
+    # Its profile: the two epochs' training and evaluation calls, each compiled function's first call apart.
+    phases = line["phases"]
+    assert {"trace", "compile", "train", "evaluate"} <= set(phases) and "checkpoint" not in phases  # no run_dir
+    assert all(seconds > 0 for seconds in phases.values()) and sum(phases.values()) < line["wall_seconds"]
+
+
+def test_a_phase_inside_another_counts_to_the_inner_one_and_a_first_call_to_compile(monkeypatch):
+    from replications import job_clock
+
+    ticks = iter([0.0, 1.0, 4.0, 6.0, 10.0, 11.0, 20.0, 22.0])
+    monkeypatch.setattr(job_clock, "_clock", lambda: next(ticks))
+    monkeypatch.setattr(job_clock, "_phase_seconds", {})
+    with job_clock.phase("outer"), job_clock.phase("inner"):  # outer 0 to 6, of which inner 1 to 4
+        pass
+    assert job_clock.profile() == {"inner": 3.0, "outer": 3.0}
+
+    class Function:  # a compiled function's stand-in (weakly referenced, as ConcreteFunctions are)
+        def __call__(self, value):
+            return value * 2
+
+    function = Function()
+    assert job_clock.compiled_call("train", function, 2) == 4 and job_clock.compiled_call("train", function, 3) == 6
+    assert job_clock.profile() == {"compile": 1.0, "inner": 3.0, "outer": 3.0, "train": 2.0}
+
+
+def test_the_profile_sums_each_steps_phases_and_leaves_the_rest_to_other(tmp_path):
+    from replications.provenance import job_profile
+    from replications.report import profile_markdown
+
+    records = [
+        {"step": "p train", "arguments": "--seed 0", "wall_seconds": 10.0, "startup_seconds": 1.0, "phases": {"train": 6.0, "compile": 1.0}},
+        {"step": "p train", "arguments": "--seed 1", "wall_seconds": 12.0, "startup_seconds": 1.0, "phases": {"train": 7.0, "evaluate": 2.0}},
+        {"step": "p analyse", "arguments": "", "wall_seconds": 5.0, "startup_seconds": 0.5, "phases": {"claims": 4.0}},
+    ]
+    (tmp_path / "jobs.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
+    profile = job_profile(tmp_path).set_index("step")
+    assert profile.loc["p train", "jobs"] == 2 and profile.loc["p train", "job_seconds"] == 22.0
+    assert profile.loc["p train", "train"] == 13.0 and profile.loc["p train", "startup"] == 2.0
+    assert profile.loc["p train", "other"] == pytest.approx(22.0 - 2.0 - 1.0 - 13.0 - 2.0)
+    assert profile.loc["p analyse", "other"] == pytest.approx(0.5) and profile.loc["p analyse", "train"] == 0
+    lines = profile_markdown(tmp_path)
+    assert lines[0] == "## Where the job-seconds go" and "train 48.1%" in lines[2]  # 13 of 27 job-seconds
+    assert "| **all** | 3 | 27.0 |" in "\n".join(lines)
 
 
 def test_cancelled_job_stops_its_forked_child(tmp_path, server):
