@@ -57,13 +57,38 @@ def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
         rule = path.parent.name if path.parent != benchmark_dir else path.stem
         rows.append({"rule": rule, "seconds": seconds, "end": path.stat().st_mtime})
     if not rows:
-        return pd.DataFrame(columns=["rule", "jobs", "wall seconds"]), 0.0
+        return pd.DataFrame(columns=["rule", "jobs", "seconds"]), 0.0
     frame = pd.DataFrame(rows)
     suite = frame[~frame["rule"].isin(OWN_TARGETS)]
     elapsed = busy_seconds(list(zip(suite["end"] - suite["seconds"], suite["end"])))
     per_rule = frame.groupby("rule").agg(jobs=("seconds", "size"), seconds=("seconds", "sum")).reset_index()
-    per_rule["wall seconds"] = per_rule.pop("seconds").map("{:.1f}".format)
     return per_rule, elapsed
+
+
+def save_baseline(benchmark_dir: Path, path: Path, commit: str) -> None:
+    """This run's job-seconds per rule, its elapsed time, commit and device, for a later run to be compared with
+    (`baseline_comparison`)."""
+    import datetime
+    import json
+
+    per_rule, elapsed = rule_wall_times(benchmark_dir)
+    rules = {row.rule: {"jobs": int(row.jobs), "seconds": round(float(row.seconds), 1)} for row in per_rule.itertuples()}
+    record = {"commit": commit, "device": device_description(), "date": datetime.date.today().isoformat(),
+              "elapsed_seconds": round(elapsed, 1), "rules": rules}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def baseline_comparison(baseline: dict, per_rule: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Per rule: the baseline's job-seconds, this run's, and their ratio; and the ratio of the totals (the suite's
+    job-seconds now / then), over the rules of both runs alike (OWN_TARGETS left out)."""
+    now = per_rule.set_index("rule")["seconds"]
+    then = pd.Series({rule: values["seconds"] for rule, values in baseline["rules"].items()}, dtype=float)
+    rules = sorted((set(now.index) | set(then.index)) - set(OWN_TARGETS))
+    frame = pd.DataFrame({"rule": rules, "before": then.reindex(rules).values, "after": now.reindex(rules).values})
+    frame["ratio"] = frame["after"] / frame["before"]
+    total_ratio = float(frame["after"].sum() / frame["before"].sum())
+    return frame, total_ratio
 
 
 JOB_RECORD_NAME = "jobs.jsonl"  # under the rule benchmarks: one line per finished job (replications/job_clock.py)

@@ -49,6 +49,7 @@ from replications.plots import forest_plot
 from replications.provenance import (
     JOB_RECORD_NAME,
     PROFILE_PHASES,
+    baseline_comparison,
     device_description,
     git_commit,
     job_overheads,
@@ -248,7 +249,7 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         f"- Wall time of the workflow: **{elapsed / 60:.1f} minutes** with at least one job running "
         f"({os.cpu_count()} cores; job-seconds summed per rule below)",
         "",
-        markdown_table(per_rule),
+        markdown_table(rule_seconds_table(per_rule)),
         "",
     ]
     return "\n".join(lines)
@@ -257,6 +258,34 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
 def rules_hashes(claims: pd.DataFrame) -> str:
     """The hash of the rules each paper's verdicts were computed under (config `verdicts` and the paper's `claims`)."""
     return "; ".join(f"{paper} `{group['rules_hash'].iloc[0]}`" for paper, group in claims.groupby("paper", sort=False))
+
+
+def rule_seconds_table(per_rule: pd.DataFrame) -> pd.DataFrame:
+    return per_rule.assign(seconds=per_rule["seconds"].map("{:.1f}".format)).rename(columns={"seconds": "wall seconds"})
+
+
+def baseline_markdown(baseline_file: str | None, per_rule: pd.DataFrame) -> list[str]:
+    """This run's job-seconds per rule beside a baseline run's (config `benchmarks.baseline`), and the ratio."""
+    if not baseline_file:
+        return []
+    baseline = json.loads(Path(baseline_file).read_text())
+    frame, ratio = baseline_comparison(baseline, per_rule)
+    shown = pd.DataFrame({
+        "rule": frame["rule"], "before (job-seconds)": frame["before"].map("{:.1f}".format).replace("nan", "-"),
+        "after (job-seconds)": frame["after"].map("{:.1f}".format).replace("nan", "-"),
+        "after / before": frame["ratio"].map("{:.2f}".format).replace("nan", "-"),
+    })
+    return [
+        "## Job-seconds against the baseline",
+        "",
+        f"Before: `{baseline_file}`, commit `{baseline['commit']}` on {baseline['device']} ({baseline['date']}; "
+        f"{baseline['elapsed_seconds'] / 60:.1f} minutes). After: this report's run. Speed compares only on one machine "
+        f"in one session: the ratio means what it says only where both runs shared them. **All job-seconds, after / before: "
+        f"{ratio:.2f}** ({frame['after'].sum():,.0f} / {frame['before'].sum():,.0f}).",
+        "",
+        markdown_table(shown),
+        "",
+    ]
 
 
 def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, float]) -> list[str]:
@@ -269,7 +298,7 @@ def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, flo
         f"and {elapsed / 60:.1f} minutes of wall time with at least one job of the suite running (`benchmark_engine`, a "
         f"target of its own, left out).",
         "",
-        markdown_table(per_rule),
+        markdown_table(rule_seconds_table(per_rule)),
         "",
         *profile_markdown(benchmark_dir),
         "## Start-up overhead per job",
@@ -310,9 +339,9 @@ def profile_markdown(benchmark_dir: Path) -> list[str]:
 
 
 def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchmark_dir: Path, sections: list[ModuleType],
-                        rule_times: tuple[pd.DataFrame, float]) -> str:
-    """The engine benchmark (if `snakemake benchmark_engine` made it), each paper's speed lines, and the rule times
-    (`provenance.rule_wall_times`)."""
+                        rule_times: tuple[pd.DataFrame, float], baseline_file: str | None = None) -> str:
+    """The engine benchmark (if `snakemake benchmark_engine` made it), each paper's speed lines, the rule times
+    (`provenance.rule_wall_times`) and, with a baseline, the rule times against it."""
     return "\n".join([
         "# Benchmarks",
         "",
@@ -323,6 +352,7 @@ def benchmarks_markdown(engine: dict[str, Any] | None, report_dir: Path, benchma
         ]),
         *[line for section in sections if hasattr(section, "speed_lines") for line in section.speed_lines(report_dir)],
         *rule_times_markdown(benchmark_dir, rule_times),
+        *baseline_markdown(baseline_file, rule_times[0]),
     ])
 
 
@@ -438,7 +468,8 @@ def write_report(
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text()) if engine_benchmark else None
     rule_times = rule_wall_times(Path(rule_benchmarks))
-    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(engine, output_dir, Path(rule_benchmarks), sections, rule_times))
+    (output_dir / "benchmarks.md").write_text(benchmarks_markdown(
+        engine, output_dir, Path(rule_benchmarks), sections, rule_times, config["benchmarks"].get("baseline")))
     config_text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     (output_dir / "config.yaml").write_text(config_text)
     report = render_template(

@@ -29,6 +29,7 @@ rule report:
         papers=outputs_of_papers(),
         engine=engine_benchmark_if_made(),
         amendments=AMENDMENTS_FILE,
+        baseline=config["benchmarks"].get("baseline") or [],  # job-seconds of an earlier run, for benchmarks.md
     output:
         report=f"{REPORT}/report.md",
         html=report(f"{REPORT}/report.html", caption="captions/report.rst", category="Report"),

@@ -247,6 +247,32 @@ def test_the_suite_elapsed_time_leaves_out_the_engine_benchmark(tmp_path):
     assert elapsed == 15.0 and set(per_rule["rule"]) == {"train", "report", "benchmark_engine"}
 
 
+def test_the_benchmarks_compare_each_rules_job_seconds_with_a_saved_baseline(tmp_path):
+    import json
+    import os
+
+    from replications.provenance import rule_wall_times, save_baseline
+    from replications.report import baseline_markdown
+
+    def benchmarks(folder, seconds_by_file):
+        for name, seconds in seconds_by_file.items():
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"s\th:m:s\n{seconds}\t0:00:10\n")
+            os.utime(path, (1000.0, 1000.0))
+        return folder
+
+    before = benchmarks(tmp_path / "before", {"train/a.tsv": 30.0, "train/b.tsv": 10.0, "report.tsv": 10.0, "benchmark_engine.tsv": 60.0})
+    save_baseline(before, tmp_path / "baseline.json", "abc1234")
+    baseline = json.loads((tmp_path / "baseline.json").read_text())
+    assert baseline["commit"] == "abc1234" and baseline["rules"]["train"] == {"jobs": 2, "seconds": 40.0}
+    after = benchmarks(tmp_path / "after", {"train/a.tsv": 20.0, "train/b.tsv": 10.0, "report.tsv": 10.0, "analyse.tsv": 5.0})
+    text = "\n".join(baseline_markdown(str(tmp_path / "baseline.json"), rule_wall_times(after)[0]))
+    assert "**All job-seconds, after / before: 0.90** (45 / 50)" in text  # the engine benchmark, not in `all`, left out
+    assert "| train | 40.0 | 30.0 | 0.75 |" in text and "| analyse | - | 5.0 | - |" in text and "benchmark_engine" not in text
+    assert baseline_markdown(None, rule_wall_times(after)[0]) == []
+
+
 def test_claim_columns_are_all_documented():
     assert list(claims.CLAIM_COLUMN_MEANINGS) == claims.CLAIM_COLUMNS
     assert dataclasses.fields(claims.ClaimRow)
