@@ -67,6 +67,8 @@ def train(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: 
         eval_batch_size=core.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in SB_AND_LB else None,
         record=core.run_record(layout.NAME),
+        training_set_every_epoch=keskar.training_set_every_epoch,
+        checkpoint_seconds=keskar.checkpoint_seconds,
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
     return result.metrics
@@ -167,7 +169,9 @@ def _gap_text(sb: float, lb: float) -> str:
 
 
 def table2_figure(keskar: KeskarConfig, runs: pd.DataFrame, history_files: list[str], path: str | Path) -> None:
-    """Per network: accuracy against epochs for every run (left) and final test accuracy per seed (right)."""
+    """Per network: test accuracy against epochs for every run, its final training accuracy marked at its last epoch
+    (left; the training set is evaluated after the last epoch only, `training_set_every_epoch`), and final test accuracy
+    per seed (right)."""
     from replications import plots
 
     histories = {layout.parse_run_file(file): file for file in history_files}
@@ -178,11 +182,11 @@ def table2_figure(keskar: KeskarConfig, runs: pd.DataFrame, history_files: list[
         for regime in SB_AND_LB:
             color = plots.COLORS[regime]
             selected = runs[(runs["network"] == network) & (runs["run"] == regime)]
-            for seed in selected["seed"]:
-                history = pd.read_csv(histories[network, regime, seed])
-                label = regime if seed == selected["seed"].iloc[0] else None
-                curves.plot(history["epoch"], 100 * history["train_accuracy"], color=color, lw=0.8, label=f"{regime} train" if label else None)
-                curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, ls="--", label=f"{regime} test" if label else None)
+            for index, run in enumerate(selected.itertuples()):  # the legend names a regime once
+                history = pd.read_csv(histories[network, regime, run.seed])
+                curves.plot(history["epoch"], 100 * history["test_accuracy"], color=color, lw=0.8, label=None if index else f"{regime} test")
+                curves.scatter([run.epochs], [100 * run.train_accuracy], color=color, marker="^", s=16,
+                               label=None if index else f"{regime} final train")
             position = SB_AND_LB.index(regime)
             finals.scatter(np.full(len(selected), position), 100 * selected["test_accuracy"], color=color, s=18)
             finals.hlines(100 * selected["test_accuracy"].mean(), position - 0.25, position + 0.25, color=color)

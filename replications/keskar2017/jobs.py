@@ -34,7 +34,8 @@ def training_jobs(results: str) -> list[Job]:
                 "weights": layout.run_file(results, *RUN, "model.weights.h5"),
                 "snapshots": Folder(layout.snapshot_dir(layout.run_dir(results, *RUN))),
             },
-            depends_on=("networks.{network}", "optimizer", "small_batch", "large_batch_fraction", "budget", "trajectory"),
+            depends_on=("networks.{network}", "optimizer", "small_batch", "large_batch_fraction", "budget", "trajectory",
+                        "training_set_every_epoch", "checkpoint_seconds"),
             arguments={"run_dir": layout.run_dir(results, *RUN)},
         ),
         # A trained model's measurements go before further training (long): the minima and sweeps wait for the last of
