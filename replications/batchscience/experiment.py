@@ -187,6 +187,7 @@ def steps_group(core: CoreConfig, science: ScienceConfig, batch_size: int) -> pd
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(core.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
             eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME), reuse_compiled=True,
+            training_set_every_epoch=False,  # steps to target read the test set alone; the final metrics stay the same
         )
         return {
             "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "role": role,
