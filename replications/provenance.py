@@ -128,7 +128,7 @@ PROFILE_PHASES = {
     "data": "loading the data set",
     "model": "building the network",
     "trace": "Python tracing of compiled functions",
-    "compile": "the first call of each compiled function (XLA compiles inside it)",
+    "compile": "the first call of each compiled function: XLA compiles it (or loads it from the run's cache) and runs it once",
     "train": "training steps, one epoch per call",
     "fused epochs": "several epochs per call, their evaluations included",
     "evaluate": "evaluation of the training and test sets, distance from x0",

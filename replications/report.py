@@ -245,6 +245,7 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         f"- Devices of the jobs (node: GPUs, or CPU): {jobs_by_device(benchmark_dir)}",
         f"- Instruction set (config `runtime.instruction_set: {config['runtime']['instruction_set']}`): "
         f"{describe_instruction_set(os.environ)}; {jobs_by_instruction_set(benchmark_dir)}",
+        f"- Checkpoints of the training runs: {checkpoint_policy(config['runtime']['checkpoint_seconds'])}",
         f"- Report written: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
         f"- Wall time of the workflow: **{elapsed / 60:.1f} minutes** with at least one job running "
         f"({os.cpu_count()} cores; job-seconds summed per rule below)",
@@ -253,6 +254,13 @@ def provenance(config: dict[str, Any], config_source: str, benchmark_dir: Path, 
         "",
     ]
     return "\n".join(lines)
+
+
+def checkpoint_policy(seconds: float) -> str:
+    if not seconds:
+        return "after every epoch (`runtime.checkpoint_seconds: 0`)"
+    return (f"at most every {seconds:g} s (`runtime.checkpoint_seconds`): a killed job repeats at most that much work, or "
+            "one epoch; the numbers are the same either way")
 
 
 def rules_hashes(claims: pd.DataFrame) -> str:

@@ -140,9 +140,8 @@ def gradient_noise(core: CoreConfig, science: ScienceConfig, run_dir: str) -> tu
     schedule = Schedule.constant(science.optimizer["learning_rate"], noise.training_batch)
     result = train_run(
         dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=schedule,
-        budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir, eval_batch_size=core.runtime.eval_batch_size,
-        snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs},
-        record=core.run_record(layout.NAME),
+        budget=Budget(max_epochs=noise.epochs), seed=science.seeds[0], run_dir=run_dir,
+        snapshots={epoch: layout.snapshot_file(run_dir, epoch) for epoch in noise.snapshot_epochs}, **core.run_options(layout.NAME),
     )
     rng = np.random.default_rng(science.seeds[0])
     keras.utils.set_random_seed(science.seeds[0])  # the run's initial weights, rebuilt as train_run built them
@@ -186,7 +185,7 @@ def steps_group(core: CoreConfig, science: ScienceConfig, batch_size: int) -> pd
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(core.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
-            eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME), reuse_compiled=True,
+            reuse_compiled=True, **core.run_options(layout.NAME),
             training_set_every_epoch=False,  # steps to target read the test set alone; the final metrics stay the same
         )
         return {
@@ -245,8 +244,7 @@ def run_regime(core: CoreConfig, science: ScienceConfig, name: str) -> pd.DataFr
         result = train_run(
             dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(core.results_dir, f"regimes/{name}/seed{seed}"),
-            eval_batch_size=core.runtime.eval_batch_size, record=core.run_record(layout.NAME),
-            max_call_seconds=core.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
+            **core.run_options(layout.NAME), max_call_seconds=core.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
         )
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

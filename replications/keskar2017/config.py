@@ -161,8 +161,6 @@ class KeskarConfig:
     training_set_every_epoch: bool = key(
         "evaluate the whole training set after every epoch, or (false) only after the last: the claims and tables read the "
         "final training accuracy; the test set is evaluated after every epoch either way (Table 2's curves)", default=True)
-    checkpoint_seconds: float = key("checkpoint after the first epoch this long after the last (0 - after every epoch)",
-                                    default=0.0, minimum=0)
 
     @property
     def minima_networks(self) -> list[str]:

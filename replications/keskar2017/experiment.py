@@ -64,11 +64,9 @@ def train(core: CoreConfig, keskar: KeskarConfig, network: str, run: str, seed: 
         budget=Budget.from_config(keskar.budget),
         seed=seed,
         run_dir=output_dir,
-        eval_batch_size=core.runtime.eval_batch_size,
         snapshots={epoch: layout.snapshot_file(snapshots, epoch) for epoch in keskar.trajectory.epochs} if run in SB_AND_LB else None,
-        record=core.run_record(layout.NAME),
         training_set_every_epoch=keskar.training_set_every_epoch,
-        checkpoint_seconds=keskar.checkpoint_seconds,
+        **core.run_options(layout.NAME),
     )
     Path(snapshots).mkdir(parents=True, exist_ok=True)  # a declared output, empty for the runs that keep none
     return result.metrics

@@ -35,7 +35,7 @@ def training_jobs(results: str) -> list[Job]:
                 "snapshots": Folder(layout.snapshot_dir(layout.run_dir(results, *RUN))),
             },
             depends_on=("networks.{network}", "optimizer", "small_batch", "large_batch_fraction", "budget", "trajectory",
-                        "training_set_every_epoch", "checkpoint_seconds"),
+                        "training_set_every_epoch"),
             arguments={"run_dir": layout.run_dir(results, *RUN)},
         ),
         # A trained model's measurements go before further training (long): the minima and sweeps wait for the last of

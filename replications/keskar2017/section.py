@@ -115,9 +115,6 @@ def deviations(keskar: KeskarConfig) -> list[str]:
     else:
         lines.append(f"A fixed {budget['max_epochs']} epochs instead of training until the loss stops improving.")
     lines.append("The networks output logits; softmax + cross-entropy is computed in the loss (same function, stable).")
-    if keskar.checkpoint_seconds:
-        lines.append(f"Checkpoints at most every {keskar.checkpoint_seconds:g} s rather than every epoch (epochs last a fraction of a "
-                     "second here; a killed job repeats at most that much work).")
     lines.extend(f"{network} not run: {reason}" for network, reason in keskar.not_reproduced.items())
     return lines
 

@@ -98,8 +98,6 @@ class WilsonConfig:
     learning_rates: tuple[float, ...] = key(items={"exclusiveMinimum": 0}, minItems=1, uniqueItems=True)
     seeds: tuple[int, ...] = key(items={"minimum": 0}, minItems=2, uniqueItems=True)
     max_epochs: dict[str, int] = key("epoch budget per batch size (keys - the batch sizes and 'full')", additionalProperties=POSITIVE_INT)
-    checkpoint_seconds: float = key("checkpoint after the first epoch this long after the last (epochs here last "
-                                    "milliseconds)", minimum=0)
     claims: ClaimRules
     training_set_every_epoch: bool = key(
         "evaluate the whole training set after every epoch, or (false) only after the last; no claim, table or figure of "

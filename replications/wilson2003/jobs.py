@@ -16,7 +16,7 @@ from replications.wilson2003.config import WilsonConfig
 
 CAPTIONS = Path(__file__).resolve().with_name("captions")  # for `snakemake --report`
 
-TRAINING_KEYS = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "checkpoint_seconds", "training_set_every_epoch")
+TRAINING_KEYS = ("holdout_fraction", "model", "learning_rates", "seeds", "max_epochs", "training_set_every_epoch")
 
 
 def task(section: Mapping[str, Any], wildcards: Any) -> dict[str, Any]:

@@ -97,9 +97,8 @@ def run_group(core: CoreConfig, wilson: WilsonConfig, task: str, label: str) -> 
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
                 run_dir=run_dir, snapshots={budget_epochs: snapshot} if reader else None,
-                eval_batch_size=core.runtime.eval_batch_size, checkpoint_seconds=wilson.checkpoint_seconds,
-                training_set_every_epoch=wilson.training_set_every_epoch,
-                record=core.run_record(layout.NAME), reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
+                training_set_every_epoch=wilson.training_set_every_epoch, reuse_compiled=True,
+                max_call_seconds=core.runtime.max_call_seconds, **core.run_options(layout.NAME),
             )
             row = summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss)
             rows.append({**row, **(reader.read(result.history, snapshot, budget_epochs) if reader else AccuracyAtBudget.NONE)})
@@ -141,7 +140,8 @@ def refine_crossings(core: CoreConfig, wilson: WilsonConfig, task: str, runs: pd
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, run.batch_size), budget=Budget(max_epochs=int(run.epochs_to_target), max_updates=updates),
                 seed=run.seed, run_dir=f"{scratch}/{len(rows)}-{updates}", eval_batch_size=core.runtime.eval_batch_size,
-                training_set_every_epoch=False, reuse_compiled=True, max_call_seconds=core.runtime.max_call_seconds,
+                checkpoint_seconds=core.runtime.checkpoint_seconds, training_set_every_epoch=False, reuse_compiled=True,
+                max_call_seconds=core.runtime.max_call_seconds,
             )
             return float(result.history["test_accuracy"].iloc[-1])
 
