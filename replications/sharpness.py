@@ -197,6 +197,7 @@ class KerasLoss:
                         for start in range(0, len(y), batch_size)]
         self._count = len(y)
         self.weights = flat_weights(variables)
+        self._at_minimum: tuple[float, np.ndarray] | None = None  # f and its gradient at `weights`, once computed
 
         def assign(flat):
             for variable, part, shape in zip(variables, tf.split(flat, self._sizes), self._shapes):
@@ -249,9 +250,17 @@ class KerasLoss:
         return results
 
     def loss_and_gradient(self, weights: np.ndarray) -> tuple[float, np.ndarray]:
+        """f(w) and its gradient. At the point measured (`weights`), asked for at the start of every measurement and
+        again by L-BFGS-B's first step from y = 0, they are computed once (the same numbers: a deterministic call)."""
+        at_minimum = np.array_equal(weights, self.weights)
+        if at_minimum and self._at_minimum is not None:
+            loss, gradient = self._at_minimum
+            return loss, gradient.copy()
         results = self._call("sum", weights)
         total = sum(float(chunk_total) for chunk_total, _ in results)
         gradient = sum(chunk_gradient.numpy().astype(np.float64) for _, chunk_gradient in results)
+        if at_minimum:
+            self._at_minimum = (total / self._count, gradient / self._count)
         return total / self._count, gradient / self._count
 
     def hessian_vector_product(self, weights: np.ndarray, vector: np.ndarray) -> np.ndarray:

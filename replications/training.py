@@ -713,12 +713,13 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     os.replace(temporary, path)
 
 
-def save_run(run_dir: str | Path, result: RunResult, model: keras.Model) -> None:
-    """Write the run record: history.csv, metrics.json, model.weights.h5; drop the checkpoint."""
+def save_run(run_dir: str | Path, result: RunResult, model: keras.Model | None) -> None:
+    """Write the run record: history.csv, metrics.json, model.weights.h5 (unless `model` is None); drop the checkpoint."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     result.history.to_csv(run_dir / "history.csv", index=False)
-    model.save_weights(run_dir / "model.weights.h5")
+    if model is not None:
+        model.save_weights(run_dir / "model.weights.h5")
     (run_dir / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (run_dir / CHECKPOINT_NAME).unlink(missing_ok=True)
 
@@ -738,14 +739,16 @@ def train_run(
     *, dataset: Dataset, model_config: dict[str, Any], optimizer_config: dict[str, Any], schedule: Schedule, budget: Budget,
     seed: int, run_dir: str | Path, eval_batch_size: int, snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0, record: Mapping[str, Any] | None = None, training_set_every_epoch: bool = True,
-    reuse_compiled: bool = False, max_call_seconds: float = 0.0,
+    reuse_compiled: bool = False, max_call_seconds: float = 0.0, keep_weights: bool = True,
 ) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
     `max_call_seconds`: several epochs per compiled call (see `train`).
 
     `snapshots` maps epochs to the files that keep the weights after them (for measurements along training);
-    `record` is kept in the run's metrics (e.g. the hash of the claim rules the run was made under).
+    `record` is kept in the run's metrics (e.g. the hash of the claim rules the run was made under). `keep_weights`:
+    write the final weights (model.weights.h5) for later measurements; runs whose history and metrics are all that is
+    read skip them.
     `reuse_compiled`: for many short runs in one process (a grid of learning rates and seeds) on the same data set,
     network and optimizer: each run's fresh seeded weights and optimizer state are copied into the model, optimizer and
     compiled steps of the previous such run instead of tracing them again (~2 s a run; ~5 s for a schedule that changes
@@ -778,7 +781,7 @@ def train_run(
     )
     result.metrics.update(record or {}, fingerprint=fingerprint, device=job_clock.device())
     with job_clock.phase("save"):
-        save_run(run_dir, result, model)
+        save_run(run_dir, result, model if keep_weights else None)
         kept.publish()
     logger.info("run finished: %s", json.dumps(result.metrics))
     return result

@@ -125,6 +125,29 @@ def test_keras_loss_and_gradient_matches_keras(tiny_mnist1d):
     np.testing.assert_array_equal(np.concatenate([v.numpy().ravel() for v in model.trainable_variables]), weights)
 
 
+def test_the_loss_at_the_point_measured_is_computed_once_with_the_same_bits(tiny_mnist1d):
+    import keras
+
+    from replications.models import build_model
+    from replications.sharpness import KerasLoss
+
+    keras.utils.set_random_seed(0)
+    model = build_model({"name": "f1", "width": 16, "depth": 1}, tiny_mnist1d.input_shape, tiny_mnist1d.num_classes)
+    loss, fresh = (KerasLoss(model, tiny_mnist1d.x_train, tiny_mnist1d.y_train, batch_size=128) for _ in range(2))
+    calls = []
+    original = loss._call
+    loss._call = lambda *arguments: calls.append(arguments[0]) or original(*arguments)
+    first, again = loss.loss_and_gradient(loss.weights), loss.loss_and_gradient(loss.weights.copy())
+    moved = loss.loss_and_gradient(loss.weights + 1e-3)
+    assert calls == ["sum", "sum"]  # the point measured once, the moved point once
+    expected = fresh.loss_and_gradient(fresh.weights)
+    for value in (first, again):
+        assert value[0] == expected[0] and np.array_equal(value[1], expected[1])
+    assert moved[0] != first[0]
+    again[1][:] = 0  # a caller that changes its copy changes nothing kept
+    assert np.array_equal(loss.loss_and_gradient(loss.weights)[1], expected[1])
+
+
 def quadratic_form(hessian, minimum):
     """f(z) = 1/2 (z - m)^T H (z - m) for a full symmetric H."""
 

@@ -185,7 +185,7 @@ def steps_group(core: CoreConfig, science: ScienceConfig, batch_size: int) -> pd
             schedule=Schedule.constant(learning_rate, batch_size),
             budget=Budget(max_epochs=steps.max_epochs, max_updates=steps.max_updates, target_accuracy=steps.target_accuracy),
             seed=seed, run_dir=layout.run_dir(core.results_dir, f"steps/batch{batch_size}/lr{learning_rate:g}/seed{seed}"),
-            reuse_compiled=True, **core.run_options(layout.NAME),
+            reuse_compiled=True, keep_weights=False, **core.run_options(layout.NAME),
             training_set_every_epoch=False,  # steps to target read the test set alone; the final metrics stay the same
         )
         return {
@@ -244,7 +244,8 @@ def run_regime(core: CoreConfig, science: ScienceConfig, name: str) -> pd.DataFr
         result = train_run(
             dataset=dataset, model_config=science.model, optimizer_config=science.optimizer, schedule=setting["schedule"],
             budget=setting["budget"], seed=seed, run_dir=layout.run_dir(core.results_dir, f"regimes/{name}/seed{seed}"),
-            **core.run_options(layout.NAME), max_call_seconds=core.runtime.max_call_seconds, reuse_compiled=True,  # the seeds share the compiled steps
+            **core.run_options(layout.NAME), max_call_seconds=core.runtime.max_call_seconds, keep_weights=False,
+            reuse_compiled=True,  # the seeds share the compiled steps
         )
         frames.append(result.history.assign(regime=name, seed=seed, diverged=result.metrics["diverged"], rules_hash=result.metrics["rules_hash"]))
     return pd.concat(frames, ignore_index=True)

@@ -47,7 +47,7 @@ def run_seeds(core: CoreConfig, smith: SmithConfig, name: str, seeds: Sequence[i
         result = train_run(
             dataset=dataset, model_config=smith.model, optimizer_config=setting.optimizer_config,
             schedule=setting_schedule(smith, setting), budget=Budget(max_epochs=smith.epochs), seed=seed,
-            run_dir=layout.run_dir(core.results_dir, name, seed), reuse_compiled=True, **core.run_options(layout.NAME),
+            run_dir=layout.run_dir(core.results_dir, name, seed), reuse_compiled=True, keep_weights=False, **core.run_options(layout.NAME),
         )
         metrics = result.metrics
         histories.append(result.history.assign(setting=name, seed=seed, diverged=metrics["diverged"], rules_hash=metrics["rules_hash"]))

@@ -97,7 +97,7 @@ def run_group(core: CoreConfig, wilson: WilsonConfig, task: str, label: str) -> 
                 dataset=dataset, model_config=wilson.model, optimizer_config={"name": "sgd", "learning_rate": summed},
                 schedule=Schedule.constant(summed, batch_size), budget=Budget(max_epochs=max_epochs), seed=seed,
                 run_dir=run_dir, snapshots={budget_epochs: snapshot} if reader else None,
-                training_set_every_epoch=wilson.training_set_every_epoch, reuse_compiled=True,
+                training_set_every_epoch=wilson.training_set_every_epoch, reuse_compiled=True, keep_weights=False,
                 max_call_seconds=core.runtime.max_call_seconds, **core.run_options(layout.NAME),
             )
             row = summarize_run(task, label, batch_size, learning_rate, seed, result.history, result.metrics, max_epochs, majority_rate, baseline_loss)
