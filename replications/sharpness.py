@@ -32,6 +32,7 @@ trace and a Lanczos top eigenvalue), as a quadratic model, which holds only whil
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -197,7 +198,7 @@ class KerasLoss:
                         for start in range(0, len(y), batch_size)]
         self._count = len(y)
         self.weights = flat_weights(variables)
-        self._at_minimum: tuple[float, np.ndarray] | None = None  # f and its gradient at `weights`, once computed
+        self._at_weights = self._last = (None, math.nan, None)  # (point, f, gradient) once computed
 
         def assign(flat):
             for variable, part, shape in zip(variables, tf.split(flat, self._sizes), self._shapes):
@@ -250,18 +251,20 @@ class KerasLoss:
         return results
 
     def loss_and_gradient(self, weights: np.ndarray) -> tuple[float, np.ndarray]:
-        """f(w) and its gradient. At the point measured (`weights`), asked for at the start of every measurement and
-        again by L-BFGS-B's first step from y = 0, they are computed once (the same numbers: a deterministic call)."""
-        at_minimum = np.array_equal(weights, self.weights)
-        if at_minimum and self._at_minimum is not None:
-            loss, gradient = self._at_minimum
-            return loss, gradient.copy()
+        """f(w) and its gradient. A point asked for again is computed once (the same numbers: the call is
+        deterministic): the model's own point (`weights`), where each of several measurements starts, and the last
+        point, which L-BFGS-B's first step from y = 0 asks for right after a measurement has started there."""
+        for point, loss, gradient in (self._at_weights, self._last):
+            if point is not None and np.array_equal(point, weights):
+                return loss, gradient.copy()
         results = self._call("sum", weights)
-        total = sum(float(chunk_total) for chunk_total, _ in results)
-        gradient = sum(chunk_gradient.numpy().astype(np.float64) for _, chunk_gradient in results)
-        if at_minimum:
-            self._at_minimum = (total / self._count, gradient / self._count)
-        return total / self._count, gradient / self._count
+        loss = sum(float(chunk_total) for chunk_total, _ in results) / self._count
+        gradient = sum(chunk_gradient.numpy().astype(np.float64) for _, chunk_gradient in results) / self._count
+        remembered = (np.array(weights, copy=True), loss, gradient.copy())
+        if self._at_weights[0] is None and np.array_equal(weights, self.weights):
+            self._at_weights = remembered
+        self._last = remembered
+        return loss, gradient
 
     def hessian_vector_product(self, weights: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """H(w) v of the mean loss."""

@@ -139,7 +139,10 @@ def test_the_loss_at_the_point_measured_is_computed_once_with_the_same_bits(tiny
     loss._call = lambda *arguments: calls.append(arguments[0]) or original(*arguments)
     first, again = loss.loss_and_gradient(loss.weights), loss.loss_and_gradient(loss.weights.copy())
     moved = loss.loss_and_gradient(loss.weights + 1e-3)
+    moved_again = loss.loss_and_gradient(loss.weights + 1e-3)  # the last point, as L-BFGS-B's first step asks for it
+    assert loss.loss_and_gradient(loss.weights)[0] == first[0]  # the model's own point is kept past other points
     assert calls == ["sum", "sum"]  # the point measured once, the moved point once
+    assert moved_again[0] == moved[0] and np.array_equal(moved_again[1], moved[1])
     expected = fresh.loss_and_gradient(fresh.weights)
     for value in (first, again):
         assert value[0] == expected[0] and np.array_equal(value[1], expected[1])
