@@ -103,9 +103,19 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
     if errors:
         _raise([f"{source}: {_key(error)}: {error.message}" for error in errors])
     messages = [f"{source}: {paper.name}.{message}" for paper in configured_papers(config) for message in paper.check(config[paper.name])]
+    messages += [f"{source}: {message}" for message in core_checks(config)]
     if messages:
         _raise(messages)
     return config
+
+
+def core_checks(config: dict[str, Any]) -> list[str]:
+    """Checks of the core keys that JSON Schema cannot express. A missing baseline would otherwise leave the report
+    with an input no rule makes: Snakemake then keeps an old report instead of failing."""
+    baseline = config["benchmarks"].get("baseline")
+    if baseline and not (Path(baseline).exists() or (REPO_ROOT / baseline).exists()):
+        return [f"benchmarks.baseline: no file {baseline} (write one with benchmarks/save_baseline.py, or set it to null)"]
+    return []
 
 
 def _raise(lines: list[str]) -> None:

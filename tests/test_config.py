@@ -48,6 +48,15 @@ def test_references_between_keys_are_checked(quick):
         validate_config(quick)
 
 
+def test_a_baseline_that_is_not_there_is_refused_before_any_work(quick):
+    assert quick["benchmarks"]["baseline"]  # the shipped quick config's exists (test_shipped_configs_are_valid)
+    quick["benchmarks"]["baseline"] = "benchmarks/baselines/nowhere.json"
+    with pytest.raises(ConfigError, match="benchmarks.baseline: no file benchmarks/baselines/nowhere.json"):
+        validate_config(quick)
+    quick["benchmarks"]["baseline"] = None
+    validate_config(quick)
+
+
 def test_a_large_batch_must_be_min_batch_ratio_times_the_small_one(quick):
     quick["keskar2017"]["networks"]["C1"].pop("small_batch")  # the section's 32 against LB 144: 4.5x
     with pytest.raises(ConfigError, match=r"keskar2017.networks.C1: LB 144 is 4.5x its SB 32, below min_batch_ratio 10"):
