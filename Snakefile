@@ -8,6 +8,7 @@ from snakemake.utils import min_version
 
 from replications.config import validate_config
 from replications.papers import configured_papers
+from replications.stages import confirmatory_config
 
 min_version("9.0")
 
@@ -33,6 +34,10 @@ if not workflow.config_settings.replace_workflow_config:
     CONFIG_FILES = [BASE_CONFIG, SCALE_CONFIG, *CONFIG_FILES]
 validate_config(config, source=" + ".join(CONFIG_FILES))  # before any job: names the bad key
 PAPERS = configured_papers(config)
+# Stage 2: the papers `confirmatory:` names, run again on fresh seeds (replications/stages.py); None without one.
+CONFIRMATORY_CONFIG = confirmatory_config(config)
+if CONFIRMATORY_CONFIG:
+    validate_config(CONFIRMATORY_CONFIG, source=" + ".join(CONFIG_FILES) + ", its confirmatory stage")
 
 
 include: "rules/common.smk"
@@ -51,3 +56,4 @@ rule all:
         # The claims under results/ (not committed): a fresh clone, which has reports/ but no results/,
         # rebuilds everything instead of finding the committed report up to date.
         rules.report.input.claims,
+        rules.report.input.confirmatory,

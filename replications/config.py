@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from replications.papers import PaperError, configured_papers
+from replications.stages import plan_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"
@@ -110,12 +111,14 @@ def validate_config(config: dict[str, Any], source: str = "config") -> dict[str,
 
 
 def core_checks(config: dict[str, Any]) -> list[str]:
-    """Checks of the core keys that JSON Schema cannot express. A missing baseline would otherwise leave the report
-    with an input no rule makes: Snakemake then keeps an old report instead of failing."""
+    """Checks of the core keys that JSON Schema cannot express: the confirmatory plan's papers and fresh seeds, and
+    the baseline file (a missing one would leave the report with an input no rule makes: Snakemake then keeps an old
+    report instead of failing)."""
+    errors = plan_errors(config)
     baseline = config["benchmarks"].get("baseline")
     if baseline and not (Path(baseline).exists() or (REPO_ROOT / baseline).exists()):
-        return [f"benchmarks.baseline: no file {baseline} (write one with benchmarks/save_baseline.py, or set it to null)"]
-    return []
+        errors.append(f"benchmarks.baseline: no file {baseline} (write one with benchmarks/save_baseline.py, or set it to null)")
+    return errors
 
 
 def _raise(lines: list[str]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 STARTED_VARIABLE = "REPLICATIONS_JOB_STARTED"
 RECORD_VARIABLE = "REPLICATIONS_JOB_RECORD"
+STAGE_VARIABLE = "REPLICATIONS_STAGE"  # set for the confirmatory stage's jobs (rules/papers.smk): their steps carry it
 _first_work: dict[str, float] = {}  # what it was -> when: at most one entry per process
 _step_began: list[float] = []
 _phase_seconds: dict[str, float] = {}
@@ -93,10 +94,11 @@ def record(module: str, arguments: list[str], status: int) -> None:
         return
     ended, started = time.time(), float(started)
     what, began = next(iter(_first_work.items()), ("step", _step_began[0] if _step_began else ended))
-    # The step: the module's name and its subcommand, if it has one (`<paper> train`, `report`, ...).
+    # The step: the module's name and its subcommand, if it has one (`<paper> train`, `report`, ...), after its stage.
     subcommand = next((argument for argument in arguments if re.fullmatch(r"[a-z][a-z0-9_]*", argument)), "")
     line = {
-        "step": " ".join(filter(None, [module.rsplit(".", 1)[-1], subcommand])), "arguments": " ".join(arguments), "status": status,
+        "step": " ".join(filter(None, [os.environ.get(STAGE_VARIABLE), module.rsplit(".", 1)[-1], subcommand])),
+        "arguments": " ".join(arguments), "status": status,
         "overhead_seconds": round(began - started, 3), "wall_seconds": round(ended - started, 3),
         "first_work": what,
         "startup_seconds": round(_step_began[0] - started, 3) if _step_began else 0.0,  # to the config loaded

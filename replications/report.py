@@ -60,7 +60,16 @@ from replications.provenance import (
     rule_wall_times,
 )
 from replications.report_tools import markdown_table, render_template
+from replications.stages import CONFIRMATORY, confirmatory_config
 
+# The report's claims.csv: each cell's confirmatory run beside it (replications/stages.py; empty without one).
+CONFIRMATORY_MEANINGS = {
+    "confirmatory_verdict": "the cell's verdict in the confirmatory run (fresh seeds, the same frozen rule); empty if it had none",
+    "confirmatory_family_verdict": "the family's verdict in the confirmatory run",
+    "confirmatory_effect": "the cell's effect in the confirmatory run, in effect_unit",
+    "confirmatory_n_seeds": "the confirmatory run's seeds",
+    "confirmatory_stability": "the confirmatory verdict's stability under resampling its seeds",
+}
 SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○", NOT_A_CLAIM: "–"}
 CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured, – not a claim)"
 
@@ -90,7 +99,8 @@ def _family_marks(family) -> str:
     marks = [(f"vs the paper's effect: {family.consistency}", family.consistency),
              (f"amended after results ({family.amended})", family.amended), ("post hoc", family.post_hoc),
              (f"{family.fragile} fragile cell(s)", family.fragile),
-             (f"{family.not_measured} cell(s) not measured", family.not_measured)]
+             (f"{family.not_measured} cell(s) not measured", family.not_measured),
+             ("⚑ the confirmatory verdict differs", family.confirmatory and family.confirmatory != family.verdict)]
     return ", ".join(mark for mark, present in marks if present)
 
 
@@ -106,6 +116,7 @@ def families(claims: pd.DataFrame) -> pd.DataFrame:
             "amended": _text(cells["amended"].iloc[0]) if "amended" in cells else "",
             "consistency": family_consistency(cells.get("consistency", [])),
             "not_measured": int((cells["verdict"] == NOT_MEASURED).sum()),
+            "confirmatory": _text(cells["confirmatory_family_verdict"].iloc[0]) if "confirmatory_family_verdict" in cells else "",
         })
     return pd.DataFrame(rows)
 
@@ -190,6 +201,7 @@ def summary_markdown(claims: pd.DataFrame, sections: dict[str, str], report_dir:
     for paper, group in table.groupby("paper", sort=False):
         shown = pd.DataFrame({
             "verdict": group["verdict"].map(lambda verdict: f"**{verdict}**"),
+            **({"confirmatory": group["confirmatory"].replace("", "-")} if group["confirmatory"].any() else {}),
             "claim": group["statement"],
             CELLS_HEADER: group["cells"],
             "marks": [_family_marks(family) for family in group.itertuples()],
@@ -212,7 +224,7 @@ def verdict_table(claims: pd.DataFrame) -> str:
             for effect, low, high, unit in zip(claims["effect"], claims["effect_low"], claims["effect_high"], claims["effect_unit"])
         ],
         "MDE": claims["mde"].map(_number),
-        "stability": claims["stability"].map(lambda value: "-" if pd.isna(value) else f"{value:.0%}"),
+        "stability": claims["stability"].map(_percent),
         "marks": [_marks(row) for row in claims.itertuples()],
     })
     return markdown_table(shown)
@@ -436,7 +448,8 @@ def operating_markdown(claims: pd.DataFrame, output_dir: Path) -> list[str]:
 def data_dictionary(sections: list[ModuleType]) -> list[str]:
     """What each column of each table under tables/ means, with its unit."""
     lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`.", "", "`claims.csv`", ""]
-    lines += [f"- `{column}`: {meaning}" for column, meaning in CLAIM_COLUMN_MEANINGS.items()] + [""]
+    meanings = {**CLAIM_COLUMN_MEANINGS, **CONFIRMATORY_MEANINGS}
+    lines += [f"- `{column}`: {meaning}" for column, meaning in meanings.items()] + [""]
     from replications.operating import COLUMNS as OPERATING_COLUMNS
 
     lines += ["`operating_characteristics`", ""] + [f"- `{column}`: {meaning}" for column, meaning in OPERATING_COLUMNS.items()] + [""]
@@ -459,6 +472,56 @@ def read_claims(claim_files: list[str], papers: list, config: dict[str, Any]) ->
     return claims, paper_sections
 
 
+def with_confirmatory(claims: pd.DataFrame, confirmatory: pd.DataFrame | None) -> pd.DataFrame:
+    """`claims` with each cell's confirmatory verdict, family verdict, effect, seeds and stability beside it (empty
+    where the cell had no confirmatory run)."""
+    columns = [column.removeprefix("confirmatory_") for column in CONFIRMATORY_MEANINGS]
+    if confirmatory is None:
+        confirmatory = pd.DataFrame(columns=["claim_id", *columns])
+    beside = confirmatory.set_index("claim_id")[columns].add_prefix("confirmatory_")
+    result = claims.join(beside, on="claim_id")
+    text = ["confirmatory_verdict", "confirmatory_family_verdict"]
+    result[text] = result[text].fillna("").astype(str)
+    return result
+
+
+def confirmatory_markdown(claims: pd.DataFrame, plan: dict[str, Any]) -> list[str]:
+    """The confirmatory run: its plan (as the config wrote it before the runs), and every family and cell whose
+    confirmatory verdict differs from the exploratory one, flagged and left as they are."""
+    lines = ["## Confirmatory run (Stage 2)", ""]
+    if not plan:
+        return lines + ["No confirmatory run in this config (`confirmatory:` is empty).", ""]
+    table = families(claims)
+    run = table[table["confirmatory"] != ""]
+    differ = run[run["confirmatory"] != run["verdict"]]
+    papers = "; ".join(f"`{paper}`: " + ", ".join(f"{key} {value}" for key, value in overlay.items()) for paper, overlay in plan.items())
+    lines += [
+        "Adding seeds to cells already seen is optional stopping; instead the config fixed, before these runs, which papers "
+        "run again on seeds no exploratory run used, and how many (the exploratory cells' `n_needed`, capped by the "
+        f"budget: `python -m replications.stages`): {papers}. The claim rules are the exploratory run's, unchanged "
+        "(the same rules hash). Its tables and figures are under `confirmatory/`.", "",
+        f"{len(run)} of {len(table)} families ran again: {len(run) - len(differ)} with the same verdict, {len(differ)} "
+        "with another (flagged ⚑ in the summary; neither verdict is preferred, nor reconciled by hand). The families of "
+        f"papers the plan leaves out ({len(table) - len(run)}) had no confirmatory run within this scale's budget.", "",
+    ]
+    if len(differ):
+        shown = pd.DataFrame({"paper": differ["paper"], "family": differ["family"], "exploratory": differ["verdict"],
+                              "confirmatory": differ["confirmatory"]})
+        lines += [markdown_table(shown), ""]
+    cells = claims[(claims["confirmatory_verdict"] != "") & (claims["confirmatory_verdict"] != claims["verdict"])]
+    if len(cells):
+        lines += ["Cells whose verdict differs (stability under seed resampling in brackets):", "", markdown_table(pd.DataFrame({
+            "cell": cells["claim_id"],
+            "exploratory": [f"{verdict} ({_percent(value)})" for verdict, value in zip(cells["verdict"], cells["stability"])],
+            "confirmatory": [f"{verdict} ({_percent(value)})" for verdict, value in zip(cells["confirmatory_verdict"], cells["confirmatory_stability"])],
+        })), ""]
+    return lines
+
+
+def _percent(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.0%}"
+
+
 def write_report(
     config: dict[str, Any],
     config_source: str,
@@ -468,11 +531,15 @@ def write_report(
     output_dir: str,
     repository: Path = REPO_ROOT,
     amendments: str | Path = AMENDMENTS_FILE,
+    confirmatory_files: list[str] = (),
 ) -> None:
     output_dir = Path(output_dir)
     papers = configured_papers(config)
     sections = [paper.report_section() for paper in papers]
     claims, paper_sections = read_claims(claim_files, papers, config)
+    stage = confirmatory_config(config)
+    confirmatory = read_claims(confirmatory_files, configured_papers(stage), stage)[0] if confirmatory_files else None
+    claims = with_confirmatory(claims, confirmatory)
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text()) if engine_benchmark else None
     rule_times = rule_wall_times(Path(rule_benchmarks))
@@ -483,7 +550,8 @@ def write_report(
     report = render_template(
         "report.md.j2", scale=config["scale"], first_screen=first_screen(claims), verdict_counts=verdict_counts(claims),
         rules_hashes=rules_hashes(claims), summary_lines=summary_markdown(claims, paper_sections, output_dir),
-        operating_lines=operating_markdown(claims, output_dir), power=f"{config['verdicts']['power']:.0%}",
+        operating_lines=operating_markdown(claims, output_dir), confirmatory_lines=confirmatory_markdown(claims, config[CONFIRMATORY]),
+        power=f"{config['verdicts']['power']:.0%}",
         fragile_below=f"{config['verdicts']['fragile_below']:.0%}", verdict_table=verdict_table(claims),
         details=details_markdown(claims), amendments=amendments_markdown(load_amendments(amendments)),
         sections=[section.render(config, output_dir, claims) for section in sections], data_dictionary=data_dictionary(sections),
@@ -498,6 +566,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--merged-config", required=True, help="the complete config the workflow merged, read as it is")
     parser.add_argument("--config-source", help="the config files merged into it, in order (default: --merged-config)")
     parser.add_argument("--claims", nargs="+", required=True)
+    parser.add_argument("--confirmatory-claims", nargs="+", default=[], help="the confirmatory stage's claim tables, if it has one")
     parser.add_argument("--engine-benchmark", help="the engine benchmark's JSON, if `benchmark_engine` made it")
     parser.add_argument("--rule-benchmarks", required=True)
     parser.add_argument("--output-dir", required=True)
@@ -509,6 +578,7 @@ def main(argv: list[str] | None = None) -> None:
     write_report(
         config, arguments.config_source or arguments.merged_config, arguments.claims,
         arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir, amendments=arguments.amendments,
+        confirmatory_files=arguments.confirmatory_claims,
     )
 
 

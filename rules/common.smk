@@ -12,7 +12,8 @@ from pathlib import Path
 import yaml
 
 from replications.instruction_set import environment as instruction_set_environment
-from replications.papers import report_dirs
+from replications.papers import configured_papers, report_dirs
+from replications.stages import CONFIRMATORY, Stage
 
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
@@ -45,13 +46,13 @@ wildcard_constraints:
 
 
 def write_resolved_config(config: dict) -> str:
-    """The validated config (with --config overrides and defaults) as one file the jobs read.
+    """The validated config (with --config overrides and defaults) as one file the jobs read, in its results_dir.
 
     Rewritten only when it changes (atomically), so its time stamp does not trigger reruns; the rules
     declare it as an ancient() input, and each rule's params carry its config section, so a change
     reruns what it touches.
     """
-    path = Path(RESULTS) / "config.resolved.yaml"
+    path = Path(config["results_dir"]) / "config.resolved.yaml"
     text = yaml.safe_dump(config, sort_keys=False)
     if not path.exists() or path.read_text() != text:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +63,10 @@ def write_resolved_config(config: dict) -> str:
 
 
 CONFIG_FILE = write_resolved_config(config)
+# The runs of the papers: the exploratory one, and the confirmatory one on fresh seeds if the config plans one.
+STAGES = [Stage("", config, CONFIG_FILE, PAPERS)]
+if CONFIRMATORY_CONFIG:
+    STAGES.append(Stage(f"{CONFIRMATORY}_", CONFIRMATORY_CONFIG, write_resolved_config(CONFIRMATORY_CONFIG), configured_papers(CONFIRMATORY_CONFIG)))
 
 
 def shown_path(path: str) -> str:

@@ -1,5 +1,6 @@
 # Every paper's rules, from its declared jobs (replications/jobs.py; each paper's jobs(config)): one rule per job,
-# and a rule named after the paper that asks for everything its report section reads. A job's params are the config
+# and a rule named after the paper that asks for everything its report section reads; once per stage (the
+# confirmatory stage's rules, from its own config, carry the prefix `confirmatory_`). A job's params are the config
 # keys it declares (a change reruns it, nothing else does); an analysis job's inputs hold the rules on record.
 
 import functools
@@ -7,11 +8,12 @@ import types
 
 from snakemake.utils import format as snakemake_format
 
+from replications.job_clock import STAGE_VARIABLE
 from replications.jobs import Folder, settings as declared_settings
 
 
-def job_inputs(paper, job) -> dict:
-    inputs = {"config": ancient(CONFIG_FILE), **job.inputs}
+def job_inputs(stage, paper, job) -> dict:
+    inputs = {"config": ancient(stage.config_file), **job.inputs}
     if job.kind != "analyse":
         inputs["data"] = DATA_READY
     if job.kind == "analyse":
@@ -39,14 +41,23 @@ def job_command(paper, job, wildcards, input, output) -> str:
     return f"{paper.package} --merged-config {input.config} {command}"
 
 
-def job_params(paper, job) -> dict:
-    params = {"command": functools.partial(job_command, paper, job), "settings": functools.partial(declared_settings, config[paper.name], job.depends_on)}
+def stage_variable(stage) -> str:
+    """The confirmatory stage's jobs say so in their records (replications/job_clock.py), so its profile stands apart."""
+    return f"{STAGE_VARIABLE}={stage.label} " if stage.prefix else ""
+
+
+def job_params(stage, paper, job) -> dict:
+    section = stage.config[paper.name]
+    params = {"command": functools.partial(job_command, paper, job), "settings": functools.partial(declared_settings, section, job.depends_on),
+              "stage": stage_variable(stage)}
     return {**params, "verdicts": VERDICT_SETTINGS} if job.kind == "analyse" else params
 
 
-def log_name(paper, job, separator: str) -> str:
-    """<paper>/<job>_<suffix> (a log) or <paper>_<job>/<suffix> (a benchmark), e.g. .../train_{network}_seed{seed}."""
-    return f"{paper.name}{separator}{job.name}" + (("_" if separator == "/" else "/") + job.log_suffix if job.log_suffix else "")
+def log_name(stage, paper, job, separator: str) -> str:
+    """<paper>/<job>_<suffix> (a log) or <paper>_<job>/<suffix> (a benchmark), e.g. .../train_{network}_seed{seed};
+    the stage's prefix before it."""
+    suffix = ("_" if separator == "/" else "/") + job.log_suffix if job.log_suffix else ""
+    return f"{stage.prefix}{paper.name}{separator}{job.name}{suffix}"
 
 
 JOB_THREADS = {"train": THREADS, "machine": WHOLE_MACHINE, "analyse": 1}
@@ -62,34 +73,34 @@ def target_files(job) -> list[str]:
     return [str(path).format(**values) for values in job.target_values for path in files]
 
 
-for paper in PAPERS:
-    paper_jobs = paper.jobs(config)
+for stage, paper in ((stage, paper) for stage in STAGES for paper in stage.papers):
+    paper_jobs = paper.jobs(stage.config)
     for job in paper_jobs:
 
         rule:
             name:
-                f"{paper.name}_{job.name}"
+                f"{stage.prefix}{paper.name}_{job.name}"
             input:
-                **job_inputs(paper, job),
+                **job_inputs(stage, paper, job),
             output:
                 **job_outputs(job),
             log:
-                log_path(log_name(paper, job, "/")),
+                log_path(log_name(stage, paper, job, "/")),
             benchmark:
-                benchmark_path(log_name(paper, job, "_"))
+                benchmark_path(log_name(stage, paper, job, "_"))
             wildcard_constraints:
                 **job.wildcard_constraints,
             params:
-                **job_params(paper, job),
+                **job_params(stage, paper, job),
             priority: job_priority(job)
             threads: JOB_THREADS[job.kind]
             conda:
                 CONDA_ENV
             shell:
-                "{LAUNCH} {params.command} > {log} 2>&1"
+                "{params.stage}{LAUNCH} {params.command} > {log} 2>&1"
 
     rule:
         name:
-            paper.name
+            f"{stage.prefix}{paper.name}"
         input:
             [path for job in paper_jobs for path in target_files(job)],

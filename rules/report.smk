@@ -1,14 +1,18 @@
 # The final report: the claims, tables and figures of every paper of the config, and the benchmarks.
 
 
-def claims_of_papers() -> list[str]:
-    """Every paper's claim tables, in the config's order of papers."""
-    return [path for paper in PAPERS for path in paper.claims_files(config)]
+def claims_of_papers(stage) -> list[str]:
+    """Every paper's claim tables in a stage, in the config's order of papers."""
+    return [path for paper in stage.papers for path in paper.claims_files(stage.config)]
 
 
 def outputs_of_papers() -> list:
-    """What each paper's target rule asks for: every table and figure its report section reads."""
-    return [getattr(rules, paper.name).input for paper in PAPERS]
+    """What each paper's target rule asks for, in every stage: every table and figure its report section reads."""
+    return [getattr(rules, f"{stage.prefix}{paper.name}").input for stage in STAGES for paper in stage.papers]
+
+
+def confirmatory_option(wildcards, input) -> str:
+    return f"--confirmatory-claims {input.confirmatory}" if input.confirmatory else ""
 
 
 def engine_benchmark_if_made() -> list:
@@ -25,7 +29,8 @@ def engine_benchmark_option(wildcards, input) -> str:
 rule report:
     input:
         config=ancient(CONFIG_FILE),
-        claims=claims_of_papers(),
+        claims=claims_of_papers(STAGES[0]),
+        confirmatory=[path for stage in STAGES[1:] for path in claims_of_papers(stage)],
         papers=outputs_of_papers(),
         engine=engine_benchmark_if_made(),
         amendments=AMENDMENTS_FILE,
@@ -43,9 +48,10 @@ rule report:
         benchmark_path("report")
     params:
         engine=engine_benchmark_option,
+        confirmatory=confirmatory_option,
     conda:
         CONDA_ENV
     shell:
         "{LAUNCH} replications.report --merged-config {input.config} --config-source '{CONFIG_SOURCES}'"
-        " --claims {input.claims} {params.engine} --amendments {input.amendments}"
+        " --claims {input.claims} {params.confirmatory} {params.engine} --amendments {input.amendments}"
         " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"

@@ -121,3 +121,26 @@ def test_the_first_screen_reads_each_paper_from_its_claims(frame):
     (line,) = first_screen(frame.assign(consistency="", amended=""))
     assert line.startswith(f"- **{frame['paper'].iloc[0]}** (3 claims). ✓ reproduced: ")
     assert "○ not measured: " in line and "? inconclusive: " in line and "✗" not in line
+
+
+def test_the_confirmatory_run_stands_beside_each_family_and_a_changed_verdict_is_flagged(frame, tmp_path):
+    # The confirmatory run: the same cells on other seeds; 'mixed' now shows a clear effect, 'reached' was not run.
+    rows = [gap(0.05 + 0.05 * NOISE[::-1], "gap", claim_id) for claim_id in ("gap_clear", "gap_invalid", "gap_huge", "gap_flat")]
+    rows.append(gap(0.05 + 0.05 * NOISE, "mixed", "mixed_noisy"))
+    confirmatory = claims.claims_frame(claims.apply_holm(rows))
+    assert set(confirmatory["family_verdict"]) == {REPRODUCED}
+    shown = report.with_confirmatory(frame, confirmatory)
+    assert shown.set_index("claim_id")["confirmatory_verdict"].to_dict() == {
+        "gap_clear": REPRODUCED, "gap_invalid": REPRODUCED, "gap_huge": REPRODUCED, "gap_flat": REPRODUCED,
+        "mixed_noisy": REPRODUCED, "reached_none": ""}
+    summary = "\n".join(report.summary_markdown(shown, {"P": "p"}, tmp_path))
+    assert "| **inconclusive** | reproduced | mixed holds |" in summary and "| **not measured** | - |" in summary
+    assert summary.count("⚑ the confirmatory verdict differs") == 1
+    section = "\n".join(report.confirmatory_markdown(shown, {"p": {"seeds": [5, 6]}}))
+    assert "`p`: seeds [5, 6]" in section and "2 of 3 families ran again: 1 with the same verdict, 1 with another" in section
+    assert "| P | mixed | inconclusive | reproduced |" in section
+    assert "| gap_invalid | not measured (-) | reproduced (-) |" in section  # a cell may differ where its family does not (no resampling here: no stability)
+    # Without a confirmatory run: no column, no flag, and the section says so.
+    alone = report.with_confirmatory(frame, None)
+    assert (alone["confirmatory_verdict"] == "").all() and "| confirmatory |" not in "\n".join(report.summary_markdown(alone, {"P": "p"}, tmp_path))
+    assert report.confirmatory_markdown(alone, {})[-2] == "No confirmatory run in this config (`confirmatory:` is empty)."
