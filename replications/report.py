@@ -60,16 +60,18 @@ from replications.provenance import (
     rule_wall_times,
 )
 from replications.report_tools import markdown_table, render_template
-from replications.stages import CONFIRMATORY, confirmatory_config
+from replications.stages import CONFIRMATORY, PERTURBED, confirmatory_config, perturbed_config
 
-# The report's claims.csv: each cell's confirmatory run beside it (replications/stages.py; empty without one).
-CONFIRMATORY_MEANINGS = {
-    "confirmatory_verdict": "the cell's verdict in the confirmatory run (fresh seeds, the same frozen rule); empty if it had none",
-    "confirmatory_family_verdict": "the family's verdict in the confirmatory run",
-    "confirmatory_effect": "the cell's effect in the confirmatory run, in effect_unit",
-    "confirmatory_n_seeds": "the confirmatory run's seeds",
-    "confirmatory_stability": "the confirmatory verdict's stability under resampling its seeds",
+# The report's claims.csv: each cell's confirmatory run, and that run with its initial weights perturbed, beside it
+# (replications/stages.py; empty without them).
+STAGE_RUNS = {
+    CONFIRMATORY: "the confirmatory run (fresh seeds, the same frozen rule)",
+    PERTURBED: "the confirmatory run with every initial weight one ulp up (`snakemake perturbed`)",
 }
+STAGE_COLUMNS = {"verdict": "the cell's verdict in {run}; empty if it had none", "family_verdict": "the family's verdict in {run}",
+                 "effect": "the cell's effect in {run}, in effect_unit", "n_seeds": "the seeds of {run}",
+                 "stability": "the stability of the verdict in {run} under resampling its seeds"}
+STAGE_MEANINGS = {f"{stage}_{column}": meaning.format(run=run) for stage, run in STAGE_RUNS.items() for column, meaning in STAGE_COLUMNS.items()}
 SYMBOLS = {REPRODUCED: "✓", NOT_REPRODUCED: "✗", INCONCLUSIVE: "?", NOT_MEASURED: "○", NOT_A_CLAIM: "–"}
 CELLS_HEADER = "cells (✓ reproduced, ✗ not, ? inconclusive, ○ not measured, – not a claim)"
 
@@ -448,7 +450,7 @@ def operating_markdown(claims: pd.DataFrame, output_dir: Path) -> list[str]:
 def data_dictionary(sections: list[ModuleType]) -> list[str]:
     """What each column of each table under tables/ means, with its unit."""
     lines = ["## Data dictionary", "", "Every table is also a CSV under `tables/`.", "", "`claims.csv`", ""]
-    meanings = {**CLAIM_COLUMN_MEANINGS, **CONFIRMATORY_MEANINGS}
+    meanings = {**CLAIM_COLUMN_MEANINGS, **STAGE_MEANINGS}
     lines += [f"- `{column}`: {meaning}" for column, meaning in meanings.items()] + [""]
     from replications.operating import COLUMNS as OPERATING_COLUMNS
 
@@ -472,17 +474,19 @@ def read_claims(claim_files: list[str], papers: list, config: dict[str, Any]) ->
     return claims, paper_sections
 
 
-def with_confirmatory(claims: pd.DataFrame, confirmatory: pd.DataFrame | None) -> pd.DataFrame:
-    """`claims` with each cell's confirmatory verdict, family verdict, effect, seeds and stability beside it (empty
-    where the cell had no confirmatory run)."""
-    columns = [column.removeprefix("confirmatory_") for column in CONFIRMATORY_MEANINGS]
-    if confirmatory is None:
-        confirmatory = pd.DataFrame(columns=["claim_id", *columns])
-    beside = confirmatory.set_index("claim_id")[columns].add_prefix("confirmatory_")
-    result = claims.join(beside, on="claim_id")
-    text = ["confirmatory_verdict", "confirmatory_family_verdict"]
+def with_stage(claims: pd.DataFrame, stage: str, cells: pd.DataFrame | None) -> pd.DataFrame:
+    """`claims` with each cell's verdict, family verdict, effect, seeds and stability in the stage's run beside it
+    (columns `<stage>_...`; empty where the cell had no such run)."""
+    if cells is None:
+        cells = pd.DataFrame(columns=["claim_id", *STAGE_COLUMNS])
+    result = claims.join(cells.set_index("claim_id")[list(STAGE_COLUMNS)].add_prefix(f"{stage}_"), on="claim_id")
+    text = [f"{stage}_verdict", f"{stage}_family_verdict"]
     result[text] = result[text].fillna("").astype(str)
     return result
+
+
+def with_confirmatory(claims: pd.DataFrame, confirmatory: pd.DataFrame | None, perturbed: pd.DataFrame | None = None) -> pd.DataFrame:
+    return with_stage(with_stage(claims, CONFIRMATORY, confirmatory), PERTURBED, perturbed)
 
 
 def confirmatory_markdown(claims: pd.DataFrame, plan: dict[str, Any]) -> list[str]:
@@ -510,12 +514,37 @@ def confirmatory_markdown(claims: pd.DataFrame, plan: dict[str, Any]) -> list[st
         lines += [markdown_table(shown), ""]
     cells = claims[(claims["confirmatory_verdict"] != "") & (claims["confirmatory_verdict"] != claims["verdict"])]
     if len(cells):
-        lines += ["Cells whose verdict differs (stability under seed resampling in brackets):", "", markdown_table(pd.DataFrame({
-            "cell": cells["claim_id"],
-            "exploratory": [f"{verdict} ({_percent(value)})" for verdict, value in zip(cells["verdict"], cells["stability"])],
-            "confirmatory": [f"{verdict} ({_percent(value)})" for verdict, value in zip(cells["confirmatory_verdict"], cells["confirmatory_stability"])],
-        })), ""]
+        lines += ["Cells whose verdict differs (stability under seed resampling in brackets):", "", _changed_cells(cells, "", CONFIRMATORY), ""]
+    return lines + perturbation_markdown(claims)
+
+
+def perturbation_markdown(claims: pd.DataFrame) -> list[str]:
+    """How many confirmatory verdicts moved when every initial weight moved one ulp (the `perturbed` stage)."""
+    ran = claims[claims[f"{PERTURBED}_verdict"] != ""]
+    if not len(ran):
+        return ["The machine as a source of variance: not measured with this report. `snakemake perturbed --cores all`, then "
+                "`snakemake report --cores all`, runs the confirmatory cells again with every initial weight one ulp up (a "
+                "perturbation the size of another CPU's rounding; outside the quick scale's time budget) and counts here "
+                "the verdicts it moves.", ""]
+    moved = ran[ran[f"{PERTURBED}_verdict"] != ran[f"{CONFIRMATORY}_verdict"]]
+    families_run = ran.groupby("family", sort=False)[[f"{CONFIRMATORY}_family_verdict", f"{PERTURBED}_family_verdict"]].first()
+    moved_families = (families_run.iloc[:, 0] != families_run.iloc[:, 1]).sum()
+    lines = ["The machine as a source of variance: the confirmatory runs again with every initial weight one ulp up "
+             "(`snakemake perturbed`; a perturbation the size of another CPU's rounding, which the seed resampling behind "
+             f"the stability score does not see) moved {len(moved)} of {len(ran)} cells' verdicts and {moved_families} of "
+             f"{len(families_run)} families'.", ""]
+    if len(moved):
+        lines += [_changed_cells(moved, f"{CONFIRMATORY}_", PERTURBED), ""]
     return lines
+
+
+def _changed_cells(cells: pd.DataFrame, before: str, after: str) -> str:
+    """Each cell's verdict before and after, with its stability under seed resampling."""
+    def shown(prefix: str) -> list[str]:
+        return [f"{verdict} ({_percent(value)})" for verdict, value in zip(cells[f"{prefix}verdict"], cells[f"{prefix}stability"])]
+
+    return markdown_table(pd.DataFrame({"cell": cells["claim_id"], before.rstrip("_") or "exploratory": shown(before),
+                                        after: shown(f"{after}_")}))
 
 
 def _percent(value: float) -> str:
@@ -532,6 +561,7 @@ def write_report(
     repository: Path = REPO_ROOT,
     amendments: str | Path = AMENDMENTS_FILE,
     confirmatory_files: list[str] = (),
+    perturbed_files: list[str] = (),
 ) -> None:
     output_dir = Path(output_dir)
     papers = configured_papers(config)
@@ -539,7 +569,8 @@ def write_report(
     claims, paper_sections = read_claims(claim_files, papers, config)
     stage = confirmatory_config(config)
     confirmatory = read_claims(confirmatory_files, configured_papers(stage), stage)[0] if confirmatory_files else None
-    claims = with_confirmatory(claims, confirmatory)
+    perturbed = read_claims(perturbed_files, configured_papers(stage), perturbed_config(stage))[0] if perturbed_files else None
+    claims = with_confirmatory(claims, confirmatory, perturbed)
     claims.to_csv(output_dir / "claims.csv", index=False)
     engine = json.loads(Path(engine_benchmark).read_text()) if engine_benchmark else None
     rule_times = rule_wall_times(Path(rule_benchmarks))
@@ -567,6 +598,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config-source", help="the config files merged into it, in order (default: --merged-config)")
     parser.add_argument("--claims", nargs="+", required=True)
     parser.add_argument("--confirmatory-claims", nargs="+", default=[], help="the confirmatory stage's claim tables, if it has one")
+    parser.add_argument("--perturbed-claims", nargs="+", default=[], help="the perturbed stage's claim tables, if it was run")
     parser.add_argument("--engine-benchmark", help="the engine benchmark's JSON, if `benchmark_engine` made it")
     parser.add_argument("--rule-benchmarks", required=True)
     parser.add_argument("--output-dir", required=True)
@@ -578,7 +610,7 @@ def main(argv: list[str] | None = None) -> None:
     write_report(
         config, arguments.config_source or arguments.merged_config, arguments.claims,
         arguments.engine_benchmark, arguments.rule_benchmarks, arguments.output_dir, amendments=arguments.amendments,
-        confirmatory_files=arguments.confirmatory_claims,
+        confirmatory_files=arguments.confirmatory_claims, perturbed_files=arguments.perturbed_claims,
     )
 
 

@@ -6,6 +6,10 @@ paper, an overlay of its section (fresh seeds; optionally fewer cells), written 
 workflow runs each paper named there a second time under the overlaid config, writing under
 `<results_dir>/confirmatory` and `<report_dir>/confirmatory`; its rules carry the prefix `confirmatory_`.
 
+The machine as a source of variance: the `perturbed` stage (a target of its own, `snakemake perturbed`, outside the
+quick scale's time budget) runs the confirmatory stage again with every initial weight one ulp up, a perturbation the
+size of another CPU's rounding, and the report counts the verdicts it moves.
+
 Light on purpose (no pandas, no TensorFlow): the Snakefile imports it.
 """
 
@@ -20,7 +24,8 @@ from typing import Any
 
 from replications.papers import Paper, configured_papers
 
-CONFIRMATORY = "confirmatory"
+CONFIRMATORY, PERTURBED = "confirmatory", "perturbed"
+PERTURBATION_ULPS = 1  # the `perturbed` stage's move of every initial weight
 SEED_KEYS = ("seeds", "seed")  # where a section names the seeds its runs are made with, at any depth
 DECIDED = ("reproduced", "not reproduced", "inconclusive")  # a cell whose rule ran (not "not measured", not "not a claim")
 
@@ -64,6 +69,15 @@ def confirmatory_config(config: Mapping[str, Any]) -> dict[str, Any] | None:
             stage[name] = merged_section(config[name], plan[name])
         else:
             del stage[name]
+    return stage
+
+
+def perturbed_config(confirmatory: Mapping[str, Any]) -> dict[str, Any]:
+    """The confirmatory stage's (validated) config with every run's initial weights `PERTURBATION_ULPS` up, written
+    under its folders' `perturbed/`."""
+    stage = copy.deepcopy(dict(confirmatory))
+    stage["results_dir"], stage["report_dir"] = f"{stage['results_dir']}/{PERTURBED}", f"{stage['report_dir']}/{PERTURBED}"
+    stage["runtime"]["initial_weights_ulps"] = PERTURBATION_ULPS
     return stage
 
 

@@ -77,7 +77,7 @@ class RunSettingsMismatchError(ValueError):
 def run_fingerprint(
     dataset: Dataset, model_config: Mapping[str, Any], optimizer_config: Mapping[str, Any], schedule: Schedule, budget: Budget,
     seed: int, eval_batch_size: int, training_set_every_epoch: bool, several_epochs_per_call: bool = False,
-    snapshot_epochs: Sequence[int] = (),
+    snapshot_epochs: Sequence[int] = (), initial_weights_ulps: int = 0,
 ) -> str:
     """A hash of everything a run's numbers depend on: a checkpoint resumes, and a finished run is reused, only under it."""
     step = max(1, len(dataset.x_train) // 256)  # a sample of the inputs and every label: cheap, and any other split differs
@@ -92,6 +92,7 @@ def run_fingerprint(
         **({"several_epochs_per_call": True} if several_epochs_per_call else {}),
         # A finished run is reused only if it kept the snapshots asked of it.
         **({"snapshot_epochs": sorted(snapshot_epochs)} if snapshot_epochs else {}),
+        **({"initial_weights_ulps": initial_weights_ulps} if initial_weights_ulps else {}),
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -739,7 +740,7 @@ def train_run(
     *, dataset: Dataset, model_config: dict[str, Any], optimizer_config: dict[str, Any], schedule: Schedule, budget: Budget,
     seed: int, run_dir: str | Path, eval_batch_size: int, snapshots: Mapping[int, str] | None = None,
     checkpoint_seconds: float = 0.0, record: Mapping[str, Any] | None = None, training_set_every_epoch: bool = True,
-    reuse_compiled: bool = False, max_call_seconds: float = 0.0, keep_weights: bool = True,
+    reuse_compiled: bool = False, max_call_seconds: float = 0.0, keep_weights: bool = True, initial_weights_ulps: int = 0,
 ) -> RunResult:
     """Train one seeded run, resuming from `run_dir` if it was interrupted; write its record there.
 
@@ -753,12 +754,14 @@ def train_run(
     network and optimizer: each run's fresh seeded weights and optimizer state are copied into the model, optimizer and
     compiled steps of the previous such run instead of tracing them again (~2 s a run; ~5 s for a schedule that changes
     the batch size). The numbers are the same, random layers (dropout) included: their seed states are copied too.
+    `initial_weights_ulps`: every trainable weight of the seeded initialisation moved this many ulps upwards
+    (`nudge_weights`), a perturbation the size of another machine's rounding; 0 leaves the run as seeded.
     """
     from replications.models import build_model
 
     fingerprint = run_fingerprint(
         dataset, model_config, optimizer_config, schedule, budget, seed, eval_batch_size, training_set_every_epoch, max_call_seconds > 0,
-        snapshot_epochs=tuple(snapshots or ()),
+        snapshot_epochs=tuple(snapshots or ()), initial_weights_ulps=initial_weights_ulps,
     )
     if (finished := finished_run(run_dir, fingerprint)) is not None:
         logger.info("already finished under the same settings, not retrained: %s", run_dir)
@@ -771,6 +774,8 @@ def train_run(
     trainer = None
     if reuse_compiled and strategy is None:
         model, optimizer, trainer = _compiled.holding(model, optimizer, dataset, model_config, optimizer_config, eval_batch_size)
+    if initial_weights_ulps:
+        nudge_weights(model, initial_weights_ulps)
     kept = _Snapshots(run_dir, snapshots or {}, model)
     result = train(
         model, optimizer, dataset, schedule, budget,
@@ -785,6 +790,15 @@ def train_run(
         kept.publish()
     logger.info("run finished: %s", json.dumps(result.metrics))
     return result
+
+
+def nudge_weights(model: keras.Model, ulps: int) -> None:
+    """Move every trainable weight `ulps` units in the last place upwards (towards +inf), in place."""
+    for variable in model.trainable_variables:
+        value = np.asarray(variable.numpy())
+        for _ in range(ulps):
+            value = np.nextafter(value, np.array(np.inf, dtype=value.dtype))
+        variable.assign(value)
 
 
 class _Snapshots:

@@ -129,6 +129,7 @@ class Runtime:
     job_server: bool = True
     max_call_seconds: float = 1.0
     checkpoint_seconds: float = 0.0
+    initial_weights_ulps: int = 0
     conda_environment: str = "envs/replications.yaml"
 
     def job_threads(self) -> int:
@@ -171,9 +172,10 @@ class CoreConfig:
 
     def run_options(self, section: str) -> dict[str, Any]:
         """What every training run of a paper takes from the core config (`training.train_run`'s keywords): the
-        evaluation batch, how often it checkpoints, and what it records of its making."""
+        evaluation batch, how often it checkpoints, any perturbation of its initial weights, and what it records of its
+        making."""
         return {"eval_batch_size": self.runtime.eval_batch_size, "checkpoint_seconds": self.runtime.checkpoint_seconds,
-                "record": self.run_record(section)}
+                "initial_weights_ulps": self.runtime.initial_weights_ulps, "record": self.run_record(section)}
 
     def run_record(self, section: str) -> dict[str, str]:
         """What every run of a paper records about its making: the hash of the claim rules in force."""

@@ -13,7 +13,7 @@ import yaml
 
 from replications.instruction_set import environment as instruction_set_environment
 from replications.papers import configured_papers, report_dirs
-from replications.stages import CONFIRMATORY, Stage
+from replications.stages import CONFIRMATORY, PERTURBED, Stage, perturbed_config
 
 RESULTS = config["results_dir"]
 REPORT = config["report_dir"]
@@ -66,7 +66,8 @@ CONFIG_FILE = write_resolved_config(config)
 # The runs of the papers: the exploratory one, and the confirmatory one on fresh seeds if the config plans one.
 STAGES = [Stage("", config, CONFIG_FILE, PAPERS)]
 if CONFIRMATORY_CONFIG:
-    STAGES.append(Stage(f"{CONFIRMATORY}_", CONFIRMATORY_CONFIG, write_resolved_config(CONFIRMATORY_CONFIG), configured_papers(CONFIRMATORY_CONFIG)))
+    for name, stage_config in ((CONFIRMATORY, CONFIRMATORY_CONFIG), (PERTURBED, perturbed_config(CONFIRMATORY_CONFIG))):
+        STAGES.append(Stage(f"{name}_", stage_config, write_resolved_config(stage_config), configured_papers(stage_config)))
 
 
 def shown_path(path: str) -> str:

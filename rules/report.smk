@@ -6,13 +6,26 @@ def claims_of_papers(stage) -> list[str]:
     return [path for paper in stage.papers for path in paper.claims_files(stage.config)]
 
 
-def outputs_of_papers() -> list:
-    """What each paper's target rule asks for, in every stage: every table and figure its report section reads."""
-    return [getattr(rules, f"{stage.prefix}{paper.name}").input for stage in STAGES for paper in stage.papers]
+def stage_claims(name: str) -> list[str]:
+    """The claim tables of the stage `name` (confirmatory, perturbed); none if the config plans no such stage."""
+    return [path for stage in STAGES if stage.label == name for path in claims_of_papers(stage)]
 
 
-def confirmatory_option(wildcards, input) -> str:
-    return f"--confirmatory-claims {input.confirmatory}" if input.confirmatory else ""
+def outputs_of_papers(stage_names: tuple[str, ...]) -> list:
+    """What each paper's target rule asks for, in the stages named: every table and figure its report section reads."""
+    return [getattr(rules, f"{stage.prefix}{paper.name}").input for stage in STAGES if stage.label in stage_names for paper in stage.papers]
+
+
+def perturbed_claims_if_made() -> list[str]:
+    """The perturbed stage's claims once `snakemake perturbed` has made them: a target of its own (it would take the
+    quick scale past its time budget), which the report then shows, and keeps up to date."""
+    paths = stage_claims(PERTURBED)
+    return paths if paths and all(os.path.exists(path) for path in paths) else []
+
+
+def stage_options(wildcards, input) -> str:
+    options = {"--confirmatory-claims": input.confirmatory, "--perturbed-claims": input.perturbed}
+    return " ".join(f"{option} {' '.join(paths)}" for option, paths in options.items() if paths)
 
 
 def engine_benchmark_if_made() -> list:
@@ -30,8 +43,9 @@ rule report:
     input:
         config=ancient(CONFIG_FILE),
         claims=claims_of_papers(STAGES[0]),
-        confirmatory=[path for stage in STAGES[1:] for path in claims_of_papers(stage)],
-        papers=outputs_of_papers(),
+        confirmatory=stage_claims(CONFIRMATORY),
+        perturbed=perturbed_claims_if_made(),
+        papers=outputs_of_papers(("exploratory", CONFIRMATORY)),
         engine=engine_benchmark_if_made(),
         amendments=AMENDMENTS_FILE,
         baseline=config["benchmarks"].get("baseline") or [],  # job-seconds of an earlier run, for benchmarks.md
@@ -48,10 +62,18 @@ rule report:
         benchmark_path("report")
     params:
         engine=engine_benchmark_option,
-        confirmatory=confirmatory_option,
+        stages=stage_options,
     conda:
         CONDA_ENV
     shell:
         "{LAUNCH} replications.report --merged-config {input.config} --config-source '{CONFIG_SOURCES}'"
-        " --claims {input.claims} {params.confirmatory} {params.engine} --amendments {input.amendments}"
+        " --claims {input.claims} {params.stages} {params.engine} --amendments {input.amendments}"
         " --rule-benchmarks {RESULTS}/rule_benchmarks --output-dir {REPORT} > {log} 2>&1"
+
+
+rule perturbed:
+    """The confirmatory runs again with every initial weight one ulp up (replications/stages.py); then
+    `snakemake report` shows how many verdicts moved."""
+    input:
+        stage_claims(PERTURBED),
+        outputs_of_papers((PERTURBED,)),

@@ -144,3 +144,13 @@ def test_the_confirmatory_run_stands_beside_each_family_and_a_changed_verdict_is
     alone = report.with_confirmatory(frame, None)
     assert (alone["confirmatory_verdict"] == "").all() and "| confirmatory |" not in "\n".join(report.summary_markdown(alone, {"P": "p"}, tmp_path))
     assert report.confirmatory_markdown(alone, {})[-2] == "No confirmatory run in this config (`confirmatory:` is empty)."
+
+
+def test_the_perturbed_run_counts_the_confirmatory_verdicts_one_ulp_moved(frame):
+    confirmed = [gap(0.05 + 0.05 * NOISE, "gap", "gap_clear"), gap(0.01 + NOISE, "mixed", "mixed_noisy")]
+    perturbed = [gap(0.05 + 0.05 * NOISE[::-1], "gap", "gap_clear"), gap(0.05 + 0.05 * NOISE, "mixed", "mixed_noisy")]
+    shown = report.with_confirmatory(frame, *(claims.claims_frame(claims.apply_holm(rows)) for rows in (confirmed, perturbed)))
+    text = "\n".join(report.perturbation_markdown(shown))
+    assert "moved 1 of 2 cells' verdicts and 1 of 2 families'" in text
+    assert "| mixed_noisy | inconclusive (-) | reproduced (-) |" in text and "gap_clear |" not in text
+    assert "not measured with this report" in report.perturbation_markdown(report.with_confirmatory(frame, None))[0]

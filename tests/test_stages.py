@@ -76,3 +76,12 @@ def test_the_plan_command_reads_an_exploratory_claims_table(tmp_path, capsys):
         "P: 1 cells decided, largest n_needed 3, 0 with none: 3 seeds (cap 6)",
         "Q: 1 cells decided, no n_needed stated, 1 with none: 4 seeds (cap 6)",
     ]
+
+
+def test_the_perturbed_stage_is_the_confirmatory_one_with_its_initial_weights_one_ulp_up():
+    stage = stages.confirmatory_config(load_config(*SMOKE_WITH_TOY))
+    validate_config(stage)
+    perturbed = stages.perturbed_config(stage)
+    assert perturbed["runtime"]["initial_weights_ulps"] == stages.PERTURBATION_ULPS == 1 and stage["runtime"]["initial_weights_ulps"] == 0
+    assert perturbed["results_dir"] == "results/smoke/confirmatory/perturbed" and perturbed["toypaper"] == stage["toypaper"]
+    assert validate_config(perturbed) is perturbed

@@ -331,3 +331,24 @@ def test_compiled_steps_are_reused_only_for_the_same_data_set_object(tiny_mnist1
     copy = dataclasses.replace(tiny_mnist1d)
     other = cache.holding(*fresh(copy, optimizer="sgd"), copy, *settings)
     assert other[2] is not first[2] and cache.dataset is copy
+
+
+@pytest.mark.parametrize("reuse_compiled", [False, True])
+def test_initial_weights_one_ulp_up_start_a_run_one_ulp_away(tiny_mnist1d, tmp_path, reuse_compiled):
+    """The perturbed stage's runs: every trainable weight of the seeded start moved one ulp up (also when the compiled
+    steps of an earlier run hold the fresh weights), a run of their own (its fingerprint), whose numbers then drift."""
+    from replications import training
+
+    model, _ = fresh(tiny_mnist1d)
+    seeded = [variable.numpy() for variable in model.trainable_variables]
+    training.nudge_weights(model, 1)
+    for before, after in zip(seeded, (variable.numpy() for variable in model.trainable_variables)):
+        np.testing.assert_array_equal(after, np.nextafter(before, np.float32(np.inf)))
+    settings = {"dataset": tiny_mnist1d, "model_config": MODEL, "optimizer_config": {"name": "adam", "learning_rate": 1e-3},
+                "schedule": Schedule.constant(1e-3, 32), "budget": Budget(max_epochs=3), "seed": 0, "eval_batch_size": 4096,
+                "reuse_compiled": reuse_compiled}
+    runs = {ulps: training.train_run(**settings, run_dir=tmp_path / f"ulps{ulps}", initial_weights_ulps=ulps) for ulps in (0, 1)}
+    assert runs[1].metrics["fingerprint"] != runs[0].metrics["fingerprint"]
+    losses = [runs[ulps].history["train_loss"] for ulps in (0, 1)]
+    assert not losses[1].equals(losses[0])  # one ulp grows into other bits of the numbers
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-3)  # but the run stays near the seeded one

@@ -117,13 +117,18 @@ def test_smoke_workflow_writes_the_report(smoke_run):
     assert "## Toy et al. 2024 (the test paper)" in report and "figures/toypaper_accuracy.png" in report
     assert "toypaper_train | 2 |" in report and (report_dir / "tables" / "toypaper_accuracy.csv").exists()
     assert "tests/toy_paper/config.yaml" in report and "### The merged config" in report
+    # Stage 2: the test paper again on the fresh seeds its overlay plans, each verdict beside the exploratory one.
+    confirmatory = claims.set_index("claim_id")["confirmatory_verdict"].dropna()
+    assert list(confirmatory.index) == ["toy_small_batch_better"] and confirmatory.iloc[0] in {"reproduced", "not reproduced", "inconclusive", "not measured"}
+    assert "## Confirmatory run (Stage 2)" in report and "1 of " in report and "`toypaper`: seeds [3, 4, 5]" in report
+    assert "confirmatory_toypaper_train | 2 |" in report and (report_dir / "confirmatory" / "tables" / "toypaper_accuracy.csv").exists()
     engine = json.loads((tmp_path / "results" / "smoke" / "benchmarks" / "engine.json").read_text())
     assert [row["batch_size"] for row in engine["results"]] == [1, 64]
     benchmarks = (report_dir / "benchmarks.md").read_text()
     assert "engine / reference" in benchmarks and "incl. test-set evaluation only / reference" in benchmarks
     # Every job recorded its start-up overhead (forked from the job server or not) under the AVX2 caps of the scale.
     records = pd.read_json(tmp_path / "results" / "smoke" / "rule_benchmarks" / "jobs.jsonl", lines=True)
-    assert {"keskar2017 train", "keskar2017 sharpness", "wilson2003 train", "report"} <= set(records["step"])
+    assert {"keskar2017 train", "keskar2017 sharpness", "wilson2003 train", "report", "confirmatory toy_paper train"} <= set(records["step"])
     assert (records["status"] == 0).all() and (records["overhead_seconds"] < records["wall_seconds"]).all()
     assert set(records["instruction_set"]) == {"AVX2"}
     assert "## Start-up overhead per job" in benchmarks and "% of all job-seconds" in benchmarks
@@ -163,6 +168,27 @@ def test_the_engine_benchmark_is_its_own_target_and_the_report_says_how_to_add_i
 
     text = benchmarks_markdown(None, tmp_path, tmp_path, [], rule_wall_times(tmp_path))
     assert "not part of `all`" in text and "snakemake benchmark_engine --cores all" in text
+
+
+def test_the_perturbed_stage_is_its_own_target_then_the_report_counts_the_verdicts_it_moved(smoke_run, tmp_path):
+    """`all` leaves the perturbed stage out (the quick scale's budget); `snakemake perturbed` runs it (the confirmatory
+    runs with their initial weights one ulp up), and the next report sets its verdicts beside the confirmatory ones."""
+    assert "perturbed" not in dry_run_jobs(tmp_path / "fresh", "smoke", extra=SMOKE[1:])
+    copy = tmp_path / "run"
+    shutil.copytree(smoke_run, copy)
+    for target in ("perturbed", "report"):
+        completed = subprocess.run([*SNAKEMAKE, target, "--directory", str(copy), *SMOKE, "--cores", "2"], capture_output=True, text=True, timeout=600)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+    records = pd.read_json(copy / "results" / "smoke" / "rule_benchmarks" / "jobs.jsonl", lines=True)
+    assert (records["step"] == "perturbed toy_paper train").sum() == 2
+    confirmatory = copy / "results" / "smoke" / "confirmatory"
+    runs = [json.loads((folder / "toypaper" / "batch4" / "seed3" / "metrics.json").read_text()) for folder in (confirmatory, confirmatory / "perturbed")]
+    assert runs[0]["fingerprint"] != runs[1]["fingerprint"]  # the same run, but from the perturbed start
+    claims = pd.read_csv(copy / "results" / "smoke" / "report" / "claims.csv").set_index("claim_id")
+    assert claims.loc["toy_small_batch_better", "perturbed_verdict"] in {"reproduced", "not reproduced", "inconclusive", "not measured"}
+    assert claims["perturbed_verdict"].notna().sum() == 1
+    report = (copy / "results" / "smoke" / "report" / "report.md").read_text()
+    assert re.search(r"one ulp up .* moved [01] of 1 cells' verdicts and [01] of 1 families'", report)
 
 
 def test_a_fresh_clone_with_a_committed_report_still_runs_everything(tmp_path):

@@ -31,8 +31,7 @@ def train(core: CoreConfig, toy: ToyConfig, batch_size: int) -> pd.DataFrame:
         result = train_run(
             dataset=dataset, model_config=toy.model, optimizer_config={"name": "sgd", "learning_rate": toy.learning_rate},
             schedule=Schedule.constant(toy.learning_rate, batch_size), budget=Budget(max_epochs=toy.epochs),
-            seed=seed, run_dir=layout.run_dir(core.results_dir, batch_size, seed), eval_batch_size=core.runtime.eval_batch_size,
-            record=core.run_record(layout.NAME),
+            seed=seed, run_dir=layout.run_dir(core.results_dir, batch_size, seed), **core.run_options(layout.NAME),
         )
         rows.append({"batch_size": batch_size, "seed": seed, "test_accuracy": result.metrics["test_accuracy"], "rules_hash": result.metrics["rules_hash"]})
     return pd.DataFrame(rows)
