@@ -292,6 +292,7 @@ def baseline_markdown(baseline_file: str | None, per_rule: pd.DataFrame) -> list
         return []
     baseline = json.loads(Path(baseline_file).read_text())
     frame, ratio = baseline_comparison(baseline, per_rule)
+    both, new = frame["ratio"].notna(), frame["before"].isna()
     shown = pd.DataFrame({
         "rule": frame["rule"], "before (job-seconds)": frame["before"].map("{:.1f}".format).replace("nan", "-"),
         "after (job-seconds)": frame["after"].map("{:.1f}".format).replace("nan", "-"),
@@ -302,8 +303,9 @@ def baseline_markdown(baseline_file: str | None, per_rule: pd.DataFrame) -> list
         "",
         f"Before: `{baseline_file}`, commit `{baseline['commit']}` on {baseline['device']} ({baseline['date']}; "
         f"{baseline['elapsed_seconds'] / 60:.1f} minutes). After: this report's run. Speed compares only on one machine "
-        f"in one session: the ratio means what it says only where both runs shared them. **All job-seconds, after / before: "
-        f"{ratio:.2f}** ({frame['after'].sum():,.0f} / {frame['before'].sum():,.0f}).",
+        f"in one session: the ratio means what it says only where both runs shared them. **Job-seconds of the rules both "
+        f"runs measured, after / before: {ratio:.2f}** ({frame.loc[both, 'after'].sum():,.0f} / {frame.loc[both, 'before'].sum():,.0f}); "
+        f"rules new since the baseline (the confirmatory stage's): {frame.loc[new, 'after'].sum():,.0f} job-seconds more.",
         "",
         markdown_table(shown),
         "",
@@ -317,8 +319,8 @@ def rule_times_markdown(benchmark_dir: Path, rule_times: tuple[pd.DataFrame, flo
         "## Wall time of the replications",
         "",
         f"Job-seconds per Snakemake rule (from its `benchmark:` files; jobs run {os.cpu_count()} at a time here), "
-        f"and {elapsed / 60:.1f} minutes of wall time with at least one job of the suite running (`benchmark_engine`, a "
-        f"target of its own, left out).",
+        f"and {elapsed / 60:.1f} minutes of wall time with at least one job of the suite running (`benchmark_engine` and "
+        f"the `perturbed` stage, targets of their own, left out).",
         "",
         markdown_table(rule_seconds_table(per_rule)),
         "",

@@ -266,10 +266,14 @@ def test_the_benchmarks_compare_each_rules_job_seconds_with_a_saved_baseline(tmp
     save_baseline(before, tmp_path / "baseline.json", "abc1234")
     baseline = json.loads((tmp_path / "baseline.json").read_text())
     assert baseline["commit"] == "abc1234" and baseline["rules"]["train"] == {"jobs": 2, "seconds": 40.0}
-    after = benchmarks(tmp_path / "after", {"train/a.tsv": 20.0, "train/b.tsv": 10.0, "report.tsv": 10.0, "analyse.tsv": 5.0})
+    after = benchmarks(tmp_path / "after", {"train/a.tsv": 20.0, "train/b.tsv": 10.0, "report.tsv": 10.0,
+                                            "confirmatory_train/a.tsv": 5.0, "perturbed_train/a.tsv": 5.0})
     text = "\n".join(baseline_markdown(str(tmp_path / "baseline.json"), rule_wall_times(after)[0]))
-    assert "**All job-seconds, after / before: 0.90** (45 / 50)" in text  # the engine benchmark, not in `all`, left out
-    assert "| train | 40.0 | 30.0 | 0.75 |" in text and "| analyse | - | 5.0 | - |" in text and "benchmark_engine" not in text
+    # The same work (train, report): 40 / 50; the confirmatory stage's rule is new work; the engine benchmark and the
+    # perturbed stage, targets outside `all`, are left out.
+    assert "after / before: 0.80** (40 / 50); rules new since the baseline (the confirmatory stage's): 5 job-seconds more" in text
+    assert "| train | 40.0 | 30.0 | 0.75 |" in text and "| confirmatory_train | - | 5.0 | - |" in text
+    assert "benchmark_engine" not in text and "perturbed" not in text
     assert baseline_markdown(None, rule_wall_times(after)[0]) == []
 
 
