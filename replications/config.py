@@ -17,7 +17,6 @@ import jsonschema
 import yaml
 
 from replications.papers import PaperError, configured_papers
-from replications.stages import plan_errors
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"
@@ -114,6 +113,8 @@ def core_checks(config: dict[str, Any]) -> list[str]:
     """Checks of the core keys that JSON Schema cannot express: the confirmatory plan's papers and fresh seeds, and
     the baseline file (a missing one would leave the report with an input no rule makes: Snakemake then keeps an old
     report instead of failing)."""
+    from replications.stages import plan_errors  # here: replications.stages builds on this module
+
     errors = plan_errors(config)
     baseline = config["benchmarks"].get("baseline")
     if baseline and not (Path(baseline).exists() or (REPO_ROOT / baseline).exists()):

@@ -22,6 +22,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from replications.config import merge
 from replications.papers import Paper, configured_papers
 
 CONFIRMATORY, PERTURBED = "confirmatory", "perturbed"
@@ -32,9 +33,9 @@ DECIDED = ("reproduced", "not reproduced", "inconclusive")  # a cell whose rule 
 
 @dataclasses.dataclass(frozen=True)
 class Stage:
-    """One run of the papers: the exploratory one (the config as merged) or the confirmatory one."""
+    """One run of the papers: the exploratory one (the config as merged), the confirmatory one, or the perturbed one."""
 
-    prefix: str  # of its rule names: "" or "confirmatory_"
+    prefix: str  # of its rule names: "", "confirmatory_" or "perturbed_"
     config: dict[str, Any]
     config_file: str  # the resolved config its jobs read
     papers: list[Paper]
@@ -45,12 +46,8 @@ class Stage:
 
 
 def merged_section(section: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """`overlay` merged into a copy of `section`: mappings key by key, anything else replaced (as config files merge)."""
-    result = copy.deepcopy(dict(section))
-    for key, value in overlay.items():
-        both_mappings = isinstance(value, Mapping) and isinstance(result.get(key), Mapping)
-        result[key] = merged_section(result[key], value) if both_mappings else copy.deepcopy(value)
-    return result
+    """`overlay` merged into a copy of `section`, as config files merge (mappings key by key, anything else replaced)."""
+    return merge(copy.deepcopy(dict(section)), dict(overlay))
 
 
 def confirmatory_config(config: Mapping[str, Any]) -> dict[str, Any] | None:
