@@ -63,7 +63,8 @@ def write_resolved_config(config: dict) -> str:
 
 
 CONFIG_FILE = write_resolved_config(config)
-# The runs of the papers: the exploratory one, and the confirmatory one on fresh seeds if the config plans one.
+# The runs of the papers: the exploratory one, and, if the config plans one, the confirmatory one on fresh seeds and
+# its perturbed twin (a target of its own: rules/report.smk).
 STAGES = [Stage("", config, CONFIG_FILE, PAPERS)]
 if CONFIRMATORY_CONFIG:
     for name, stage_config in ((CONFIRMATORY, CONFIRMATORY_CONFIG), (PERTURBED, perturbed_config(CONFIRMATORY_CONFIG))):

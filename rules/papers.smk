@@ -1,6 +1,6 @@
 # Every paper's rules, from its declared jobs (replications/jobs.py; each paper's jobs(config)): one rule per job,
 # and a rule named after the paper that asks for everything its report section reads; once per stage (the
-# confirmatory stage's rules, from its own config, carry the prefix `confirmatory_`). A job's params are the config
+# confirmatory and perturbed stages' rules, from their own configs, carry their prefixes). A job's params are the config
 # keys it declares (a change reruns it, nothing else does); an analysis job's inputs hold the rules on record.
 
 import functools
@@ -42,7 +42,7 @@ def job_command(paper, job, wildcards, input, output) -> str:
 
 
 def stage_variable(stage) -> str:
-    """The confirmatory stage's jobs say so in their records (replications/job_clock.py), so its profile stands apart."""
+    """A confirmatory or perturbed job says so in its record (replications/job_clock.py): its profile stands apart."""
     return f"{STAGE_VARIABLE}={stage.label} " if stage.prefix else ""
 
 
