@@ -173,7 +173,8 @@ def test_the_engine_benchmark_is_its_own_target_and_the_report_says_how_to_add_i
 def test_the_perturbed_stage_is_its_own_target_then_the_report_counts_the_verdicts_it_moved(smoke_run, tmp_path):
     """`all` leaves the perturbed stage out (the quick scale's budget); `snakemake perturbed` runs it (the confirmatory
     runs with their initial weights one ulp up), and the next report sets its verdicts beside the confirmatory ones."""
-    assert "perturbed" not in dry_run_jobs(tmp_path / "fresh", "smoke", extra=SMOKE[1:])
+    planned = dry_run_jobs(tmp_path / "fresh", "smoke", extra=SMOKE[1:])
+    assert re.search(r"confirmatory_toypaper_train\s+2\b", planned) and not re.search(r"\bperturbed\w*\s+\d+\b", planned)
     copy = tmp_path / "run"
     shutil.copytree(smoke_run, copy)
     for target in ("perturbed", "report"):
