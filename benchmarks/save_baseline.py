@@ -17,8 +17,9 @@ def main() -> None:
     parser.add_argument("rule_benchmarks", type=Path, help="the run's results/<scale>/rule_benchmarks")
     parser.add_argument("output", type=Path, help="the JSON file to write")
     parser.add_argument("--repository", type=Path, default=Path("."), help="the checkout that made the run (its commit is recorded)")
+    parser.add_argument("--note", default="", help="what a reader should know of the run (the machine, the session); benchmarks.md prints it")
     arguments = parser.parse_args()
-    save_baseline(arguments.rule_benchmarks, arguments.output, git_commit(arguments.repository))
+    save_baseline(arguments.rule_benchmarks, arguments.output, git_commit(arguments.repository), arguments.note)
     print(f"wrote {arguments.output}")
 
 

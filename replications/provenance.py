@@ -5,7 +5,9 @@ Shared by the experiments (a throughput table names its device) and the report.
 
 from __future__ import annotations
 
+import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -65,16 +67,13 @@ def rule_wall_times(benchmark_dir: Path) -> tuple[pd.DataFrame, float]:
     return per_rule, elapsed
 
 
-def save_baseline(benchmark_dir: Path, path: Path, commit: str) -> None:
-    """This run's job-seconds per rule, its elapsed time, commit and device, for a later run to be compared with
-    (`baseline_comparison`)."""
-    import datetime
-    import json
-
+def save_baseline(benchmark_dir: Path, path: Path, commit: str, note: str = "") -> None:
+    """This run's job-seconds per rule, its elapsed time, commit and device, and a note for the reader (the machine,
+    the session), for a later run to be compared with (`baseline_comparison`)."""
     per_rule, elapsed = rule_wall_times(benchmark_dir)
     rules = {row.rule: {"jobs": int(row.jobs), "seconds": round(float(row.seconds), 1)} for row in per_rule.itertuples()}
     record = {"commit": commit, "device": device_description(), "date": datetime.date.today().isoformat(),
-              "elapsed_seconds": round(elapsed, 1), "rules": rules}
+              "elapsed_seconds": round(elapsed, 1), **({"note": note} if note else {}), "rules": rules}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2) + "\n")
 

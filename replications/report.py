@@ -298,11 +298,12 @@ def baseline_markdown(baseline_file: str | None, per_rule: pd.DataFrame) -> list
         "after (job-seconds)": frame["after"].map("{:.1f}".format).replace("nan", "-"),
         "after / before": frame["ratio"].map("{:.2f}".format).replace("nan", "-"),
     })
+    note = f" {baseline['note']}" if baseline.get("note") else ""
     return [
         "## Job-seconds against the baseline",
         "",
         f"Before: `{baseline_file}`, commit `{baseline['commit']}` on {baseline['device']} ({baseline['date']}; "
-        f"{baseline['elapsed_seconds'] / 60:.1f} minutes). After: this report's run. Speed compares only on one machine "
+        f"{baseline['elapsed_seconds'] / 60:.1f} minutes).{note} After: this report's run. Speed compares only on one machine "
         f"in one session: the ratio means what it says only where both runs shared them. **Job-seconds of the rules both "
         f"runs measured, after / before: {ratio:.2f}** ({frame.loc[both, 'after'].sum():,.0f} / {frame.loc[both, 'before'].sum():,.0f}); "
         f"rules new since the baseline (the confirmatory stage's): {frame.loc[new, 'after'].sum():,.0f} job-seconds more.",

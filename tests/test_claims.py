@@ -263,7 +263,7 @@ def test_the_benchmarks_compare_each_rules_job_seconds_with_a_saved_baseline(tmp
         return folder
 
     before = benchmarks(tmp_path / "before", {"train/a.tsv": 30.0, "train/b.tsv": 10.0, "report.tsv": 10.0, "benchmark_engine.tsv": 60.0})
-    save_baseline(before, tmp_path / "baseline.json", "abc1234")
+    save_baseline(before, tmp_path / "baseline.json", "abc1234", "Session 1's machine.")
     baseline = json.loads((tmp_path / "baseline.json").read_text())
     assert baseline["commit"] == "abc1234" and baseline["rules"]["train"] == {"jobs": 2, "seconds": 40.0}
     after = benchmarks(tmp_path / "after", {"train/a.tsv": 20.0, "train/b.tsv": 10.0, "report.tsv": 10.0,
@@ -273,6 +273,7 @@ def test_the_benchmarks_compare_each_rules_job_seconds_with_a_saved_baseline(tmp
     # perturbed stage, targets outside `all`, are left out.
     assert "after / before: 0.80** (40 / 50); rules new since the baseline (the confirmatory stage's): 5 job-seconds more" in text
     assert "| train | 40.0 | 30.0 | 0.75 |" in text and "| confirmatory_train | - | 5.0 | - |" in text
+    assert "minutes). Session 1's machine. After: this report's run." in text  # what the reader should know of the baseline
     assert "benchmark_engine" not in text and "perturbed" not in text
     assert baseline_markdown(None, rule_wall_times(after)[0]) == []
 
